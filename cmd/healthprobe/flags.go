@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// durationValue accepts "10" (seconds) or a Go duration such as "10s", "1m30s".
+type durationValue struct{ d *time.Duration }
+
+func parseSeconds(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "eEnNxX") {
+		if f <= 0 || f > 86400 {
+			return 0, fmt.Errorf("%q is out of range (0 to 86400 seconds)", s)
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (10 or 10s)", s)
+	}
+	if d <= 0 || d > 24*time.Hour {
+		return 0, fmt.Errorf("%q is out of range (0 to 24h)", s)
+	}
+	return d, nil
+}
+
+func (v *durationValue) Set(s string) error {
+	d, err := parseSeconds(s)
+	if err != nil {
+		return err
+	}
+	*v.d = d
+	return nil
+}
+func (v *durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+func (v *durationValue) Type() string { return "duration" }
+
+// sizeValue accepts a byte count with an optional binary unit: 1048576, 512K, 1MiB, 2 MB.
+type sizeValue struct{ n *int64 }
+
+var sizeUnits = map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+	"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	mult, ok := sizeUnits[unit]
+	f, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || num == "" {
+		return 0, fmt.Errorf("%q is not a size (1048576, 512K, 1MiB)", s)
+	}
+	n := f * float64(mult)
+	if n < 1 || n > 1<<40 {
+		return 0, fmt.Errorf("%q is out of range (1 B to 1 TiB)", s)
+	}
+	return int64(n), nil
+}
+
+func (v *sizeValue) Set(s string) error {
+	n, err := parseSize(s)
+	if err != nil {
+		return err
+	}
+	*v.n = n
+	return nil
+}
+func (v *sizeValue) String() string {
+	if v.n == nil {
+		return ""
+	}
+	return strconv.FormatInt(*v.n, 10)
+}
+func (v *sizeValue) Type() string { return "size" }
+
+// secretFlags is a secret that may come from a flag, an environment variable
+// or a file: --NAME, --NAME-env VAR, --NAME-file PATH.
+type secretFlags struct {
+	name             string
+	value, env, file string
+}
+
+func addSecretFlags(fs *pflag.FlagSet, s *secretFlags, name, what string, plain bool) {
+	s.name = name
+	if plain {
+		fs.StringVar(&s.value, name, "", what+" (visible in the process list: prefer --"+name+"-env or --"+name+"-file)")
+	}
+	fs.StringVar(&s.env, name+"-env", "", "read the "+what+" from this environment variable")
+	fs.StringVar(&s.file, name+"-file", "", "read the "+what+" from this file (first line)")
+}
+
+// given reports whether any source was set.
+func (s *secretFlags) given() bool { return s.value != "" || s.env != "" || s.file != "" }
+
+// resolve returns the secret and registers it for redaction.
+func (s *secretFlags) resolve(g *globalOptions) (string, error) {
+	n := 0
+	for _, v := range []string{s.value, s.env, s.file} {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return "", fmt.Errorf("give only one of --%s, --%s-env and --%s-file", s.name, s.name, s.name)
+	}
+	var secret string
+	switch {
+	case s.value != "":
+		secret = s.value
+	case s.env != "":
+		secret = g.getenv(s.env)
+		if secret == "" {
+			return "", fmt.Errorf("--%s-env: environment variable %s is not set or empty", s.name, s.env)
+		}
+	case s.file != "":
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return "", fmt.Errorf("--%s-file: %w", s.name, err)
+		}
+		secret, _, _ = strings.Cut(string(b), "\n")
+		secret = strings.TrimRight(secret, "\r")
+		if secret == "" {
+			return "", fmt.Errorf("--%s-file: %s is empty", s.name, s.file)
+		}
+	}
+	g.addSecret(secret)
+	return secret, nil
+}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/probe"
+)
+
+// clientFlags are the connection, TLS and auth flags shared by every probe
+// that speaks HTTP.
+type clientFlags struct {
+	insecure           bool
+	caFile, cert, key  string
+	sni, proxy, agent  string
+	user, auth         string
+	password, bearer   secretFlags
+	maxBody            int64
+	headers            []string
+	certWarn, certCrit int
+}
+
+func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
+	fs := cmd.Flags()
+	fs.BoolVarP(&c.insecure, "insecure", "k", false, "do not verify the server's TLS certificate (stated in the output)")
+	fs.StringVar(&c.caFile, "ca-file", "", "verify the server against the CA certificates in this PEM file")
+	fs.StringVar(&c.cert, "cert", "", "client certificate (PEM) for mutual TLS")
+	fs.StringVar(&c.key, "key", "", "private key (PEM) of --cert")
+	fs.StringVar(&c.sni, "sni", "", "TLS server name to send and verify, when it differs from the URL's host")
+	fs.StringVar(&c.proxy, "proxy", "", "proxy URL (default: the HTTP_PROXY, HTTPS_PROXY and NO_PROXY variables)")
+	fs.StringVarP(&c.agent, "user-agent", "A", "healthprobe/"+shortVersion(), "User-Agent header")
+	fs.StringArrayVarP(&c.headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
+	c.maxBody = probe.DefaultMaxBody
+	fs.Var(&sizeValue{&c.maxBody}, "max-body", "read at most this much of a body (1048576, 512K, 1MiB); more is reported")
+	fs.IntVar(&c.certWarn, "cert-warning", -1, "WARNING when the earliest certificate in the served chain expires within DAYS")
+	fs.IntVar(&c.certCrit, "cert-critical", -1, "CRITICAL when the earliest certificate in the served chain expires within DAYS")
+	if withAuth {
+		fs.StringVarP(&c.user, "user", "u", "", "user name for HTTP authentication")
+		addSecretFlags(fs, &c.password, "password", "password for --user", true)
+		fs.StringVar(&c.auth, "auth", "auto", "authentication scheme: auto (answer the server's challenge), basic or digest")
+		addSecretFlags(fs, &c.bearer, "bearer", "bearer token for the Authorization header", false)
+	}
+}
+
+// build turns the flags into a client config, resolving secrets.
+func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
+	cc := g.clientConfig()
+	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
+	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
+	cc.User, cc.Auth = c.user, c.auth
+	switch strings.ToLower(c.auth) {
+	case "", "auto", "basic", "digest":
+	default:
+		return cc, fmt.Errorf("invalid --auth %q (want auto, basic or digest)", c.auth)
+	}
+	var err error
+	if c.password.given() {
+		if c.user == "" {
+			return cc, fmt.Errorf("a password needs --user")
+		}
+		if cc.Password, err = c.password.resolve(g); err != nil {
+			return cc, err
+		}
+	}
+	if c.bearer.given() {
+		if cc.Bearer, err = c.bearer.resolve(g); err != nil {
+			return cc, err
+		}
+	}
+	if cc.Headers, err = parseHeaders(c.headers); err != nil {
+		return cc, err
+	}
+	if c.certWarn < -1 || c.certCrit < -1 {
+		return cc, fmt.Errorf("--cert-warning and --cert-critical take a number of days")
+	}
+	return cc, nil
+}
+
+func (c *clientFlags) certDays() (warn, crit *int) {
+	if c.certWarn >= 0 {
+		warn = &c.certWarn
+	}
+	if c.certCrit >= 0 {
+		crit = &c.certCrit
+	}
+	return warn, crit
+}
+
+func parseHeaders(list []string) (http.Header, error) {
+	h := http.Header{}
+	for _, raw := range list {
+		name, value, ok := strings.Cut(raw, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return nil, fmt.Errorf("invalid header %q (want 'Name: value')", probe.SanitizeLine(raw, 60))
+		}
+		if strings.ContainsAny(value, "\r\n") {
+			return nil, fmt.Errorf("header %s: the value may not contain a line break", name)
+		}
+		h.Add(name, strings.TrimSpace(value))
+	}
+	return h, nil
+}
+
+// normalizeURL adds http:// to a URL given without a scheme and checks it.
+func normalizeURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("invalid URL %q", probe.RedactURL(raw))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("invalid URL %q: the scheme must be http or https", probe.RedactURL(raw))
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("invalid URL %q: no host", probe.RedactURL(raw))
+	}
+	return s, nil
+}
+
+type httpOptions struct {
+	client       clientFlags
+	method       string
+	data         string
+	dataFile     string
+	jsonBody     bool
+	maxRedirects int
+	onRedirect   string
+	expect       string
+	keywords     []string
+	regexes      []string
+	invert       bool
+	ignoreCase   bool
+	headerMatch  []string
+	warn, crit   string
+	jq           jqFlags
+}
+
+func newHTTPCmd(g *globalOptions) *cobra.Command {
+	o := &httpOptions{}
+	cmd := &cobra.Command{
+		Use:   "http URL",
+		Short: "Check an HTTP(S) endpoint: status, content, auth, TLS certificate and response time",
+		Example: `  healthprobe http https://example.com/health -s '"status":"up"' -w 0.5 -c 2
+  healthprobe http https://api.example.com/ready --expect-status 200-299 --cert-warning 30 --cert-critical 7
+  healthprobe http http://10.0.0.5:8077/status -u admin --password-env ITGRIX_PASSWORD --auth digest`,
+		Args: exactArgs(1, "URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fn, err := o.build(g, args[0])
+			if err != nil {
+				return err
+			}
+			return g.runCheck(cmd.Context(), fn)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&o.method, "method", "X", "", "request method (default GET, or POST when a body is given)")
+	fs.StringVarP(&o.data, "data", "d", "", "request body")
+	fs.StringVar(&o.dataFile, "data-file", "", "read the request body from this file")
+	fs.BoolVar(&o.jsonBody, "json", false, "send the body as JSON (Content-Type and Accept: application/json)")
+	fs.IntVar(&o.maxRedirects, "max-redirects", 10, "follow at most N redirects (0: do not follow)")
+	fs.StringVar(&o.onRedirect, "onredirect", "follow", "on a 3xx answer: follow, or stop with state ok, warning or critical")
+	fs.StringVar(&o.expect, "expect-status", "", "acceptable status codes, e.g. 200-299,301 (default: 2xx/3xx OK, 4xx WARNING, 5xx CRITICAL)")
+	fs.StringArrayVarP(&o.keywords, "keyword", "s", nil, "the body must contain this text (repeatable: all must be present)")
+	fs.StringArrayVarP(&o.regexes, "regex", "r", nil, "the body must match this regular expression (repeatable)")
+	fs.BoolVar(&o.invert, "invert", false, "keywords and regexes must be absent")
+	fs.BoolVar(&o.ignoreCase, "ignore-case", false, "match keywords and regexes ignoring case")
+	fs.StringArrayVar(&o.headerMatch, "header-match", nil, "a response header must match: 'Name: regex' (repeatable)")
+	fs.StringVarP(&o.warn, "warning", "w", "", "WARNING range for the response time in seconds (e.g. 0.5)")
+	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
+	addClientFlags(cmd, &o.client, true)
+	addJQFlags(cmd, &o.jq)
+	return cmd
+}
+
+func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) {
+	u, err := normalizeURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := o.client.build(g)
+	if err != nil {
+		return nil, err
+	}
+	cfg := probe.HTTPConfig{URL: u, Method: strings.ToUpper(o.method), Keywords: o.keywords, Invert: o.invert, IgnoreCase: o.ignoreCase}
+	if o.data != "" && o.dataFile != "" {
+		return nil, fmt.Errorf("give only one of --data and --data-file")
+	}
+	if o.data != "" {
+		cfg.Body = []byte(o.data)
+	}
+	if o.dataFile != "" {
+		if cfg.Body, err = os.ReadFile(o.dataFile); err != nil {
+			return nil, fmt.Errorf("--data-file: %w", err)
+		}
+	}
+	if o.jsonBody {
+		if cc.Headers.Get("Content-Type") == "" {
+			cc.Headers.Set("Content-Type", "application/json")
+		}
+		if cc.Headers.Get("Accept") == "" {
+			cc.Headers.Set("Accept", "application/json")
+		}
+	}
+	if o.maxRedirects < 0 {
+		return nil, fmt.Errorf("--max-redirects must be 0 or more")
+	}
+	cc.MaxRedirects = o.maxRedirects
+	switch strings.ToLower(o.onRedirect) {
+	case "follow":
+		cc.Follow = o.maxRedirects > 0
+	case "ok", "warning", "critical":
+		st, _ := nagios.ParseState(o.onRedirect)
+		cfg.OnRedirect = &st
+	default:
+		return nil, fmt.Errorf("invalid --onredirect %q (want follow, ok, warning or critical)", o.onRedirect)
+	}
+	cfg.Client = cc
+	if o.expect != "" {
+		if cfg.Expect, err = probe.ParseStatusSet(o.expect); err != nil {
+			return nil, fmt.Errorf("--expect-status: %w", err)
+		}
+	}
+	for _, expr := range o.regexes {
+		if o.ignoreCase {
+			expr = "(?i)" + expr
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --regex: %w", err)
+		}
+		cfg.Regexes = append(cfg.Regexes, re)
+	}
+	for _, hm := range o.headerMatch {
+		name, expr, ok := strings.Cut(hm, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("invalid --header-match %q (want 'Name: regex')", probe.SanitizeLine(hm, 60))
+		}
+		expr = strings.TrimSpace(expr)
+		if o.ignoreCase {
+			expr = "(?i)" + expr
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --header-match for %s: %w", strings.TrimSpace(name), err)
+		}
+		cfg.HeaderMatch = append(cfg.HeaderMatch, probe.HeaderMatch{Name: strings.TrimSpace(name), Re: re})
+	}
+	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
+		return nil, err
+	}
+	cfg.CertWarnDays, cfg.CertCritDays = o.client.certDays()
+	if cfg.Assertions, err = o.jq.build(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) probe.Result { return probe.HTTP(ctx, cfg) }, nil
+}
+
+// thresholds parses a -w/-c pair; empty means no threshold.
+func thresholds(warn, crit string) (nagios.Thresholds, error) {
+	var th nagios.Thresholds
+	for _, p := range []struct {
+		flag, s string
+		dst     **nagios.Range
+	}{{"--warning", warn, &th.Warn}, {"--critical", crit, &th.Crit}} {
+		if p.s == "" {
+			continue
+		}
+		r, err := nagios.ParseRange(p.s)
+		if err != nil {
+			return th, fmt.Errorf("%s: %w", p.flag, err)
+		}
+		*p.dst = &r
+	}
+	return th, nil
+}
+
+// exactArgs is cobra.ExactArgs with a message that names what is missing.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < n:
+			return fmt.Errorf("missing %s: usage: %s", what, cmd.UseLine())
+		case len(args) > n:
+			return fmt.Errorf("too many arguments (%s): usage: %s", probe.SanitizeLine(strings.Join(args[n:], " "), 80), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+func shortVersion() string {
+	if version != "" {
+		return version
+	}
+	return "dev"
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/output"
+	"github.com/healthprobe/healthprobe/probe"
+)
+
+// Set by the linker: -X main.version=... -X main.commit=... -X main.date=...
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+// env is the process environment a command sees; tests and the demo pass
+// their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// globalOptions are the flags every check shares, and what a run collects.
+type globalOptions struct {
+	env
+	timeout      time.Duration
+	timeoutState nagios.State
+	verbose      int
+	output       string
+	color        string
+	showVersion  bool
+
+	secrets  []string // values resolved from secret flags: redacted from all output
+	exitCode int
+}
+
+// Main runs healthprobe with the process's arguments and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+}
+
+// run executes one command line. It is the single place that turns errors
+// and panics into an exit code; nothing below it exits.
+func run(ctx context.Context, args []string, e env) (code int) {
+	g := &globalOptions{env: e, timeout: 10 * time.Second, timeoutState: nagios.Critical, output: "nagios", color: "auto"}
+	kind := "HEALTHPROBE"
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(e.stdout, "%s UNKNOWN - internal error: %s\n", kind, g.redact(probe.SanitizeLine(fmt.Sprint(p), 200)))
+			if g.verbose > 0 {
+				fmt.Fprintf(e.stderr, "%s\n", debug.Stack())
+			}
+			code = nagios.Unknown.ExitCode()
+		}
+	}()
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if cmd != nil && cmd != root {
+		kind = strings.ToUpper(cmd.Name())
+	}
+	if err != nil {
+		if errors.Is(err, errShownHelp) {
+			return nagios.Unknown.ExitCode()
+		}
+		fmt.Fprintf(e.stdout, "%s UNKNOWN - %s\n", kind, g.redact(probe.SanitizeLine(err.Error(), 300)))
+		return nagios.Unknown.ExitCode()
+	}
+	return g.exitCode
+}
+
+var errShownHelp = errors.New("help shown")
+
+func newRootCmd(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "healthprobe",
+		Short: "Health checks that prove a service can serve, for the terminal, cron and Nagios/Icinga",
+		Long: `healthprobe runs one check, prints a Nagios plugin result and exits
+0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN.
+
+Start with "healthprobe demo" to see every check run against built-in emulators.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.showVersion {
+				fmt.Fprintln(g.stdout, versionString())
+				return nil
+			}
+			_ = cmd.Help()
+			return errShownHelp
+		},
+	}
+	root.Flags().BoolVarP(&g.showVersion, "version", "V", false, "print the version and exit")
+	pf := root.PersistentFlags()
+	pf.VarP(&durationValue{&g.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
+	pf.Var(&g.timeoutState, "timeout-state", "state reported on a timeout: ok, warning, critical or unknown")
+	pf.CountVarP(&g.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
+	pf.StringVar(&g.output, "output", g.output, "output format: nagios or json")
+	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	root.AddCommand(newHTTPCmd(g), newDemoCmd(g))
+	return root
+}
+
+func versionString() string {
+	v, c, d := version, commit, date
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && c == "":
+				c = s.Value
+			case s.Key == "vcs.time" && d == "":
+				d = s.Value
+			}
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	out := "healthprobe " + v
+	if c != "" {
+		out += " (commit " + c
+		if d != "" {
+			out += ", built " + d
+		}
+		out += ")"
+	}
+	return out
+}
+
+// checkFunc runs a check once under the given context.
+type checkFunc func(ctx context.Context) probe.Result
+
+// runCheck applies the run's deadline, runs the check, redacts and renders
+// the result, and records the exit code.
+func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
+	format, err := output.ParseFormat(g.output)
+	if err != nil {
+		return err
+	}
+	colour, err := g.useColor()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	res := g.redactResult(fn(ctx))
+	if err := output.Write(g.stdout, res, output.Options{Format: format, Color: colour}); err != nil {
+		return fmt.Errorf("writing the result: %w", err)
+	}
+	g.exitCode = res.State.ExitCode()
+	return nil
+}
+
+func (g *globalOptions) useColor() (bool, error) {
+	switch g.color {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if g.getenv("NO_COLOR") != "" || g.getenv("TERM") == "dumb" {
+			return false, nil
+		}
+		f, ok := g.stdout.(*os.File)
+		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
+	}
+	return false, fmt.Errorf("invalid --color %q (want auto, always or never)", g.color)
+}
+
+// clientConfig fills the parts of a probe.ClientConfig that come from the
+// global flags.
+func (g *globalOptions) clientConfig() probe.ClientConfig {
+	return probe.ClientConfig{
+		Timeout:      g.timeout,
+		TimeoutState: g.timeoutState,
+		Verbose:      g.verbose,
+		Log: func(format string, args ...any) {
+			fmt.Fprintln(g.stderr, g.redact(fmt.Sprintf(format, args...)))
+		},
+	}
+}
+
+// minSecretLen: shorter values are not redacted, since replacing every
+// occurrence of one or two characters would garble the output.
+const minSecretLen = 3
+
+func (g *globalOptions) addSecret(s string) {
+	if len(s) >= minSecretLen {
+		g.secrets = append(g.secrets, s)
+	}
+}
+
+func (g *globalOptions) redact(s string) string {
+	for _, sec := range g.secrets {
+		s = strings.ReplaceAll(s, sec, "[redacted]")
+	}
+	return s
+}
+
+func (g *globalOptions) redactResult(r probe.Result) probe.Result {
+	if len(g.secrets) == 0 {
+		return r
+	}
+	r.Summary = g.redact(r.Summary)
+	r.Target = g.redact(r.Target)
+	details := make([]probe.Detail, len(r.Details))
+	for i, d := range r.Details {
+		d.Text = g.redact(d.Text)
+		d.Name = g.redact(d.Name)
+		details[i] = d
+	}
+	r.Details = details
+	return r
+}

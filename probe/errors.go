@@ -1,0 +1,186 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"syscall"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/healthprobe/healthprobe/nagios"
+)
+
+// classify maps a transport error to a state and an operator's one-line
+// reason. A network failure is a service problem (CRITICAL), a timeout takes
+// the configured timeout state, an interruption is UNKNOWN.
+func (c *Client) classify(ctx context.Context, err error, rawURL string) *RequestError {
+	var rerr *RequestError
+	if errors.As(err, &rerr) {
+		return rerr
+	}
+	mk := func(state nagios.State, format string, args ...any) *RequestError {
+		return &RequestError{State: state, Reason: fmt.Sprintf(format, args...), Err: err}
+	}
+	host := hostOf(rawURL)
+	var (
+		dnsErr   *net.DNSError
+		unknown  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		recErr   tls.RecordHeaderError
+		alertErr tls.AlertError
+		authErr  *authError
+		netErr   net.Error
+	)
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled) && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return mk(nagios.Unknown, "interrupted")
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		(errors.As(err, &netErr) && netErr.Timeout()):
+		if c.cfg.Timeout > 0 {
+			return mk(c.cfg.TimeoutState, "timeout: no complete answer from %s within %s", host, c.cfg.Timeout)
+		}
+		return mk(c.cfg.TimeoutState, "timeout: no complete answer from %s", host)
+	case errors.Is(err, errTooManyRedirects):
+		return mk(nagios.Critical, "redirect loop: more than %d redirects", c.cfg.MaxRedirects)
+	case errors.As(err, &authErr):
+		return mk(nagios.Critical, "authentication failed: %s", sanitizeLine(authErr.Error(), 120))
+	case errors.As(err, &dnsErr):
+		why := dnsErr.Err
+		if dnsErr.IsNotFound {
+			why = "no such host"
+		}
+		return mk(nagios.Critical, "DNS lookup of %s failed: %s", sanitizeLine(dnsErr.Name, 80), why)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return mk(nagios.Critical, "connection refused by %s", host)
+	case errors.Is(err, syscall.ECONNRESET):
+		return mk(nagios.Critical, "connection reset by %s", host)
+	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
+		return mk(nagios.Critical, "%s is unreachable", host)
+	case errors.As(err, &unknown):
+		return mk(nagios.Critical, "TLS certificate of %s is signed by an unknown authority (use --ca-file, or --insecure)", host)
+	case errors.As(err, &hostErr):
+		return mk(nagios.Critical, "TLS certificate is not valid for %s", sanitizeLine(hostErr.Host, 80))
+	case errors.As(err, &invalid):
+		return mk(nagios.Critical, "TLS certificate of %s is invalid: %s", host, sanitizeLine(invalidReason(invalid), 120))
+	case errors.As(err, &recErr):
+		return mk(nagios.Critical, "TLS handshake with %s failed: the server does not speak TLS", host)
+	case errors.As(err, &alertErr):
+		return mk(nagios.Critical, "TLS handshake with %s failed: %s", host, alertErr.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return mk(nagios.Critical, "%s closed the connection before the answer was complete", host)
+	}
+	return mk(nagios.Critical, "request to %s failed: %s", host, sanitizeLine(innermost(err), 160))
+}
+
+func invalidReason(e x509.CertificateInvalidError) string {
+	switch e.Reason {
+	case x509.Expired:
+		if e.Detail != "" {
+			return "expired or not yet valid (" + e.Detail + ")"
+		}
+		return "expired or not yet valid"
+	}
+	return e.Error()
+}
+
+// innermost strips url.Error (which carries the URL, maybe with a key in it).
+func innermost(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return err.Error()
+}
+
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return "the server"
+	}
+	return sanitizeLine(u.Host, 100)
+}
+
+var secretQuery = regexp.MustCompile(`(?i)key|token|pass|secret|pin|auth|sig`)
+
+// redactURL removes a password and secret-looking query values from a URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		if secretQuery.MatchString(k) {
+			q[k] = []string{"xxxxx"}
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// RedactURL is redactURL for other packages.
+func RedactURL(raw string) string { return redactURL(raw) }
+
+func redactError(err error, rawURL string) string {
+	msg := innermost(err)
+	if rawURL != "" {
+		msg = strings.ReplaceAll(msg, rawURL, redactURL(rawURL))
+	}
+	return sanitizeLine(msg, 160)
+}
+
+// Excerpt returns a short, safe, one-line excerpt of a body for a summary:
+// valid UTF-8, no control characters, white space folded, at most n runes.
+func Excerpt(b []byte, n int) string { return sanitizeLine(string(b), n) }
+
+func sanitizeLine(s string, n int) string {
+	var b strings.Builder
+	count := 0
+	space := false
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if r == utf8.RuneError && size == 1 {
+			r = '\uFFFD'
+		}
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+				count++
+			}
+			space = true
+			continue
+		}
+		space = false
+		if r == '|' {
+			r = '¦' // a pipe would start perfdata
+		}
+		if count >= n {
+			return strings.TrimSpace(b.String()) + "…"
+		}
+		b.WriteRune(r)
+		count++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// SanitizeLine makes any text safe for one line of plugin output.
+func SanitizeLine(s string, n int) string { return sanitizeLine(s, n) }

@@ -1,0 +1,82 @@
+// Package probe holds the checks. Every check takes a context (whose deadline
+// is the run's total timeout) and a typed config, and returns a Result.
+package probe
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/healthprobe/healthprobe/nagios"
+)
+
+// Result is what every probe returns.
+type Result struct {
+	Kind     string // upper-case check kind for line 1: HTTP, PEXIP, ITGRIX, KALEYRA
+	Target   string // what was probed, without secrets
+	State    nagios.State
+	Summary  string
+	Details  []Detail
+	Perfdata []nagios.Perfdata
+	Duration time.Duration // wall time of the whole check
+}
+
+// Detail is one sub-check: one line of long output with its own state.
+// Name is a stable identity for the sub-check (used to remember its state
+// between runs); Text is what the operator reads.
+type Detail struct {
+	Name  string
+	State nagios.State
+	Text  string
+}
+
+// Add appends a sub-check line and raises the result's state to it.
+func (r *Result) Add(name string, state nagios.State, text string) {
+	r.Details = append(r.Details, Detail{Name: name, State: state, Text: text})
+	r.Raise(state)
+}
+
+// Raise sets the result's state to s when s is worse.
+func (r *Result) Raise(s nagios.State) {
+	if s.Worse(r.State) {
+		r.State = s
+	}
+}
+
+// AddPerf appends performance data.
+func (r *Result) AddPerf(p ...nagios.Perfdata) { r.Perfdata = append(r.Perfdata, p...) }
+
+// Problems returns the texts of the sub-checks that are not OK, worst first,
+// keeping the original order among equals.
+func (r *Result) Problems() []string {
+	var bad []Detail
+	for _, d := range r.Details {
+		if d.State != nagios.OK {
+			bad = append(bad, d)
+		}
+	}
+	sort.SliceStable(bad, func(i, j int) bool { return bad[i].State.Worse(bad[j].State) })
+	out := make([]string, len(bad))
+	for i, d := range bad {
+		out[i] = d.Text
+	}
+	return out
+}
+
+// Fail turns the result into a failure with one reason: the check could not
+// be carried out (network error, bad answer). It keeps what was gathered.
+func (r *Result) Fail(state nagios.State, reason string) Result {
+	r.Add("check", state, reason)
+	r.Summary = reason
+	return *r
+}
+
+// SummaryOr sets the summary to the problems when there are any (joined by
+// "; ", followed by the context given), else to the OK text.
+func (r *Result) SummaryOr(okText string, context ...string) {
+	if p := r.Problems(); len(p) > 0 {
+		r.Summary = strings.Join(append(p, context...), "; ")
+		return
+	}
+	r.Summary = okText
+}
