@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -154,7 +156,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		DisableCompression:     false,
 	}
 	c := &Client{cfg: cfg, authSent: new(atomic.Bool)}
-	var rt http.RoundTripper = &markTransport{base: base, sent: c.authSent}
+	var rt http.RoundTripper = &markTransport{base: base, c: c}
 	if cfg.User != "" {
 		mode := strings.ToLower(cfg.Auth)
 		switch mode {
@@ -228,10 +230,6 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	c.authSent.Store(false)
 	tr := &tracer{}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), tr.trace()))
-	c.logf(1, "> %s %s", method, redactURL(rawURL))
-	if c.cfg.Verbose >= 2 {
-		logHeaders(c.cfg.Log, ">", req.Header)
-	}
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -251,10 +249,6 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		if r.Response.Request.URL.Scheme == "https" && r.URL.Scheme == "http" {
 			ex.Downgraded = true
 		}
-	}
-	c.logf(1, "< %s %s", resp.Proto, ex.StatusLine)
-	if c.cfg.Verbose >= 2 {
-		logHeaders(c.cfg.Log, "<", resp.Header)
 	}
 	limited := io.LimitReader(resp.Body, c.cfg.MaxBody+1)
 	ex.Body, err = io.ReadAll(limited)
@@ -293,8 +287,8 @@ func logHeaders(log func(string, ...any), dir string, h http.Header) {
 	if log == nil {
 		return
 	}
-	for k, vs := range h {
-		for _, v := range vs {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
 			if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
 				v = "[redacted]"
 			}
@@ -303,15 +297,29 @@ func logHeaders(log func(string, ...any), dir string, h http.Header) {
 	}
 }
 
-// markTransport records whether a request carried credentials.
+// markTransport sits next to the wire: it records whether a request carried
+// credentials and logs each request and response as actually exchanged
+// (digest retries and redirects included), credentials masked.
 type markTransport struct {
 	base http.RoundTripper
-	sent *atomic.Bool
+	c    *Client
 }
 
 func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	t.sent.Store(req.Header.Get("Authorization") != "")
-	return t.base.RoundTrip(req)
+	c := t.c
+	c.authSent.Store(req.Header.Get("Authorization") != "")
+	c.logf(1, "> %s %s", req.Method, redactURL(req.URL.String()))
+	if c.cfg.Verbose >= 2 {
+		logHeaders(c.cfg.Log, ">", req.Header)
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
+		if c.cfg.Verbose >= 2 {
+			logHeaders(c.cfg.Log, "<", resp.Header)
+		}
+	}
+	return resp, err
 }
 
 // basicTransport sends basic credentials up front.

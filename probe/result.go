@@ -72,10 +72,13 @@ func (r *Result) Fail(state nagios.State, reason string) Result {
 }
 
 // SummaryOr sets the summary to the problems when there are any (joined by
-// "; ", followed by the context given), else to the OK text.
+// "; ", followed by the context given, joined by ", "), else to the OK text.
 func (r *Result) SummaryOr(okText string, context ...string) {
 	if p := r.Problems(); len(p) > 0 {
-		r.Summary = strings.Join(append(p, context...), "; ")
+		r.Summary = strings.Join(p, "; ")
+		if len(context) > 0 {
+			r.Summary += "; " + strings.Join(context, ", ")
+		}
 		return
 	}
 	r.Summary = okText

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/healthprobe/healthprobe/emulate"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"healthprobe": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScripts runs testdata/*.txtar: each script runs the real binary and
+// asserts its exact exit code and output.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"code":    cmdCode,
+			"emulate": cmdEmulate,
+		},
+	})
+}
+
+// cmdCode runs a command and asserts its exact exit code:
+//
+//	code 2 healthprobe http $WEB_URL/fail
+//
+// testscript's own "! exec" only tells zero from non-zero, and the exit code
+// is healthprobe's contract.
+func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: code N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("code: %q is not an exit code", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("code: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// cmdEmulate starts an emulator for the rest of the script and sets
+// NAME_URL (upper case, dashes as underscores) to its base URL:
+//
+//	emulate web       plain HTTP web app (emulate.Web)
+//	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
+func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: emulate NAME [args...]")
+	}
+	name := args[0]
+	envName := strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_URL"
+	switch name {
+	case "web":
+		srv, err := emulate.Serve(emulate.Web())
+		ts.Check(err)
+		ts.Defer(srv.Close)
+		ts.Setenv(envName, srv.URL)
+	case "web-tls":
+		srv := httptest.NewTLSServer(emulate.Web())
+		ts.Defer(srv.Close)
+		ts.Setenv(envName, srv.URL)
+		pem := certPEM(srv.Certificate().Raw)
+		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
+	default:
+		ts.Fatalf("emulate: unknown emulator %q", name)
+	}
+}
