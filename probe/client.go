@@ -14,8 +14,10 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -271,17 +273,23 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 
 func statusLine(resp *http.Response) string {
 	text := http.StatusText(resp.StatusCode)
-	if s := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))); s != "" {
+	s := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
+	if s != "" && s != fmt.Sprintf("status code %d", resp.StatusCode) { // Go's filler for unknown codes
 		text = s
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, sanitizeLine(text, 60)))
 }
 
-// sensitiveHeaders are masked in verbose logs.
-var sensitiveHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
-	"Pin": true, "Token": true, "X-Api-Key": true,
-}
+// sensitiveHeader matches the names of headers that carry a credential:
+// Authorization, Cookie, Pexip's pin and token, X-Api-Key, X-Auth-Token ...
+// It is compiled on first use, to keep start-up lean.
+var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)auth|token|secret|passw|cookie|api-?key|session|^pin$`)
+})
+
+// SensitiveHeader reports whether a header carries a credential: its value
+// is masked in logs and redacted from output.
+func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(name) }
 
 func logHeaders(log func(string, ...any), dir string, h http.Header) {
 	if log == nil {
@@ -289,7 +297,7 @@ func logHeaders(log func(string, ...any), dir string, h http.Header) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
-			if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
+			if SensitiveHeader(k) {
 				v = "[redacted]"
 			}
 			log("%s %s: %s", dir, k, sanitizeLine(v, 200))
@@ -347,6 +355,13 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.digest.RoundTrip(req)
 	if err != nil {
 		return nil, &authError{err}
+	}
+	if resp.StatusCode == http.StatusUnauthorized && resp.Request.Header.Get("Authorization") == "" &&
+		!hasChallenge(resp.Header, "digest") {
+		// icholy/digest v1.2.0 drains and closes the body of a 401 that has no
+		// digest challenge before returning it: give the caller an empty body
+		// rather than a closed one.
+		resp.Body = http.NoBody
 	}
 	if !t.basic || resp.StatusCode != http.StatusUnauthorized || !hasChallenge(resp.Header, "basic") ||
 		resp.Request.Header.Get("Authorization") != "" {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode"
 	"unicode/utf8"
@@ -71,7 +72,7 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		return mk(nagios.Critical, "TLS certificate is not valid for %s", sanitizeLine(hostErr.Host, 80))
 	case errors.As(err, &invalid):
 		return mk(nagios.Critical, "TLS certificate of %s is invalid: %s", host, sanitizeLine(invalidReason(invalid), 120))
-	case errors.As(err, &recErr):
+	case errors.As(err, &recErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return mk(nagios.Critical, "TLS handshake with %s failed: the server does not speak TLS", host)
 	case errors.As(err, &alertErr):
 		return mk(nagios.Critical, "TLS handshake with %s failed: %s", host, alertErr.Error())
@@ -109,7 +110,10 @@ func hostOf(rawURL string) string {
 	return sanitizeLine(u.Host, 100)
 }
 
-var secretQuery = regexp.MustCompile(`(?i)key|token|pass|secret|pin|auth|sig`)
+// secretQuery matches query parameter names whose values are credentials.
+var secretQuery = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)key|token|pass|secret|pin|auth|sig`)
+})
 
 // redactURL removes a password and secret-looking query values from a URL.
 func redactURL(raw string) string {
@@ -125,7 +129,7 @@ func redactURL(raw string) string {
 	q := u.Query()
 	changed := false
 	for k := range q {
-		if secretQuery.MatchString(k) {
+		if secretQuery().MatchString(k) {
 			q[k] = []string{"xxxxx"}
 			changed = true
 		}

@@ -78,6 +78,13 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	if cc.Headers, err = parseHeaders(c.headers); err != nil {
 		return cc, err
 	}
+	for name, values := range cc.Headers {
+		if probe.SensitiveHeader(name) {
+			for _, v := range values {
+				g.addSecret(v)
+			}
+		}
+	}
 	if c.certWarn < -1 || c.certCrit < -1 {
 		return cc, fmt.Errorf("--cert-warning and --cert-critical take a number of days")
 	}

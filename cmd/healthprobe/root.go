@@ -71,14 +71,14 @@ func run(ctx context.Context, args []string, e env) (code int) {
 		}
 	}()
 	root := newRootCmd(g)
+	if c, _, err := root.Find(args); err == nil && c != root {
+		kind = strings.ToUpper(c.Name())
+	}
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	cmd, err := root.ExecuteContextC(ctx)
-	if cmd != nil && cmd != root {
-		kind = strings.ToUpper(cmd.Name())
-	}
+	_, err := root.ExecuteContextC(ctx)
 	if err != nil {
 		if errors.Is(err, errShownHelp) {
 			return nagios.Unknown.ExitCode()
