@@ -594,10 +594,10 @@ func TestSanitizeLine(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	tests := map[string]string{
-		"https://u:p4ss@host/x":                        "https://u:xxxxx@host/x",
+		"https://u:p4ss@host/x":                       "https://u:xxxxx@host/x",
 		"https://host/v1/?api_key=abc&method=monitor": "https://host/v1/?api_key=xxxxx&method=monitor",
-		"http://host/?token=t&x=1":                     "http://host/?token=xxxxx&x=1",
-		"http://host/plain":                            "http://host/plain",
+		"http://host/?token=t&x=1":                    "http://host/?token=xxxxx&x=1",
+		"http://host/plain":                           "http://host/plain",
 	}
 	for in, want := range tests {
 		if got := redactURL(in); got != want {
@@ -612,7 +612,7 @@ func TestVerboseLogNeverShowsCredentials(t *testing.T) {
 	var log strings.Builder
 	cfg := ClientConfig{User: emulate.WebUser, Password: emulate.WebPassword, Verbose: 3,
 		Headers: http.Header{"Cookie": {"session=cookie-secret-3"}},
-		Log: func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }}
+		Log:     func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }}
 	runHTTP(t, HTTPConfig{URL: srv.URL + "/basic?token=query-secret-2", Client: cfg})
 	out := log.String()
 	for _, secret := range []string{emulate.WebPassword, "cookie-secret-3", "query-secret-2", "ZGVtbzpkZW1v"} {
