@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bufio"
 	"compress/gzip"
 	"context"
 	"crypto/tls"
@@ -424,7 +425,10 @@ func hangingListener(t *testing.T, greet func(net.Conn)) string {
 				defer wg.Done()
 				defer c.Close()
 				if greet != nil {
-					go greet(c)
+					// answer only once the request is in, as a server would
+					if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+						go greet(c)
+					}
 				}
 				<-done
 			}()

@@ -141,3 +141,22 @@ func (s *secretFlags) resolve(g *globalOptions) (string, error) {
 	g.addSecret(secret)
 	return secret, nil
 }
+
+// daysValue is an optional whole number of days: unset means no threshold.
+type daysValue struct{ p **int }
+
+func (v *daysValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 36500 {
+		return fmt.Errorf("%q is not a number of days", s)
+	}
+	*v.p = &n
+	return nil
+}
+func (v *daysValue) String() string {
+	if v.p == nil || *v.p == nil {
+		return ""
+	}
+	return strconv.Itoa(**v.p)
+}
+func (v *daysValue) Type() string { return "days" }

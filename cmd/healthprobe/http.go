@@ -25,7 +25,7 @@ type clientFlags struct {
 	password, bearer   secretFlags
 	maxBody            int64
 	headers            []string
-	certWarn, certCrit int
+	certWarn, certCrit *int
 }
 
 func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
@@ -40,8 +40,8 @@ func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
 	fs.StringArrayVarP(&c.headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
 	c.maxBody = probe.DefaultMaxBody
 	fs.Var(&sizeValue{&c.maxBody}, "max-body", "read at most this much of a body (1048576, 512K, 1MiB); more is reported")
-	fs.IntVar(&c.certWarn, "cert-warning", -1, "WARNING when the earliest certificate in the served chain expires within DAYS")
-	fs.IntVar(&c.certCrit, "cert-critical", -1, "CRITICAL when the earliest certificate in the served chain expires within DAYS")
+	fs.Var(&daysValue{&c.certWarn}, "cert-warning", "WARNING when the earliest certificate in the served chain expires within DAYS")
+	fs.Var(&daysValue{&c.certCrit}, "cert-critical", "CRITICAL when the earliest certificate in the served chain expires within DAYS")
 	if withAuth {
 		fs.StringVarP(&c.user, "user", "u", "", "user name for HTTP authentication")
 		addSecretFlags(fs, &c.password, "password", "password for --user", true)
@@ -85,20 +85,7 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 			}
 		}
 	}
-	if c.certWarn < -1 || c.certCrit < -1 {
-		return cc, fmt.Errorf("--cert-warning and --cert-critical take a number of days")
-	}
 	return cc, nil
-}
-
-func (c *clientFlags) certDays() (warn, crit *int) {
-	if c.certWarn >= 0 {
-		warn = &c.certWarn
-	}
-	if c.certCrit >= 0 {
-		crit = &c.certCrit
-	}
-	return warn, crit
 }
 
 func parseHeaders(list []string) (http.Header, error) {
@@ -267,7 +254,7 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
 		return nil, err
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certDays()
+	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}
