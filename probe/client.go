@@ -354,7 +354,10 @@ type authTransport struct {
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.digest.RoundTrip(req)
 	if err != nil {
-		return nil, &authError{err}
+		if strings.HasPrefix(err.Error(), "digest:") { // the challenge could not be answered
+			return nil, &authError{err}
+		}
+		return nil, err // a network failure, classified as such
 	}
 	if resp.StatusCode == http.StatusUnauthorized && resp.Request.Header.Get("Authorization") == "" &&
 		!hasChallenge(resp.Header, "digest") {

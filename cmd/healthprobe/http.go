@@ -141,7 +141,7 @@ type httpOptions struct {
 	jq           jqFlags
 }
 
-func newHTTPCmd(g *globalOptions) *cobra.Command {
+func newHTTPCheck(g *globalOptions) checkCommand {
 	o := &httpOptions{}
 	cmd := &cobra.Command{
 		Use:   "http URL",
@@ -150,13 +150,6 @@ func newHTTPCmd(g *globalOptions) *cobra.Command {
   healthprobe http https://api.example.com/ready --expect-status 200-299 --cert-warning 30 --cert-critical 7
   healthprobe http http://10.0.0.5:8077/status -u admin --password-env ITGRIX_PASSWORD --auth digest`,
 		Args: exactArgs(1, "URL"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fn, err := o.build(g, args[0])
-			if err != nil {
-				return err
-			}
-			return g.runCheck(cmd.Context(), fn)
-		},
 	}
 	fs := cmd.Flags()
 	fs.StringVarP(&o.method, "method", "X", "", "request method (default GET, or POST when a body is given)")
@@ -175,7 +168,7 @@ func newHTTPCmd(g *globalOptions) *cobra.Command {
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return cmd
+	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
 }
 
 func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) {

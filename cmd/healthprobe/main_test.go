@@ -29,6 +29,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"code":    cmdCode,
 			"emulate": cmdEmulate,
+			"expand":  cmdExpand,
 		},
 	})
 }
@@ -86,5 +87,19 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
 	default:
 		ts.Fatalf("emulate: unknown emulator %q", name)
+	}
+}
+
+// cmdExpand replaces $VAR and ${VAR} in the named files with the script's
+// environment, so that files can name emulator URLs:
+//
+//	expand checks.yaml
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: expand FILE...")
+	}
+	for _, name := range args {
+		expanded := os.Expand(ts.ReadFile(name), ts.Getenv)
+		ts.Check(os.WriteFile(ts.MkAbs(name), []byte(expanded), 0o600))
 	}
 }

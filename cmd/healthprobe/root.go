@@ -9,11 +9,13 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
@@ -45,7 +47,8 @@ type globalOptions struct {
 	color        string
 	showVersion  bool
 
-	secrets  []string // values resolved from secret flags: redacted from all output
+	secrets  []string    // values resolved from secret flags: redacted from all output
+	logMu    *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
 	exitCode int
 }
 
@@ -113,14 +116,58 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 	}
 	root.Flags().BoolVarP(&g.showVersion, "version", "V", false, "print the version and exit")
 	pf := root.PersistentFlags()
-	pf.VarP(&durationValue{&g.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
-	pf.Var(&g.timeoutState, "timeout-state", "state reported on a timeout: ok, warning, critical or unknown")
+	addDeadlineFlags(pf, g)
 	pf.CountVarP(&g.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
 	pf.StringVar(&g.output, "output", g.output, "output format: nagios or json")
 	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	root.AddCommand(newHTTPCmd(g), newDemoCmd(g))
+	for _, kind := range checkKinds {
+		c := kind.new(g)
+		c.cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			fn, err := c.build(args)
+			if err != nil {
+				return err
+			}
+			return g.runCheck(cmd.Context(), fn)
+		}
+		root.AddCommand(c.cmd)
+	}
+	root.AddCommand(newRunCmd(g), newDemoCmd(g))
 	return root
+}
+
+// addDeadlineFlags adds the flags that bound one check: also accepted per
+// check in a batch file.
+func addDeadlineFlags(fs *pflag.FlagSet, g *globalOptions) {
+	fs.VarP(&durationValue{&g.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
+	fs.Var(&g.timeoutState, "timeout-state", "state reported on a timeout: ok, warning, critical or unknown")
+}
+
+// checkCommand is a check subcommand: its cobra command and flags, the batch
+// file key that names its positional argument, and build, which turns the
+// parsed flags and arguments into a check (validating everything first).
+type checkCommand struct {
+	cmd   *cobra.Command
+	arg   string // "url" for http; "" when the command takes no argument
+	build func(args []string) (checkFunc, error)
+}
+
+// checkKinds lists the check subcommands. Each constructor returns a fresh
+// command bound to g, so a batch run builds one per check.
+var checkKinds = []struct {
+	name string
+	new  func(g *globalOptions) checkCommand
+}{
+	{"http", newHTTPCheck},
+}
+
+func findKind(name string) (func(g *globalOptions) checkCommand, bool) {
+	for _, k := range checkKinds {
+		if k.name == name {
+			return k.new, true
+		}
+	}
+	return nil, false
 }
 
 func versionString() string {
@@ -166,14 +213,32 @@ func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
-	defer cancel()
-	res := g.redactResult(fn(ctx))
+	res := g.execute(ctx, "", fn)
 	if err := output.Write(g.stdout, res, output.Options{Format: format, Color: colour}); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
 	g.exitCode = res.State.ExitCode()
 	return nil
+}
+
+// execute runs one check under its deadline and returns its redacted
+// result. A panic in the check becomes an UNKNOWN result, so that in a batch
+// one faulty check never takes the others down.
+func (g *globalOptions) execute(ctx context.Context, kind string, fn checkFunc) (res probe.Result) {
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			res = probe.Result{Kind: strings.ToUpper(kind), State: nagios.Unknown,
+				Summary: "internal error: " + probe.SanitizeLine(fmt.Sprint(p), 200)}
+		}
+		if res.Duration == 0 {
+			res.Duration = time.Since(start)
+		}
+		res = g.redactResult(res)
+	}()
+	return fn(ctx)
 }
 
 func (g *globalOptions) useColor() (bool, error) {

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/healthprobe/healthprobe/config"
+	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/output"
+)
+
+type runOptions struct {
+	file        string
+	concurrency int
+	only        []string
+	dryRun      bool
+}
+
+// runKeys are the defaults: keys that configure the batch itself rather
+// than each check.
+var runKeys = []string{"output", "concurrency"}
+
+func newRunCmd(g *globalOptions) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run -c FILE",
+		Short: "Run many checks from one config file, concurrently, in one process",
+		Long: `run reads a YAML (or JSON) file with defaults: and checks:, validates every
+check fully before anything runs, then runs them concurrently, each under its
+own deadline. Each check takes the same options as the flags of its command,
+with the same long names (url for the http URL, node for pexip, host for itgrix).
+The exit code is the worst state.`,
+		Example: `  healthprobe run -c /etc/healthprobe/checks.yaml
+  healthprobe run -c checks.yaml --output prometheus > /var/lib/node_exporter/textfile/healthprobe.prom
+  healthprobe run -c checks.yaml --only web --only pexip-node-1 --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, g) },
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&o.file, "config", "c", "", "the batch file (YAML or JSON)")
+	fs.IntVar(&o.concurrency, "concurrency", 32, "run at most N checks at once")
+	fs.StringArrayVar(&o.only, "only", nil, "run only the check with this name (repeatable)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "validate and print the resolved checks (secrets redacted) without running them")
+	return cmd
+}
+
+// plannedCheck is a validated check ready to run.
+type plannedCheck struct {
+	name, kind string
+	g          *globalOptions
+	fn         checkFunc
+	argv       []string
+}
+
+func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
+	if o.file == "" {
+		return fmt.Errorf("missing --config FILE: usage: %s", cmd.UseLine())
+	}
+	data, err := readLimited(o.file, config.MaxSize)
+	if err != nil {
+		return err
+	}
+	file, err := config.Parse(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.file, err)
+	}
+	format, conc, err := o.runSettings(cmd, g, file.Defaults)
+	if err != nil {
+		return fmt.Errorf("%s: defaults: %w", o.file, err)
+	}
+	plan, err := planChecks(file, g, cmd.Flags().Changed("timeout"))
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.file, err)
+	}
+	if plan, err = o.selectOnly(plan); err != nil {
+		return err
+	}
+	if o.dryRun {
+		for _, p := range plan {
+			fmt.Fprintf(g.stdout, "[%s] %s\n", p.name, p.g.redact(shellJoin(append([]string{"healthprobe", p.kind}, p.argv...))))
+		}
+		return nil
+	}
+	colour, err := g.useColor()
+	if err != nil {
+		return err
+	}
+	results := runPlanned(cmd.Context(), plan, conc)
+	if err := output.WriteBatch(g.stdout, results, output.Options{Format: format, Color: colour}); err != nil {
+		return fmt.Errorf("writing the results: %w", err)
+	}
+	states := make([]nagios.State, len(results))
+	for i, r := range results {
+		states[i] = r.Result.State
+	}
+	g.exitCode = nagios.Worst(states...).ExitCode()
+	return nil
+}
+
+// runSettings reads the batch-level settings: the command line wins over
+// the file's defaults.
+func (o *runOptions) runSettings(cmd *cobra.Command, g *globalOptions, defaults []config.Option) (output.Format, int, error) {
+	outName, conc := g.output, o.concurrency
+	for _, d := range defaults {
+		switch d.Key {
+		case "output":
+			if !cmd.Flags().Changed("output") {
+				outName = d.Values[0]
+			}
+		case "concurrency":
+			if !cmd.Flags().Changed("concurrency") {
+				if _, err := fmt.Sscan(d.Values[0], &conc); err != nil {
+					return "", 0, fmt.Errorf("line %d: concurrency %q is not a number", d.Line, d.Values[0])
+				}
+			}
+		}
+	}
+	if conc < 1 || conc > 10000 {
+		return "", 0, fmt.Errorf("concurrency must be 1 to 10000, not %d", conc)
+	}
+	format, err := output.ParseBatchFormat(outName)
+	return format, conc, err
+}
+
+func (o *runOptions) selectOnly(plan []plannedCheck) ([]plannedCheck, error) {
+	if len(o.only) == 0 {
+		return plan, nil
+	}
+	var out []plannedCheck
+	for _, name := range o.only {
+		i := slices.IndexFunc(plan, func(p plannedCheck) bool { return p.name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("--only %q: no check of that name in %s", name, o.file)
+		}
+		out = append(out, plan[i])
+	}
+	return out, nil
+}
+
+// planChecks validates every check of the file and builds it, exactly as
+// its command would from flags: each key is set on that command's flag set.
+func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]plannedCheck, error) {
+	var kindNames []string
+	for _, k := range checkKinds {
+		kindNames = append(kindNames, k.name)
+	}
+	// a default key must mean something to the batch or to some kind
+	for _, d := range file.Defaults {
+		if slices.Contains(runKeys, d.Key) || d.Key == "timeout" || d.Key == "timeout-state" {
+			continue
+		}
+		known := false
+		for _, k := range checkKinds {
+			if k.new(g.forCheck("")).cmd.Flags().Lookup(d.Key) != nil {
+				known = true
+			}
+		}
+		if !known {
+			return nil, fmt.Errorf("defaults: line %d: unknown key %q", d.Line, d.Key)
+		}
+	}
+	plan := make([]plannedCheck, 0, len(file.Checks))
+	for _, c := range file.Checks {
+		newCheck, ok := findKind(c.Kind)
+		if !ok {
+			return nil, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames, ", "))
+		}
+		cg := g.forCheck(c.Name)
+		cc := newCheck(cg)
+		fs := cc.cmd.Flags()
+		addDeadlineFlags(fs, cg)
+		p := plannedCheck{name: c.Name, kind: c.Kind, g: cg}
+		set := func(o config.Option) error {
+			f := fs.Lookup(o.Key)
+			if f == nil {
+				return fmt.Errorf("unknown key %q for kind %s", o.Key, c.Kind)
+			}
+			if len(o.Values) > 1 && !repeatable(f) {
+				return fmt.Errorf("key %q takes one value, not a list", o.Key)
+			}
+			for _, v := range o.Values {
+				if err := fs.Set(o.Key, v); err != nil {
+					return fmt.Errorf("key %q: %w", o.Key, err)
+				}
+				p.argv = append(p.argv, "--"+o.Key+"="+v)
+			}
+			return nil
+		}
+		var positional []string
+		given := map[string]bool{}
+		for _, o := range c.Options {
+			given[o.Key] = true
+		}
+		for _, d := range file.Defaults {
+			if given[d.Key] || slices.Contains(runKeys, d.Key) || fs.Lookup(d.Key) == nil ||
+				(d.Key == "timeout" && cliTimeout) {
+				continue
+			}
+			if err := set(d); err != nil {
+				return nil, fmt.Errorf("check %q: defaults line %d: %w", c.Name, d.Line, err)
+			}
+		}
+		for _, o := range c.Options {
+			if cc.arg != "" && o.Key == cc.arg {
+				if o.List {
+					return nil, fmt.Errorf("check %q (line %d): %s takes one value", c.Name, o.Line, o.Key)
+				}
+				positional = append(positional, o.Values[0])
+				continue
+			}
+			if err := set(o); err != nil {
+				return nil, fmt.Errorf("check %q (line %d): %w", c.Name, o.Line, err)
+			}
+		}
+		if cc.arg != "" && len(positional) == 0 {
+			return nil, fmt.Errorf("check %q (line %d): missing key %q", c.Name, c.Line, cc.arg)
+		}
+		p.argv = append(positional, p.argv...)
+		fn, err := cc.build(positional)
+		if err != nil {
+			return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
+		}
+		p.fn = fn
+		plan = append(plan, p)
+	}
+	return plan, nil
+}
+
+// repeatable reports whether a flag takes several values.
+func repeatable(f *pflag.Flag) bool {
+	t := f.Value.Type()
+	return strings.HasSuffix(t, "Array") || strings.HasSuffix(t, "Slice") || strings.HasPrefix(t, "repeat")
+}
+
+// forCheck returns the options one check of a batch runs with: the run's
+// environment and deadline, its own list of secrets, and verbose lines
+// prefixed with the check's name.
+func (g *globalOptions) forCheck(name string) *globalOptions {
+	cg := &globalOptions{env: g.env, timeout: g.timeout, timeoutState: g.timeoutState, verbose: g.verbose,
+		output: g.output, color: g.color}
+	if g.logMu == nil {
+		g.logMu = new(sync.Mutex)
+	}
+	cg.logMu = g.logMu
+	if name != "" {
+		cg.stderr = &prefixWriter{w: g.stderr, prefix: "[" + name + "] ", mu: g.logMu}
+	}
+	return cg
+}
+
+// runPlanned runs the checks with at most conc at once, each under its own
+// deadline, and returns the results in the file's order.
+func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Named {
+	results := make([]output.Named, len(plan))
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	for i, p := range plan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: p.g.execute(ctx, p.kind, p.fn)}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// prefixWriter prefixes each write (one log line) with a check's name; the
+// mutex keeps lines of concurrent checks whole.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+	mu     *sync.Mutex
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
+}
+
+// readLimited reads a file of at most max bytes.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
+	}
+	return data, nil
+}

@@ -1,0 +1,183 @@
+// Package config reads the batch file of "healthprobe run": YAML (JSON is
+// accepted, being YAML) with a defaults map and a list of checks. Each check
+// is a name, a kind and options whose keys are the long flag names of that
+// kind's command. The package knows nothing of the flags themselves: it
+// checks the shape, keeps every key's line for error messages, and hands the
+// options on as strings.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is a parsed batch file.
+type File struct {
+	Defaults []Option
+	Checks   []Check
+}
+
+// Check is one entry of checks:.
+type Check struct {
+	Name    string
+	Kind    string
+	Line    int
+	Options []Option
+}
+
+// Option is one key of a check or of the defaults, with its value(s).
+type Option struct {
+	Key    string   // as written, with underscores turned into dashes
+	Values []string // one value, or the items of a list
+	List   bool     // written as a list
+	Line   int
+}
+
+// MaxSize is the largest batch file read.
+const MaxSize = 4 << 20
+
+// Parse reads a batch file.
+func Parse(data []byte) (*File, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("the file is larger than %d bytes", MaxSize)
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the file is empty")
+		}
+		return nil, fmt.Errorf("not valid YAML or JSON: %s", oneLine(err))
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("the file must be a mapping with a checks: list")
+	}
+	f := &File{}
+	var sawChecks bool
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		switch k.Value {
+		case "defaults":
+			opts, err := options(v, "defaults")
+			if err != nil {
+				return nil, err
+			}
+			f.Defaults = opts
+		case "checks":
+			sawChecks = true
+			if v.Kind != yaml.SequenceNode {
+				return nil, fmt.Errorf("line %d: checks: must be a list", v.Line)
+			}
+			for _, item := range v.Content {
+				c, err := check(item)
+				if err != nil {
+					return nil, err
+				}
+				f.Checks = append(f.Checks, c)
+			}
+		default:
+			return nil, fmt.Errorf("line %d: unknown key %q (want defaults or checks)", k.Line, k.Value)
+		}
+	}
+	if !sawChecks || len(f.Checks) == 0 {
+		return nil, errors.New("no checks: the file needs a checks: list")
+	}
+	seen := map[string]int{}
+	for _, c := range f.Checks {
+		if line, dup := seen[c.Name]; dup {
+			return nil, fmt.Errorf("line %d: check %q is already defined on line %d", c.Line, c.Name, line)
+		}
+		seen[c.Name] = c.Line
+	}
+	return f, nil
+}
+
+func check(n *yaml.Node) (Check, error) {
+	if n.Kind != yaml.MappingNode {
+		return Check{}, fmt.Errorf("line %d: each check must be a mapping with name and kind", n.Line)
+	}
+	opts, err := options(n, "check")
+	if err != nil {
+		return Check{}, err
+	}
+	c := Check{Line: n.Line}
+	for _, o := range opts {
+		switch o.Key {
+		case "name", "kind":
+			if o.List || o.Values[0] == "" {
+				return Check{}, fmt.Errorf("line %d: %s must be one non-empty value", o.Line, o.Key)
+			}
+			if o.Key == "name" {
+				c.Name = o.Values[0]
+			} else {
+				c.Kind = o.Values[0]
+			}
+		default:
+			c.Options = append(c.Options, o)
+		}
+	}
+	switch {
+	case c.Name == "":
+		return Check{}, fmt.Errorf("line %d: a check has no name", n.Line)
+	case strings.ContainsAny(c.Name, "\r\n\t\"\\") || len(c.Name) > 200:
+		return Check{}, fmt.Errorf("line %d: check name %q: use letters, digits, spaces and punctuation other than quotes and backslashes (at most 200)", n.Line, c.Name)
+	case c.Kind == "":
+		return Check{}, fmt.Errorf("line %d: check %q has no kind", n.Line, c.Name)
+	}
+	return c, nil
+}
+
+// options reads a mapping of flag names to scalars or lists of scalars.
+func options(n *yaml.Node, where string) ([]Option, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: %s must be a mapping", n.Line, where)
+	}
+	var out []Option
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			return nil, fmt.Errorf("line %d: a key must be a plain name", k.Line)
+		}
+		key := strings.ReplaceAll(k.Value, "_", "-")
+		if seen[key] {
+			return nil, fmt.Errorf("line %d: key %q given twice", k.Line, k.Value)
+		}
+		seen[key] = true
+		o := Option{Key: key, Line: k.Line}
+		switch v.Kind {
+		case yaml.ScalarNode:
+			if v.Tag == "!!null" {
+				return nil, fmt.Errorf("line %d: key %q has no value", k.Line, k.Value)
+			}
+			o.Values = []string{v.Value}
+		case yaml.SequenceNode:
+			o.List = true
+			for _, item := range v.Content {
+				if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
+					return nil, fmt.Errorf("line %d: key %q: a list may hold only plain values", item.Line, k.Value)
+				}
+				o.Values = append(o.Values, item.Value)
+			}
+			if len(o.Values) == 0 {
+				return nil, fmt.Errorf("line %d: key %q: empty list", k.Line, k.Value)
+			}
+		case yaml.AliasNode:
+			return nil, fmt.Errorf("line %d: key %q: YAML aliases are not supported", k.Line, k.Value)
+		default:
+			return nil, fmt.Errorf("line %d: key %q takes a value or a list of values, not a mapping", k.Line, k.Value)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "yaml: ", "")), " ")
+}

@@ -1,0 +1,111 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	f, err := Parse([]byte(`
+defaults:
+  timeout: 5s
+  insecure: true
+checks:
+  - name: web
+    kind: http
+    url: http://127.0.0.1/ready
+    keyword: [ready, up]
+    warning: 0.5
+    password_env: WEB_PW
+  - {name: node1, kind: pexip, node: conf1.example.com, alias: probe}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Defaults) != 2 || f.Defaults[0].Key != "timeout" || f.Defaults[1].Values[0] != "true" {
+		t.Errorf("defaults: %+v", f.Defaults)
+	}
+	if len(f.Checks) != 2 {
+		t.Fatalf("checks: %+v", f.Checks)
+	}
+	web := f.Checks[0]
+	if web.Name != "web" || web.Kind != "http" || web.Line != 6 {
+		t.Errorf("web: %+v", web)
+	}
+	want := []Option{
+		{Key: "url", Values: []string{"http://127.0.0.1/ready"}, Line: 8},
+		{Key: "keyword", Values: []string{"ready", "up"}, List: true, Line: 9},
+		{Key: "warning", Values: []string{"0.5"}, Line: 10},
+		{Key: "password-env", Values: []string{"WEB_PW"}, Line: 11},
+	}
+	for i, o := range want {
+		got := web.Options[i]
+		if got.Key != o.Key || strings.Join(got.Values, "|") != strings.Join(o.Values, "|") || got.List != o.List || got.Line != o.Line {
+			t.Errorf("option %d: %+v, want %+v", i, got, o)
+		}
+	}
+	if f.Checks[1].Name != "node1" || f.Checks[1].Options[1].Values[0] != "probe" {
+		t.Errorf("flow mapping: %+v", f.Checks[1])
+	}
+}
+
+func TestParseJSON(t *testing.T) {
+	f, err := Parse([]byte(`{"checks":[{"name":"a","kind":"http","url":"http://x","keyword":["k"]}]}`))
+	if err != nil || f.Checks[0].Options[1].Values[0] != "k" {
+		t.Fatalf("%v %+v", err, f)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := map[string]string{
+		"":                        "the file is empty",
+		"- a\n- b":                "the file must be a mapping with a checks: list",
+		"checks: 1":               "line 1: checks: must be a list",
+		"foo: 1\nchecks: []":      `line 1: unknown key "foo" (want defaults or checks)`,
+		"checks: []":              "no checks: the file needs a checks: list",
+		"checks:\n  - kind: http": "line 2: a check has no name",
+		"checks:\n  - name: a":    `line 2: check "a" has no kind`,
+		"checks:\n  - name: a\n    kind: http\n  - name: a\n    kind: http": `line 4: check "a" is already defined on line 2`,
+		"checks:\n  - name: a\n    kind: http\n    tls: {a: 1}":             `line 4: key "tls" takes a value or a list of values, not a mapping`,
+		"checks:\n  - name: a\n    kind: http\n    k: [[1]]":                `line 4: key "k": a list may hold only plain values`,
+		"checks:\n  - name: a\n    kind: http\n    k:":                      `line 4: key "k" has no value`,
+		"checks:\n  - name: a\n    kind: http\n    a_b: 1\n    a-b: 2":      `line 5: key "a-b" given twice`,
+		"checks:\n  - name: [a]\n    kind: http":                            "line 2: name must be one non-empty value",
+		"checks: [\n":                                                       "not valid YAML or JSON: ",
+		"checks:\n  - x":                                                    "line 2: each check must be a mapping with name and kind",
+	}
+	for in, want := range tests {
+		_, err := Parse([]byte(in))
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %q", in, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%q): error is not one line: %q", in, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("checks:\n  - name: a\n    kind: http\n    url: x\n"))
+	f.Add([]byte(`{"defaults":{"timeout":"1s"},"checks":[{"name":"a","kind":"b","k":[1,2]}]}`))
+	f.Add([]byte("a: &x [1]\nb: *x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse(data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		for _, c := range file.Checks {
+			if c.Name == "" || c.Kind == "" {
+				t.Fatalf("accepted a check without name or kind: %+v", c)
+			}
+			for _, o := range c.Options {
+				if len(o.Values) == 0 {
+					t.Fatalf("option without value: %+v", o)
+				}
+			}
+		}
+	})
+}
