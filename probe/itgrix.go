@@ -55,10 +55,10 @@ func (cfg ItgrixConfig) element() string {
 }
 
 // Itgrix runs the check once.
-func Itgrix(ctx context.Context, cfg ItgrixConfig) Result {
+func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
 	start := time.Now()
 	statusURL := cfg.StatusURL()
-	r := Result{Kind: "ITGRIX", Target: redactURL(statusURL)}
+	r = Result{Kind: "ITGRIX", Target: redactURL(statusURL)}
 	defer func() { r.Duration = time.Since(start) }()
 	client, err := NewClient(cfg.Client)
 	if err != nil {
@@ -71,7 +71,7 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) Result {
 		return r.Fail(rerr.State, rerr.Reason)
 	}
 	r.AddPerf(TimePerf("time", ex.Timings.Total, nagios.Thresholds{}))
-	if st, reason := itgrixHTTPStatus(ex); reason != "" {
+	if st, reason := itgrixHTTPStatus(ex, cfg.Client.User != ""); reason != "" {
 		return r.Fail(st, reason)
 	}
 	now := time.Now
@@ -90,12 +90,14 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) Result {
 }
 
 // itgrixHTTPStatus turns an answer that is not a 2xx into a reason.
-func itgrixHTTPStatus(ex *Exchange) (nagios.State, string) {
+func itgrixHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	switch code := ex.Status; {
 	case code >= 200 && code < 300:
 		return nagios.OK, ""
 	case code == http.StatusUnauthorized && ex.AuthSent:
 		return nagios.Critical, "authentication failed (" + ex.StatusLine + ")"
+	case code == http.StatusUnauthorized && withLogin:
+		return nagios.Critical, "authentication failed: the server's challenge could not be answered (" + ex.StatusLine + ")"
 	case code == http.StatusUnauthorized:
 		return nagios.Unknown, "the status page needs the admin-panel login: give -u and --password-env (" + ex.StatusLine + ")"
 	case code == http.StatusNotFound:

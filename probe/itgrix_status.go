@@ -39,7 +39,7 @@ func absent(name string) finding {
 func (ru itgrixRules) checkStatus(r *Result, doc any) string {
 	m, ok := doc.(map[string]any)
 	if !ok {
-		r.Add("status", nagios.Unknown, "status answer is "+jsonKind(doc)+", not a JSON object")
+		r.Add("status", nagios.Unknown, "status answer is "+jsonKind(doc)+", not an object")
 		return ""
 	}
 	appState, hasState := find(m, "app_state")

@@ -22,9 +22,10 @@ func DecodeJSON(b []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, notJSON(b, err, dec.InputOffset())
 	}
+	end := dec.InputOffset()
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("not JSON: more data after the first value at byte %d: %s", dec.InputOffset(), Excerpt(b, 60))
+		return nil, fmt.Errorf("not JSON: more data after the first value at byte %d: %s", end, Excerpt(b, 60))
 	}
 	return v, nil
 }
