@@ -109,9 +109,9 @@ func (ru itgrixRules) checkElement(r *Result, doc any, el string) string {
 		}
 		fs = []finding{f}
 	case !found:
-		fs = []finding{absent(el)}
+		fs = []finding{{el, nagios.Unknown, SanitizeLine(el, 60) + " absent from the status answer"}}
 	default:
-		fs = []finding{{el, nagios.OK, el + " = " + showValue(v)}}
+		fs = []finding{{el, nagios.OK, SanitizeLine(el, 60) + " = " + showValue(v)}}
 	}
 	for _, f := range fs {
 		f.addTo(r)

@@ -66,6 +66,19 @@ func addJQFlags(cmd *cobra.Command, o *jqFlags) {
 
 // build compiles the expressions; nil when no --jq was given.
 func (o *jqFlags) build() ([]probe.BodyAssertion, error) {
+	specs, err := o.specs()
+	if err != nil || len(specs) == 0 {
+		return nil, err
+	}
+	a, err := probe.NewJQAssertion(specs, o.missingState, o.invalidState)
+	if err != nil {
+		return nil, fmt.Errorf("--jq: %w", err)
+	}
+	return []probe.BodyAssertion{a}, nil
+}
+
+// specs pairs each value flag with the --jq before it.
+func (o *jqFlags) specs() ([]probe.JQSpec, error) {
 	var specs []probe.JQSpec
 	set := map[string]bool{}
 	for _, it := range o.items {
@@ -86,14 +99,7 @@ func (o *jqFlags) build() ([]probe.BodyAssertion, error) {
 			return nil, fmt.Errorf("--%s for --jq %s: %w", it.flag, probe.SanitizeLine(s.Expr, 60), err)
 		}
 	}
-	if len(specs) == 0 {
-		return nil, nil
-	}
-	a, err := probe.NewJQAssertion(specs, o.missingState, o.invalidState)
-	if err != nil {
-		return nil, fmt.Errorf("--jq: %w", err)
-	}
-	return []probe.BodyAssertion{a}, nil
+	return specs, nil
 }
 
 func applyJQItem(s *probe.JQSpec, it jqItem) error {
