@@ -26,6 +26,11 @@ func digestServer(t *testing.T, algorithm string, h http.Handler) *httptest.Serv
 	return srv
 }
 
+// emulateDigest puts h behind the test login (MD5 digest).
+func emulateDigest(h http.Handler) http.Handler {
+	return emulate.DigestAuth{Realm: "test", User: testUser, Password: testPassword}.Wrap(h)
+}
+
 // plainServer serves h without auth.
 func plainServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Helper()

@@ -37,6 +37,10 @@ type ItgrixConfig struct {
 
 	Assertions []BodyAssertion
 
+	// CertWarnDays and CertCritDays check the served certificate over https,
+	// as in the HTTP probe.
+	CertWarnDays, CertCritDays *int
+
 	Now func() time.Time // nil: time.Now
 }
 
@@ -73,6 +77,10 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
 	r.AddPerf(TimePerf("time", ex.Timings.Total, nagios.Thresholds{}))
 	if st, reason := itgrixHTTPStatus(ex, cfg.Client.User != ""); reason != "" {
 		return r.Fail(st, reason)
+	}
+	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
+	if cfg.Client.Insecure && ex.TLS != nil {
+		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
 	}
 	now := time.Now
 	if cfg.Now != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -417,4 +418,24 @@ func FuzzItgrixStatus(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestItgrixOverTLS(t *testing.T) {
+	h := emulateDigest(serveBody(fixture(t, "itgrix/status_normal.json")))
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	cfg := itgrixConfig(srv.URL)
+	cfg.Client.Insecure = true
+	warn := 1000000 // days: the test certificate expires well before
+	cfg.CertWarnDays = &warn
+	r := Itgrix(context.Background(), cfg)
+	if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate ") || !strings.Contains(r.Summary, " expires in ") {
+		t.Errorf("got %v %q", r.State, r.Summary)
+	}
+	if got := detailsWith(r, "tls"); len(got) != 1 || got[0].Text != "TLS certificate verification disabled (--insecure)" {
+		t.Errorf("tls detail %q", got)
+	}
+	if perf := perfStrings(r, "time", "license"); len(perf) != 1 || !strings.HasPrefix(perf[0], "cert_days=") || !strings.HasSuffix(perf[0], ";1000000:") {
+		t.Errorf("perfdata %q", perf)
+	}
 }

@@ -89,6 +89,7 @@ func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string)
 		Client: cc, BaseURL: base, Path: o.path,
 		LicenseWarnDays: o.licWarn, LicenseCritDays: o.licCrit, LicenseTypes: types,
 	}
+	cfg.CertWarnDays, cfg.CertCritDays = o.client.certDays()
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}
