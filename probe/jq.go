@@ -167,14 +167,6 @@ func (a *JQAssertion) Assert(ex *Exchange, r *Result) {
 	}
 }
 
-// AssertDoc runs every expression on an already decoded document (values as
-// DecodeJSON gives them).
-func (a *JQAssertion) AssertDoc(doc any, r *Result) {
-	for _, s := range a.specs {
-		a.run(s, doc, r)
-	}
-}
-
 // jqOutcome is what one expression gave.
 type jqOutcome struct {
 	value   any
