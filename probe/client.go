@@ -164,7 +164,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		switch mode {
 		case "", "auto", "digest":
 			rt = &authTransport{
-				digest: &digest.Transport{Username: cfg.User, Password: cfg.Password, Transport: rt, NoReuse: true},
+				digest: &digest.Transport{Username: cfg.User, Password: cfg.Password, Transport: tagErrors{rt}, NoReuse: true},
 				plain:  rt, basic: mode != "digest", user: cfg.User, pass: cfg.Password,
 			}
 		case "basic":
@@ -354,10 +354,11 @@ type authTransport struct {
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.digest.RoundTrip(req)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "digest:") { // the challenge could not be answered
-			return nil, &authError{err}
+		var inner *innerError
+		if errors.As(err, &inner) {
+			return nil, inner.err // a network or TLS failure, not an auth one
 		}
-		return nil, err // a network failure, classified as such
+		return nil, &authError{err}
 	}
 	if resp.StatusCode == http.StatusUnauthorized && resp.Request.Header.Get("Authorization") == "" &&
 		!hasChallenge(resp.Header, "digest") {
@@ -384,6 +385,23 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r.SetBasicAuth(t.user, t.pass)
 	return t.plain.RoundTrip(r)
+}
+
+// tagErrors marks the errors of the transport under digest, so that only
+// digest's own failures are reported as authentication failures.
+type tagErrors struct{ base http.RoundTripper }
+
+type innerError struct{ err error }
+
+func (e *innerError) Error() string { return e.err.Error() }
+func (e *innerError) Unwrap() error { return e.err }
+
+func (t tagErrors) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return resp, &innerError{err}
+	}
+	return resp, nil
 }
 
 // authError marks a failure to build digest credentials from a challenge.

@@ -67,6 +67,8 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emulate web       plain HTTP web app (emulate.Web)
 //	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
+//	emulate itgrix [CASE]  Itgrix /status set to CASE (default normal; every
+//	                  case is also at $ITGRIX_URL/CASE); sets $ITGRIX_PORT too
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -85,6 +87,18 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(envName, srv.URL)
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
+	case "itgrix":
+		c := ""
+		if len(args) > 1 {
+			c = args[1]
+		}
+		emu, err := emulate.NewItgrix(c)
+		ts.Check(err)
+		srv, err := emulate.Serve(emu)
+		ts.Check(err)
+		ts.Defer(srv.Close)
+		ts.Setenv(envName, srv.URL)
+		ts.Setenv("ITGRIX_PORT", srv.Addr[strings.LastIndex(srv.Addr, ":")+1:])
 	default:
 		ts.Fatalf("emulate: unknown emulator %q", name)
 	}

@@ -159,6 +159,7 @@ var checkKinds = []struct {
 	new  func(g *globalOptions) checkCommand
 }{
 	{"http", newHTTPCheck},
+	{"itgrix", newItgrixCheck},
 }
 
 func findKind(name string) (func(g *globalOptions) checkCommand, bool) {

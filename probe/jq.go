@@ -1,0 +1,357 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/itchyny/gojq"
+
+	"github.com/healthprobe/healthprobe/nagios"
+)
+
+// DefaultJQTimeout bounds the run of one jq expression.
+const DefaultJQTimeout = time.Second
+
+// JQSpec is one jq assertion as the user gave it.
+type JQSpec struct {
+	Expr string
+	// FailState is the state of a failed assertion: false, or a value that
+	// does not equal Equals or match Regex. nil means CRITICAL.
+	FailState *nagios.State
+	// Thresholds are compared with a number.
+	Thresholds nagios.Thresholds
+	// Label is the perfdata label of a number; empty derives one from Expr.
+	Label string
+	// Equals, when set, is the value expected: the text of a string, or the
+	// JSON of any other value (3, true, null, [1,2]).
+	Equals *string
+	// Regex, when set, must match the value (the text of a string, the JSON
+	// of anything else).
+	Regex *regexp.Regexp
+}
+
+// JQAssertion runs compiled jq expressions on a JSON body. It is a
+// BodyAssertion, so any HTTP-based probe can take it.
+type JQAssertion struct {
+	specs []jqCompiled
+	// MissingState is the state of an expression that yields nothing,
+	// null, several values or an error.
+	MissingState nagios.State
+	// InvalidJSONState is the state of a body that is not JSON or was cut
+	// by the body cap.
+	InvalidJSONState nagios.State
+	// Timeout bounds each expression; 0 means DefaultJQTimeout.
+	Timeout time.Duration
+}
+
+type jqCompiled struct {
+	JQSpec
+	code  *gojq.Code
+	label string
+}
+
+// eqCode is jq's own equality, so that 1 equals 1.0 and object key order
+// does not matter.
+var eqCode = mustCompile("$a == $b", gojq.WithVariables([]string{"$a", "$b"}))
+
+func mustCompile(src string, opts ...gojq.CompilerOption) *gojq.Code {
+	q, err := gojq.Parse(src)
+	if err != nil {
+		panic(err)
+	}
+	c, err := gojq.Compile(q, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// JQSyntaxError is an expression that does not parse or compile.
+type JQSyntaxError struct {
+	Expr string
+	Err  error
+}
+
+func (e *JQSyntaxError) Error() string {
+	var perr *gojq.ParseError
+	if errors.As(e.Err, &perr) {
+		return fmt.Sprintf("invalid jq expression %s: %s after %d characters", quoteExpr(e.Expr), perr.Error(), perr.Offset)
+	}
+	return fmt.Sprintf("invalid jq expression %s: %s", quoteExpr(e.Expr), SanitizeLine(e.Err.Error(), 120))
+}
+
+func (e *JQSyntaxError) Unwrap() error { return e.Err }
+
+// CompileJQ parses and compiles one expression.
+func CompileJQ(expr string) (*gojq.Code, error) {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return nil, &JQSyntaxError{Expr: expr, Err: err}
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return nil, &JQSyntaxError{Expr: expr, Err: err}
+	}
+	return code, nil
+}
+
+// NewJQAssertion compiles every expression once. An expression that does
+// not compile is a *JQSyntaxError naming it.
+func NewJQAssertion(specs []JQSpec, missing, invalidJSON nagios.State) (*JQAssertion, error) {
+	a := &JQAssertion{MissingState: missing, InvalidJSONState: invalidJSON}
+	used := map[string]bool{}
+	for _, s := range specs {
+		code, err := CompileJQ(s.Expr)
+		if err != nil {
+			return nil, err
+		}
+		label := s.Label
+		if label == "" {
+			label = uniqueLabel(JQLabel(s.Expr), used)
+		}
+		used[label] = true
+		a.specs = append(a.specs, jqCompiled{JQSpec: s, code: code, label: nagios.SafeLabel(label)})
+	}
+	return a, nil
+}
+
+var labelJunk = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// JQLabel derives a perfdata label from an expression:
+// ".checks.db.latency_ms" gives "checks.db.latency_ms", ".items | length"
+// gives "items_length".
+func JQLabel(expr string) string {
+	l := strings.Trim(labelJunk.ReplaceAllString(expr, "_"), "_.")
+	if len(l) > 40 {
+		l = strings.TrimRight(l[:40], "_.")
+	}
+	if l == "" {
+		return "jq"
+	}
+	return nagios.SafeLabel(l)
+}
+
+func uniqueLabel(l string, used map[string]bool) string {
+	if !used[l] {
+		return l
+	}
+	for i := 2; ; i++ {
+		if c := l + "_" + strconv.Itoa(i); !used[c] {
+			return c
+		}
+	}
+}
+
+// Assert parses the body as JSON once and runs every expression on it.
+func (a *JQAssertion) Assert(ex *Exchange, r *Result) {
+	if len(a.specs) == 0 {
+		return
+	}
+	doc, err := DecodeJSON(ex.Body)
+	switch {
+	case ex.Truncated:
+		r.Add("jq", a.InvalidJSONState, fmt.Sprintf("jq: body cut at %s by --max-body, not checked as JSON", FormatBytes(int64(len(ex.Body)))))
+		return
+	case err != nil:
+		r.Add("jq", a.InvalidJSONState, "jq: body is "+err.Error())
+		return
+	}
+	for _, s := range a.specs {
+		a.run(s, doc, r)
+	}
+}
+
+// jqOutcome is what one expression gave.
+type jqOutcome struct {
+	value   any
+	n       int // 0, 1, or 2 for "several"
+	err     error
+	timeout bool
+}
+
+func (a *JQAssertion) eval(code *gojq.Code, doc any) (out jqOutcome) {
+	timeout := a.Timeout
+	if timeout <= 0 {
+		timeout = DefaultJQTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			out = jqOutcome{err: fmt.Errorf("internal error in jq: %v", p)}
+		}
+	}()
+	iter := code.RunWithContext(ctx, doc)
+	for out.n < 2 {
+		v, ok := iter.Next()
+		if !ok {
+			break
+		}
+		if err, isErr := v.(error); isErr {
+			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				return jqOutcome{timeout: true}
+			}
+			return jqOutcome{err: err}
+		}
+		if out.n == 0 {
+			out.value = v
+		}
+		out.n++
+	}
+	return out
+}
+
+func (a *JQAssertion) run(s jqCompiled, doc any, r *Result) {
+	name := "jq:" + s.Expr
+	q := "jq " + quoteExpr(s.Expr)
+	out := a.eval(s.code, doc)
+	switch {
+	case out.timeout:
+		r.Add(name, a.MissingState, fmt.Sprintf("%s did not finish within %s", q, a.timeout()))
+		return
+	case out.err != nil:
+		r.Add(name, a.MissingState, fmt.Sprintf("%s failed: %s", q, jqErrorText(out.err)))
+		return
+	case out.n == 0:
+		r.Add(name, a.MissingState, q+" yielded nothing")
+		return
+	case out.n > 1:
+		r.Add(name, a.MissingState, fmt.Sprintf("%s yielded several values (the first: %s), want one", q, showValue(out.value)))
+		return
+	}
+	v := out.value
+	failState := nagios.Critical
+	if s.FailState != nil {
+		failState = *s.FailState
+	}
+	num, isNum := gojq.ToFloat64(v)
+	if isNum {
+		r.AddPerf(nagios.Perfdata{Label: s.label, Value: num, Warn: s.Thresholds.Warn, Crit: s.Thresholds.Crit})
+	}
+	shown := q + " = " + showValue(v)
+	switch {
+	case s.Equals != nil || s.Regex != nil:
+		st, text := s.compare(v, shown, failState)
+		if st == nagios.OK && isNum {
+			st, text = s.threshold(num, text)
+		}
+		r.Add(name, st, text)
+	case v == nil:
+		r.Add(name, a.MissingState, q+" is null: the element is absent")
+	case isNum:
+		st, text := s.threshold(num, shown)
+		r.Add(name, st, text)
+	case s.Thresholds.Warn != nil || s.Thresholds.Crit != nil:
+		r.Add(name, a.MissingState, fmt.Sprintf("%s, not a number to compare with the thresholds", shown))
+	case v == true:
+		r.Add(name, nagios.OK, q+" is true")
+	case v == false:
+		r.Add(name, failState, q+" is false")
+	default:
+		r.Add(name, nagios.OK, shown)
+	}
+}
+
+func (a *JQAssertion) timeout() time.Duration {
+	if a.Timeout <= 0 {
+		return DefaultJQTimeout
+	}
+	return a.Timeout
+}
+
+// compare applies --jq-equals and --jq-regex.
+func (s jqCompiled) compare(v any, shown string, fail nagios.State) (nagios.State, string) {
+	if s.Equals != nil {
+		if !jqEquals(v, *s.Equals) {
+			return fail, fmt.Sprintf("%s, want %s", shown, showWant(v, *s.Equals))
+		}
+	}
+	if s.Regex != nil {
+		re := strconv.Quote(SanitizeLine(s.Regex.String(), 60))
+		if !s.Regex.MatchString(valueText(v)) {
+			return fail, fmt.Sprintf("%s, does not match %s", shown, re)
+		}
+		return nagios.OK, fmt.Sprintf("%s, matches %s", shown, re)
+	}
+	return nagios.OK, shown
+}
+
+// threshold compares a number with the ranges.
+func (s jqCompiled) threshold(num float64, shown string) (nagios.State, string) {
+	st := s.Thresholds.Evaluate(num)
+	switch st {
+	case nagios.Critical:
+		return st, fmt.Sprintf("%s, outside the critical range %s", shown, s.Thresholds.Crit)
+	case nagios.Warning:
+		return st, fmt.Sprintf("%s, outside the warning range %s", shown, s.Thresholds.Warn)
+	}
+	return st, shown
+}
+
+// jqEquals compares a value with the expected text: a string with the text
+// itself, anything else with the text read as JSON, by jq's equality.
+func jqEquals(v any, want string) bool {
+	if s, ok := v.(string); ok {
+		return s == want
+	}
+	w, err := DecodeJSON([]byte(want))
+	if err != nil {
+		return false
+	}
+	iter := eqCode.Run(nil, v, w)
+	got, ok := iter.Next()
+	return ok && got == true
+}
+
+func showWant(v any, want string) string {
+	if _, ok := v.(string); ok {
+		return strconv.Quote(SanitizeLine(want, 60))
+	}
+	return SanitizeLine(want, 60)
+}
+
+// valueText is a string's own text, or the JSON of anything else.
+func valueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := gojq.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// showValue renders a value for one line of output: a quoted string, or
+// its JSON, cut short.
+func showValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(SanitizeLine(v, 60))
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	return SanitizeLine(valueText(v), 60)
+}
+
+// quoteExpr shows an expression on one line, in single quotes when it has
+// spaces, as a user would type it.
+func quoteExpr(expr string) string {
+	s := SanitizeLine(expr, 80)
+	if strings.Contains(s, " ") {
+		return "'" + s + "'"
+	}
+	return s
+}
+
+func jqErrorText(err error) string {
+	return SanitizeLine(err.Error(), 120)
+}
