@@ -62,6 +62,11 @@ type ClientConfig struct {
 	// headers that carry credentials are masked before they are logged.
 	Log     func(format string, args ...any)
 	Verbose int
+
+	// RedactBody, when set, is applied to a response body before its excerpt
+	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
+	// masks them here. The body returned to the probe is not changed.
+	RedactBody func(body []byte) []byte
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -263,7 +268,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Truncated = true
 	}
 	if c.cfg.Verbose >= 3 {
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt(ex.Body, 400))
+		shown := ex.Body
+		if c.cfg.RedactBody != nil {
+			shown = c.cfg.RedactBody(shown)
+		}
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt(shown, 400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil

@@ -66,6 +66,7 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emulate web       plain HTTP web app (emulate.Web)
 //	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
+//	emulate pexip     a Pexip node (emulate.Pexip); variants in pexip_emulate_test.go
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -84,6 +85,8 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(envName, srv.URL)
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
+	case "pexip", "pexip-maintenance", "pexip-overloaded", "pexip-release-fails", "pexip-hang", "pexip-tls", "not-pexip":
+		emulatePexip(ts, name, envName)
 	default:
 		ts.Fatalf("emulate: unknown emulator %q", name)
 	}
