@@ -92,22 +92,22 @@ func TestPexipAgainstEmulator(t *testing.T) {
 	}{
 		{
 			name: "test call accepted and released", alias: emulate.PexipTestCall, state: nagios.OK,
-			summary: fmt.Sprintf(acceptedFmt, `edge\.kuma`, "HOST", "token released"),
-			details: []string{statusOK, `OK call: alias edge.kuma: call accepted as HOST by service test_call "Edge test call"`, version, released},
+			summary:  fmt.Sprintf(acceptedFmt, `edge\.kuma`, "HOST", "token released"),
+			details:  []string{statusOK, `OK call: alias edge.kuma: call accepted as HOST by service test_call "Edge test call"`, version, released},
 			requests: []wantRequest{status, request("edge.kuma", nil), release("edge.kuma")},
 		},
 		{
 			name: "host PIN", alias: emulate.PexipPINRoom, state: nagios.OK,
-			setup:   func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = emulate.PexipHostPIN },
-			summary: fmt.Sprintf(acceptedFmt, `meet\.pin`, "HOST", "token released"),
-			details: []string{statusOK, `OK call: alias meet.pin: call accepted as HOST by service conference "Team room"`, version, released},
+			setup:    func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = emulate.PexipHostPIN },
+			summary:  fmt.Sprintf(acceptedFmt, `meet\.pin`, "HOST", "token released"),
+			details:  []string{statusOK, `OK call: alias meet.pin: call accepted as HOST by service conference "Team room"`, version, released},
 			requests: []wantRequest{status, request("meet.pin", strPtr(emulate.PexipHostPIN)), release("meet.pin")},
 		},
 		{
 			name: "guest PIN", alias: emulate.PexipPINRoom, state: nagios.OK,
-			setup:   func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = emulate.PexipGuestPIN },
-			summary: fmt.Sprintf(acceptedFmt, `meet\.pin`, "GUEST", "token released"),
-			details: []string{statusOK, `OK call: alias meet.pin: call accepted as GUEST by service conference "Team room"`, version, released},
+			setup:    func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = emulate.PexipGuestPIN },
+			summary:  fmt.Sprintf(acceptedFmt, `meet\.pin`, "GUEST", "token released"),
+			details:  []string{statusOK, `OK call: alias meet.pin: call accepted as GUEST by service conference "Team room"`, version, released},
 			requests: []wantRequest{status, request("meet.pin", strPtr(emulate.PexipGuestPIN)), release("meet.pin")},
 		},
 		{
@@ -131,9 +131,9 @@ func TestPexipAgainstEmulator(t *testing.T) {
 		},
 		{
 			name: "guest joins with the PIN none", alias: emulate.PexipHostPINRoom, state: nagios.OK,
-			setup:   func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = "none" },
-			summary: fmt.Sprintf(acceptedFmt, `meet\.hostpin`, "GUEST", "token released"),
-			details: []string{statusOK, `OK call: alias meet.hostpin: call accepted as GUEST by service conference "Team room"`, version, released},
+			setup:    func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = "none" },
+			summary:  fmt.Sprintf(acceptedFmt, `meet\.hostpin`, "GUEST", "token released"),
+			details:  []string{statusOK, `OK call: alias meet.hostpin: call accepted as GUEST by service conference "Team room"`, version, released},
 			requests: []wantRequest{status, request("meet.hostpin", strPtr("none")), release("meet.hostpin")},
 		},
 		{
@@ -230,7 +230,7 @@ func TestPexipAgainstEmulator(t *testing.T) {
 				inside, _ := nagios.ParseRange("@0:1000") // any time is "slow"
 				c.Time.Warn = &inside
 			},
-			summary: `^request_token took \d+\.\d{3} s, outside the warning range; alias edge\.kuma: call accepted as HOST, \d+\.\d{3} s$`,
+			summary:  `^request_token took \d+\.\d{3} s, outside the warning range; alias edge\.kuma: call accepted as HOST, \d+\.\d{3} s$`,
 			requests: []wantRequest{status, request("edge.kuma", nil), release("edge.kuma")},
 		},
 		{
