@@ -253,6 +253,9 @@ func TestPexipAgainstEmulator(t *testing.T) {
 				tt.setup(p, &cfg)
 			}
 			r := runPexip(t, cfg)
+			if r.Duration <= 0 {
+				t.Errorf("duration %s", r.Duration)
+			}
 			if r.State != tt.state {
 				t.Errorf("state %s, want %s (%s)", r.State, tt.state, r.Summary)
 			}

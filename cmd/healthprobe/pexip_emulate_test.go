@@ -21,6 +21,7 @@ import (
 //	pexip-release-fails  release_token answers 500, so tokens stay outstanding
 //	pexip-hang           request_token never answers
 //	pexip-tls            a node in service over TLS; writes its CA to $WORK/pexip-ca.pem
+//	                     and sets PEXIP_TLS_ADDR to its host:port
 //	not-pexip            a web server that is not a Pexip node (404 HTML everywhere)
 func emulatePexip(ts *testscript.TestScript, name, envName string) {
 	var h http.Handler = emulate.NewPexip()
@@ -39,6 +40,7 @@ func emulatePexip(ts *testscript.TestScript, name, envName string) {
 		srv := httptest.NewTLSServer(h)
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
+		ts.Setenv("PEXIP_TLS_ADDR", srv.Listener.Addr().String())
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "pexip-ca.pem"), pem, 0o600))
 		return
