@@ -220,7 +220,7 @@ func readRefusal(ex *Exchange, env pexipEnvelope, envErr error, q string, pinGiv
 		return tokenAnswer{state: nagios.Warning, text: fmt.Sprintf(format, args...)}
 	}
 	if msg, ok := resultString(ex.Body, env, envErr); ok {
-		if pinGiven || strings.Contains(strings.ToLower(msg), "pin") {
+		if strings.Contains(strings.ToLower(msg), "pin") {
 			return warn("alias %s: PIN refused (403: %s)", q, quoteText(msg))
 		}
 		return tokenAnswer{state: nagios.Critical, text: fmt.Sprintf("alias %s: call refused (403: %s)", q, quoteText(msg))}
