@@ -64,6 +64,11 @@ type ClientConfig struct {
 	// headers that carry credentials are masked before they are logged.
 	Log     func(format string, args ...any)
 	Verbose int
+
+	// RedactBody, when set, is applied to a response body before its excerpt
+	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
+	// masks them here. The body returned to the probe is not changed.
+	RedactBody func(body []byte) []byte
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -265,7 +270,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Truncated = true
 	}
 	if c.cfg.Verbose >= 3 {
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt(ex.Body, 400))
+		shown := ex.Body
+		if c.cfg.RedactBody != nil {
+			shown = c.cfg.RedactBody(shown)
+		}
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt(shown, 400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
@@ -419,30 +428,47 @@ func hasChallenge(h http.Header, scheme string) bool {
 	return false
 }
 
-// tracer records the phases of the last request through httptrace.
+// tracer records the phases of the last request through httptrace. Over
+// HTTP/2 some callbacks (WroteRequest) run on the connection's own goroutine
+// and may come after the answer was read, hence the lock.
 type tracer struct {
+	mu sync.Mutex
+	p  phases
+}
+
+type phases struct {
 	getConn, dnsStart, dnsDone, connStart, connDone, tlsStart, tlsDone, wrote, firstByte time.Time
+}
+
+// mark runs f on the phases under the lock.
+func (t *tracer) mark(f func(p *phases, now time.Time)) {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f(&t.p, now)
 }
 
 func (t *tracer) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		GetConn:  func(string) { *t = tracer{getConn: time.Now()} },
-		DNSStart: func(httptrace.DNSStartInfo) { t.dnsStart = time.Now() },
-		DNSDone:  func(httptrace.DNSDoneInfo) { t.dnsDone = time.Now() },
+		GetConn:  func(string) { t.mark(func(p *phases, now time.Time) { *p = phases{getConn: now} }) },
+		DNSStart: func(httptrace.DNSStartInfo) { t.mark(func(p *phases, now time.Time) { p.dnsStart = now }) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { t.mark(func(p *phases, now time.Time) { p.dnsDone = now }) },
 		ConnectStart: func(string, string) {
-			if t.connStart.IsZero() {
-				t.connStart = time.Now()
-			}
+			t.mark(func(p *phases, now time.Time) {
+				if p.connStart.IsZero() {
+					p.connStart = now
+				}
+			})
 		},
 		ConnectDone: func(_, _ string, err error) {
 			if err == nil {
-				t.connDone = time.Now()
+				t.mark(func(p *phases, now time.Time) { p.connDone = now })
 			}
 		},
-		TLSHandshakeStart:    func() { t.tlsStart = time.Now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.tlsDone = time.Now() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { t.wrote = time.Now() },
-		GotFirstResponseByte: func() { t.firstByte = time.Now() },
+		TLSHandshakeStart:    func() { t.mark(func(p *phases, now time.Time) { p.tlsStart = now }) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.mark(func(p *phases, now time.Time) { p.tlsDone = now }) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { t.mark(func(p *phases, now time.Time) { p.wrote = now }) },
+		GotFirstResponseByte: func() { t.mark(func(p *phases, now time.Time) { p.firstByte = now }) },
 	}
 }
 
@@ -454,12 +480,15 @@ func span(a, b time.Time) time.Duration {
 }
 
 func (t *tracer) timings(start, end time.Time) Timings {
+	t.mu.Lock()
+	p := t.p
+	t.mu.Unlock()
 	return Timings{
-		DNS:       span(t.dnsStart, t.dnsDone),
-		Connect:   span(t.connStart, t.connDone),
-		TLS:       span(t.tlsStart, t.tlsDone),
-		FirstByte: span(t.wrote, t.firstByte),
-		Transfer:  span(t.firstByte, end),
+		DNS:       span(p.dnsStart, p.dnsDone),
+		Connect:   span(p.connStart, p.connDone),
+		TLS:       span(p.tlsStart, p.tlsDone),
+		FirstByte: span(p.wrote, p.firstByte),
+		Transfer:  span(p.firstByte, end),
 		Total:     end.Sub(start),
 	}
 }

@@ -57,7 +57,7 @@ type BodyAssertion interface {
 // HTTP runs the check once.
 func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	start := time.Now()
-	r = Result{Kind: "HTTP", Target: redactURL(cfg.URL)}
+	r = Result{Kind: "HTTP", Target: redactURL(cfg.URL)} // named: the deferred Duration reaches the caller
 	defer func() { r.Duration = time.Since(start) }()
 	client, err := NewClient(cfg.Client)
 	if err != nil {

@@ -31,6 +31,7 @@ func demoSections() []demoSection {
 	return []demoSection{
 		{"HTTP(S) probe", webDemo},
 		{"Itgrix status probe", itgrixDemo},
+		{"Pexip Infinity probe", pexipDemo},
 	}
 }
 

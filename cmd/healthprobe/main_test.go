@@ -69,6 +69,7 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
 //	emulate itgrix [CASE]  Itgrix /status set to CASE (default normal; every
 //	                  case is also at $ITGRIX_URL/CASE); sets $ITGRIX_PORT too
+//	emulate pexip     a Pexip node (emulate.Pexip); variants in pexip_emulate_test.go
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -99,6 +100,8 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
 		ts.Setenv("ITGRIX_PORT", srv.Addr[strings.LastIndex(srv.Addr, ":")+1:])
+	case "pexip", "pexip-maintenance", "pexip-overloaded", "pexip-release-fails", "pexip-hang", "pexip-tls", "not-pexip":
+		emulatePexip(ts, name, envName)
 	default:
 		ts.Fatalf("emulate: unknown emulator %q", name)
 	}

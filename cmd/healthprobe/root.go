@@ -160,6 +160,7 @@ var checkKinds = []struct {
 }{
 	{"http", newHTTPCheck},
 	{"itgrix", newItgrixCheck},
+	{"pexip", newPexipCheck},
 }
 
 func findKind(name string) (func(g *globalOptions) checkCommand, bool) {

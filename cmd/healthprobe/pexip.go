@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/probe"
+)
+
+type pexipOptions struct {
+	client           clientFlags
+	alias            string
+	displayName      string
+	callTag          string
+	pin              secretFlags
+	guest            bool
+	noRelease        bool
+	checkStatus      bool
+	maintenanceState nagios.State
+	warn, crit       string
+	jq               jqFlags
+}
+
+func newPexipCheck(g *globalOptions) checkCommand {
+	o := &pexipOptions{maintenanceState: nagios.Warning}
+	cmd := &cobra.Command{
+		Use:   "pexip NODE --alias ALIAS",
+		Short: "Prove a Pexip Infinity Conferencing Node can take a call: request a call token, then release it",
+		Long: `pexip asks a Conferencing Node for a call token on ALIAS, as a WebRTC client
+does when it joins (POST /api/client/v2/conferences/ALIAS/request_token), and
+hands the token straight back (release_token) so the probe's call leaves the
+Live View at once. First it asks GET /api/client/v2/status, to tell a node in
+maintenance mode from a failing one.
+
+NODE is a host, host:port or base URL; https is assumed unless a URL says http.
+Point --alias at a test call service, named so admins know the calls are the probe's.`,
+		Example: `  healthprobe pexip conf01.example.com --alias probe.testcall -w 0.5 -c 2
+  healthprobe pexip https://conf01.example.com --alias meet.ops --pin-env PEXIP_PIN
+  healthprobe pexip 10.0.0.21:8443 --alias meet.ops --guest --ca-file pexip-ca.pem`,
+		Args: exactArgs(1, "NODE"),
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.alias, "alias", "", "the alias to call (required): a test call service or a room")
+	fs.StringVar(&o.displayName, "display-name", "healthprobe", "participant name shown in the Live View")
+	fs.StringVar(&o.callTag, "call-tag", "healthprobe", "call tag, so admins and event sinks can tell the probe's calls apart")
+	addSecretFlags(fs, &o.pin, "pin", "conference PIN", true)
+	fs.BoolVar(&o.guest, "guest", false, `join a room whose hosts need a PIN as a guest (sends the PIN "none", as Pexip's apps do)`)
+	fs.BoolVar(&o.noRelease, "no-release", false, "leave the token to expire (the call stays in the Live View for its lifetime, 120 s)")
+	fs.BoolVar(&o.checkStatus, "check-status", true, "ask the status endpoint first, to report maintenance mode (--check-status=false skips it)")
+	fs.Var(&o.maintenanceState, "maintenance-state", "state of a node in maintenance mode: ok, warning, critical or unknown")
+	fs.StringVarP(&o.warn, "warning", "w", "", "WARNING range for the request_token time in seconds (e.g. 0.5)")
+	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the request_token time in seconds (e.g. 2)")
+	addClientFlags(cmd, &o.client, true)
+	addJQFlags(cmd, &o.jq)
+	return checkCommand{cmd: cmd, arg: "node", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
+}
+
+func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
+	base, err := pexipBaseURL(node)
+	if err != nil {
+		return nil, err
+	}
+	cfg := probe.PexipConfig{
+		BaseURL: base, Alias: strings.TrimSpace(o.alias), DisplayName: o.displayName, CallTag: o.callTag,
+		Release: !o.noRelease, CheckStatus: o.checkStatus, MaintenanceState: o.maintenanceState,
+	}
+	switch {
+	case cfg.Alias == "":
+		return nil, fmt.Errorf("missing --alias: the alias to call, e.g. a test call service")
+	case strings.TrimSpace(o.displayName) == "":
+		return nil, fmt.Errorf("--display-name may not be empty: Pexip requires one")
+	case o.guest && o.pin.given():
+		return nil, fmt.Errorf("give either a PIN or --guest, not both")
+	}
+	if cfg.Client, err = o.client.build(g); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.guest:
+		cfg.PIN = "none"
+	case o.pin.given():
+		if cfg.PIN, err = o.pin.resolve(g); err != nil {
+			return nil, err
+		}
+		if strings.ContainsAny(cfg.PIN, "\r\n") {
+			return nil, fmt.Errorf("--pin: the PIN may not contain a line break")
+		}
+	}
+	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
+		return nil, err
+	}
+	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
+	if cfg.Assertions, err = o.jq.build(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) probe.Result { return probe.Pexip(ctx, cfg) }, nil
+}
+
+// pexipBaseURL turns NODE (host, host:port or URL) into the node's base URL,
+// https unless the URL says otherwise.
+func pexipBaseURL(node string) (string, error) {
+	s := strings.TrimSpace(node)
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("invalid NODE %q", probe.RedactURL(node))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("invalid NODE %q: the scheme must be http or https", probe.RedactURL(node))
+	case u.Host == "":
+		return "", fmt.Errorf("invalid NODE %q: no host", probe.RedactURL(node))
+	case strings.Contains(u.Path, "/api/client/"):
+		return "", fmt.Errorf("NODE is the node's address, not an API URL: give %s://%s and --alias", u.Scheme, u.Host)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("invalid NODE %q: no query or fragment allowed", probe.RedactURL(node))
+	}
+	return strings.TrimRight(s, "/"), nil
+}

@@ -1,0 +1,117 @@
+package probe
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/healthprobe/healthprobe/emulate"
+	"github.com/healthprobe/healthprobe/nagios"
+)
+
+// logCapture collects a client's verbose lines.
+type logCapture struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logCapture) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logCapture) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// bodySpy is a body assertion that keeps what it was shown.
+type bodySpy struct{ body []byte }
+
+func (s *bodySpy) Assert(ex *Exchange, r *Result) {
+	s.body = append([]byte(nil), ex.Body...)
+	r.Add("spy", nagios.OK, "saw the body")
+}
+
+// The PIN, the token and the TURN credential never show: not in the result,
+// not in the -vvv log, not in what body assertions (jq) see.
+func TestPexipSecretsNeverShown(t *testing.T) {
+	for _, release := range []bool{true, false} {
+		t.Run(fmt.Sprintf("release=%v", release), func(t *testing.T) {
+			p, base := startPexip(t)
+			logs := &logCapture{}
+			spy := &bodySpy{}
+			cfg := pexipConfig(base, emulate.PexipPINRoom)
+			cfg.PIN = emulate.PexipHostPIN
+			cfg.Release = release
+			cfg.Client.Verbose, cfg.Client.Log = 3, logs.logf
+			cfg.Assertions = []BodyAssertion{spy}
+			r := runPexip(t, cfg)
+			if r.State != nagios.OK {
+				t.Fatalf("%s %s", r.State, r.Summary)
+			}
+			out, _ := json.Marshal(r)
+			all := logs.text() + "\n" + string(out) + "\n" + string(spy.body)
+			issued := p.Issued()
+			if len(issued) != 1 {
+				t.Fatalf("%d tokens issued", len(issued))
+			}
+			for what, secret := range map[string]string{"PIN": emulate.PexipHostPIN, "token": issued[0].Token, "token prefix": emulate.PexipTokenPrefix} {
+				if strings.Contains(all, secret) {
+					t.Errorf("the %s shows:\n%s", what, all)
+				}
+			}
+			for _, want := range []string{"> Pin: [redacted]", `"token":"[redacted]"`, `"role":"HOST"`} {
+				if !strings.Contains(logs.text(), want) {
+					t.Errorf("log lacks %q:\n%s", want, logs.text())
+				}
+			}
+			if release && !strings.Contains(logs.text(), "> Token: [redacted]") {
+				t.Errorf("release not logged with a masked token:\n%s", logs.text())
+			}
+			if !bytes.Contains(spy.body, []byte(`"token":"[redacted]"`)) || !bytes.Contains(spy.body, []byte(`"turn":"[redacted]"`)) ||
+				!bytes.Contains(spy.body, []byte(`"role":"HOST"`)) {
+				t.Errorf("assertions saw %s", spy.body)
+			}
+		})
+	}
+}
+
+func TestRedactPexipBody(t *testing.T) {
+	ok, err := os.ReadFile("../testdata/pexip/request_token_ok.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, body   string
+		hidden, kept []string
+	}{
+		{"fixture", string(ok), []string{"FIXTURE-TOKEN", "FIXTURE-TURN-CREDENTIAL"}, []string{`"role": "HOST"`, `"version_id": "36"`, `"token": "[redacted]"`}},
+		{"odd case keys", `{"Result":{"TOKEN":"s3cr3t-token","Turn":[{"credential":"c"}]}}`, []string{"s3cr3t-token", `"credential"`}, []string{`"TOKEN":"[redacted]"`}},
+		{"duplicate keys", `{"result":{"token":"first-secret","token":"second-secret"}}`, []string{"first-secret", "second-secret"}, nil},
+		{"truncated", `{"status":"success","result":{"token":"half-a-secr`, []string{"half-a-secr"}, []string{"[not shown"}},
+		{"string result kept", `{"status":"success","result":"Invalid PIN"}`, nil, []string{"Invalid PIN"}},
+		{"HTML kept", `<html>Not Found</html>`, nil, []string{"Not Found"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(redactPexipBody([]byte(tt.body)))
+			for _, h := range tt.hidden {
+				if strings.Contains(got, h) {
+					t.Errorf("%q shows in %s", h, got)
+				}
+			}
+			for _, k := range tt.kept {
+				if !strings.Contains(got, k) {
+					t.Errorf("%q lost from %s", k, got)
+				}
+			}
+		})
+	}
+}
