@@ -289,8 +289,11 @@ func logHeaders(log func(string, ...any), dir string, h http.Header) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
-			if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
+			switch ck := http.CanonicalHeaderKey(k); {
+			case sensitiveHeaders[ck]:
 				v = "[redacted]"
+			case ck == "Location" || ck == "Content-Location":
+				v = redactURL(v) // a redirect may carry the query's api_key
 			}
 			log("%s %s: %s", dir, k, sanitizeLine(v, 200))
 		}
