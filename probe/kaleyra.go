@@ -82,19 +82,13 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 		return r.Fail(rerr.State, rerr.Reason)
 	}
 	perf := append([]nagios.Perfdata{TimePerf("time", ex.Timings.Total, nagios.Thresholds{})}, PhasePerf(ex)...)
-	var ans kaleyraAnswer
-	if format == "json" {
-		ans, err = parseKaleyraJSON(ex.Body)
-	} else {
-		ans, err = parseKaleyraXML(ex.Body)
-	}
-	if err != nil {
-		st, reason := kaleyraNotAnswer(ex, format, err)
+	filter := kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services}
+	ans, ok := kaleyraRead(&r, ex, format, filter)
+	if !ok {
 		r.AddPerf(perf...)
-		return r.Fail(st, reason)
+		return r
 	}
 	logf(cfg.Client, "kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
-	kaleyraStatus(&r, ex, ans, kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services})
 	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
 	for _, a := range cfg.Assertions {
 		a.Assert(ex, &r)
@@ -135,6 +129,23 @@ func kaleyraURL(base, key, format string) (string, error) {
 	q.Set("format", format)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// kaleyraRead parses a body and reports it on r. When the body is not a
+// monitor answer it fails r and returns false.
+func kaleyraRead(r *Result, ex *Exchange, format string, f kaleyraFilter) (kaleyraAnswer, bool) {
+	parse := parseKaleyraXML
+	if format == "json" {
+		parse = parseKaleyraJSON
+	}
+	ans, err := parse(ex.Body)
+	if err != nil {
+		st, reason := kaleyraNotAnswer(ex, format, err)
+		r.Fail(st, reason)
+		return ans, false
+	}
+	kaleyraStatus(r, ex, ans, f)
+	return ans, true
 }
 
 // kaleyraStatus reports a parsed answer by its response code.

@@ -66,6 +66,8 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emulate web       plain HTTP web app (emulate.Web)
 //	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
+//	emulate kaleyra   Kaleyra's voice monitor API (emulate.Kaleyra); also sets
+//	                  $KALEYRA_API_KEY to the key it accepts
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -84,6 +86,12 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(envName, srv.URL)
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
+	case "kaleyra":
+		srv, err := emulate.Serve(emulate.Kaleyra(emulate.KaleyraAPIKey))
+		ts.Check(err)
+		ts.Defer(srv.Close)
+		ts.Setenv(envName, srv.URL)
+		ts.Setenv("KALEYRA_API_KEY", emulate.KaleyraAPIKey)
 	default:
 		ts.Fatalf("emulate: unknown emulator %q", name)
 	}

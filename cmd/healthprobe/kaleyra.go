@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/healthprobe/healthprobe/probe"
+)
+
+type kaleyraOptions struct {
+	client      clientFlags
+	url         string
+	format      string
+	apiKey      secretFlags
+	regions     []string
+	regionCodes []string
+	numbers     []string
+	services    []string
+	jq          jqFlags
+}
+
+func newKaleyraCmd(g *globalOptions) *cobra.Command {
+	o := &kaleyraOptions{}
+	cmd := &cobra.Command{
+		Use:   "kaleyra",
+		Short: "Check Kaleyra voice numbers through the Health Check plugin's incident API (method=monitor)",
+		Long: `kaleyra asks Kaleyra's voice incident API (the Health Check plugin, method=monitor)
+how every subscribed number stands, region by region: operational is OK,
+warning WARNING, critical CRITICAL. Filters narrow the check to regions,
+region codes, numbers or services, so that one Nagios service can watch one
+number; a filter value that matches nothing in the answer is UNKNOWN.`,
+		Example: `  healthprobe kaleyra --api-key-env KALEYRA_API_KEY
+  healthprobe kaleyra --api-key-file /etc/healthprobe/kaleyra.key --number +918040001111
+  healthprobe kaleyra --api-key-env KALEYRA_API_KEY --region-code KA-IN --service incoming --format json`,
+		Args: exactArgs(0, "arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fn, err := o.build(g)
+			if err != nil {
+				return err
+			}
+			return g.runCheck(cmd.Context(), fn)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.url, "url", probe.KaleyraDefaultURL, "base URL of the voice API")
+	fs.StringVar(&o.format, "format", "xml", "answer format to ask for: xml or json")
+	addSecretFlags(fs, &o.apiKey, "api-key", "API key of the monitor plugin", true)
+	fs.StringArrayVar(&o.regions, "region", nil, "watch only this region, e.g. karnataka (repeatable; ignores case)")
+	fs.StringArrayVar(&o.regionCodes, "region-code", nil, "watch only this region code, e.g. KA-IN (repeatable; ignores case)")
+	fs.StringArrayVar(&o.numbers, "number", nil, "watch only this number, compared by its digits: +91 80 4000 1111 (repeatable)")
+	fs.StringArrayVar(&o.services, "service", nil, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
+	addClientFlags(cmd, &o.client, false)
+	addJQFlags(cmd, &o.jq)
+	return cmd
+}
+
+func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
+	format := strings.ToLower(strings.TrimSpace(o.format))
+	if format != "xml" && format != "json" {
+		return nil, fmt.Errorf("invalid --format %q (want xml or json)", probe.SanitizeLine(o.format, 20))
+	}
+	for _, s := range o.services {
+		if !slices.Contains(probe.KaleyraServices, strings.ToLower(strings.TrimSpace(s))) {
+			return nil, fmt.Errorf("invalid --service %q (want incoming, outgoing or all)", probe.SanitizeLine(s, 20))
+		}
+	}
+	for _, n := range o.numbers {
+		if !strings.ContainsAny(n, "0123456789") {
+			return nil, fmt.Errorf("invalid --number %q: no digits", probe.SanitizeLine(n, 30))
+		}
+	}
+	base, err := normalizeURL(o.url)
+	if err != nil {
+		return nil, err
+	}
+	if u, err := url.Parse(base); err == nil && u.Query().Has("api_key") {
+		return nil, errors.New("--url carries an api_key: pass the key with --api-key-env or --api-key-file instead")
+	}
+	if !o.apiKey.given() {
+		return nil, errors.New("no API key: give --api-key-env VAR or --api-key-file PATH (the key is on the monitor plugin's configuration page)")
+	}
+	key, err := o.apiKey.resolve(g)
+	if err != nil {
+		return nil, err
+	}
+	// The key travels URL-encoded in the query string: hide that form too.
+	g.addSecret(url.QueryEscape(key))
+	cc, err := o.client.build(g)
+	if err != nil {
+		return nil, err
+	}
+	assertions, err := o.jq.build()
+	if err != nil {
+		return nil, err
+	}
+	if len(assertions) > 0 && format != "json" {
+		return nil, errors.New("--jq reads JSON: add --format json")
+	}
+	warn, crit := o.client.certDays()
+	cfg := probe.KaleyraConfig{
+		Client: cc, BaseURL: base, APIKey: key, Format: format,
+		Regions: o.regions, RegionCodes: o.regionCodes, Numbers: o.numbers, Services: o.services,
+		CertWarnDays: warn, CertCritDays: crit, Assertions: assertions,
+	}
+	return func(ctx context.Context) probe.Result { return probe.Kaleyra(ctx, cfg) }, nil
+}
