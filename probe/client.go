@@ -62,6 +62,10 @@ type ClientConfig struct {
 	// headers that carry credentials are masked before they are logged.
 	Log     func(format string, args ...any)
 	Verbose int
+
+	// Secrets are masked in logged headers and bodies before these are cut
+	// to length (a server may echo a key the request carried in its query).
+	Secrets []string
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -90,6 +94,7 @@ type Client struct {
 	cfg      ClientConfig
 	http     *http.Client
 	authSent *atomic.Bool
+	secrets  *strings.Replacer // nil: none
 }
 
 // RequestError is a request that could not be completed, already mapped to
@@ -156,6 +161,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		DisableCompression:     false,
 	}
 	c := &Client{cfg: cfg, authSent: new(atomic.Bool)}
+	var pairs []string
+	for _, s := range cfg.Secrets {
+		if len(s) >= 3 {
+			pairs = append(pairs, s, "[redacted]")
+		}
+	}
+	if len(pairs) > 0 {
+		c.secrets = strings.NewReplacer(pairs...)
+	}
 	var rt http.RoundTripper = &markTransport{base: base, c: c}
 	if cfg.User != "" {
 		mode := strings.ToLower(cfg.Auth)
@@ -263,7 +277,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Truncated = true
 	}
 	if c.cfg.Verbose >= 3 {
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt(ex.Body, 400))
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt([]byte(c.mask(string(ex.Body))), 400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
@@ -283,7 +297,15 @@ var sensitiveHeaders = map[string]bool{
 	"Pin": true, "Token": true, "X-Api-Key": true,
 }
 
-func logHeaders(log func(string, ...any), dir string, h http.Header) {
+// mask hides the configured secrets in a text about to be logged.
+func (c *Client) mask(s string) string {
+	if c.secrets == nil {
+		return s
+	}
+	return c.secrets.Replace(s)
+}
+
+func logHeaders(log func(string, ...any), dir string, h http.Header, mask func(string) string) {
 	if log == nil {
 		return
 	}
@@ -295,7 +317,7 @@ func logHeaders(log func(string, ...any), dir string, h http.Header) {
 			case ck == "Location" || ck == "Content-Location":
 				v = redactURL(v) // a redirect may carry the query's api_key
 			}
-			log("%s %s: %s", dir, k, sanitizeLine(v, 200))
+			log("%s %s: %s", dir, k, sanitizeLine(mask(v), 200))
 		}
 	}
 }
@@ -313,13 +335,13 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.authSent.Store(req.Header.Get("Authorization") != "")
 	c.logf(1, "> %s %s", req.Method, redactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
-		logHeaders(c.cfg.Log, ">", req.Header)
+		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
 		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
 		if c.cfg.Verbose >= 2 {
-			logHeaders(c.cfg.Log, "<", resp.Header)
+			logHeaders(c.cfg.Log, "<", resp.Header, c.mask)
 		}
 	}
 	return resp, err
