@@ -65,6 +65,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	r.Target = redactURL(rawURL)
 	cc := cfg.Client
 	cc.Follow = false // a redirect is reported: the key is not sent where --url does not say
+	cc.Secrets = append(slices.Clip(cc.Secrets), cfg.APIKey, url.QueryEscape(cfg.APIKey), url.PathEscape(cfg.APIKey))
 	client, err := NewClient(cc)
 	if err != nil {
 		return r.Fail(nagios.Unknown, err.Error())
@@ -80,6 +81,12 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 			r.AddPerf(TimePerf("time", time.Since(start), nagios.Thresholds{}))
 		}
 		return r.Fail(rerr.State, rerr.Reason)
+	}
+	// A server that echoes the key must not get it quoted in a summary, where
+	// an excerpt cut short would slip past the CLI's redaction.
+	ex.Body = scrubKey(ex.Body, cfg.APIKey)
+	if loc := ex.Header.Get("Location"); loc != "" {
+		ex.Header.Set("Location", string(scrubKey([]byte(loc), cfg.APIKey)))
 	}
 	perf := append([]nagios.Perfdata{TimePerf("time", ex.Timings.Total, nagios.Thresholds{})}, PhasePerf(ex)...)
 	filter := kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services}
@@ -129,6 +136,17 @@ func kaleyraURL(base, key, format string) (string, error) {
 	q.Set("format", format)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// scrubKey replaces the key, plain and URL-encoded, with xxxxx.
+func scrubKey(b []byte, key string) []byte {
+	if len(key) < 3 { // as the CLI: replacing one or two characters would garble the text
+		return b
+	}
+	for _, form := range []string{key, url.QueryEscape(key), url.PathEscape(key)} {
+		b = bytes.ReplaceAll(b, []byte(form), []byte("xxxxx"))
+	}
+	return b
 }
 
 // kaleyraRead parses a body and reports it on r. When the body is not a
@@ -240,6 +258,8 @@ func bodyKind(ex *Exchange, perr error) string {
 		return "an HTML page " + strconv.Quote(t)
 	case errors.Is(perr, errKaleyraNoElement):
 		return "no XML in " + strconv.Quote(Excerpt(ex.Body, 60))
+	case errors.Is(perr, errKaleyraNoJSON):
+		return "no JSON in " + strconv.Quote(Excerpt(ex.Body, 60))
 	}
 	return perr.Error()
 }

@@ -32,13 +32,23 @@ type kaleyraJSONIncident struct {
 	Numbers        jsonList[jsonScalar] `json:"numbers"`
 }
 
+// errKaleyraNoJSON: the body does not even start a JSON object.
+var errKaleyraNoJSON = errors.New("no JSON object")
+
 // parseKaleyraJSON decodes the JSON answer. Errors are one line.
 func parseKaleyraJSON(body []byte) (kaleyraAnswer, error) {
 	tok, err := jsonFirstToken(body)
-	if err != nil {
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &syn):
+		return kaleyraAnswer{}, errKaleyraNoJSON
+	case err != nil:
 		return kaleyraAnswer{}, jsonError(err)
 	}
 	if tok != json.Delim('{') {
+		if !json.Valid(body) {
+			return kaleyraAnswer{}, errKaleyraNoJSON
+		}
 		return kaleyraAnswer{}, fmt.Errorf("the JSON answer is %s, not an object", jsonKind(tok))
 	}
 	var v kaleyraJSONAnswer

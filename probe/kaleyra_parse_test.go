@@ -77,6 +77,7 @@ func TestParseKaleyraJSON(t *testing.T) {
 		{"api as a string", `{"api":"down"}`, kaleyraAnswer{}, "unexpected JSON: api is a string"},
 		{"a string", `"OK"`, kaleyraAnswer{}, "the JSON answer is a string, not an object"},
 		{"empty", ``, kaleyraAnswer{}, "the JSON ends early (incomplete answer)"},
+		{"text", `404 page not found`, kaleyraAnswer{}, "no JSON object"},
 		{"garbage", `{"status":200,}`, kaleyraAnswer{}, "malformed JSON (at byte 15: invalid character '}' looking for beginning of object key string)"},
 	}
 	for _, tt := range tests {

@@ -373,8 +373,11 @@ func TestKaleyraURL(t *testing.T) {
 // in plain or URL-encoded form.
 func TestKaleyraKeyNeverShown(t *testing.T) {
 	const key = "S3cr3t/k+y&=x"
-	forms := []string{key, url.QueryEscape(key), url.PathEscape(key)}
+	forms := []string{key, url.QueryEscape(key), url.PathEscape(key), "S3cr3t"}
 	bodies := map[string][]byte{
+		"echo":     []byte("<api><status>E101</status><message>Invalid API key " + key + " " + url.QueryEscape(key) + "</message></api>"),
+		"echocut":  []byte("<api><message>" + strings.Repeat("y", 380) + key + "</message></api>"), // cut at 400 in the -vvv body line
+		"echohtml": []byte("<html><head><title>" + strings.Repeat("x", 50) + key + "</title></head></html>"),
 		"ok":       fixture(t, "ok_incidents.xml"),
 		"e542":     fixture(t, "not_subscribed_e542.xml"),
 		"html":     fixture(t, "html_error_page.html"),
@@ -399,6 +402,9 @@ func TestKaleyraKeyNeverShown(t *testing.T) {
 		all := append([]string{r.Target, r.Summary}, log...)
 		for _, d := range r.Details {
 			all = append(all, d.Name, d.Text)
+		}
+		if name == "echo" && r.Summary != "API error E101 Invalid API key xxxxx xxxxx" {
+			t.Errorf("echo: summary %q", r.Summary)
 		}
 		if len(log) == 0 {
 			t.Errorf("%s: nothing logged at -vvv", name)
