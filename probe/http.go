@@ -55,10 +55,10 @@ type BodyAssertion interface {
 }
 
 // HTTP runs the check once.
-func HTTP(ctx context.Context, cfg HTTPConfig) Result {
+func HTTP(ctx context.Context, cfg HTTPConfig) (res Result) {
 	start := time.Now()
 	r := Result{Kind: "HTTP", Target: redactURL(cfg.URL)}
-	defer func() { r.Duration = time.Since(start) }()
+	defer func() { res.Duration = time.Since(start) }() // on the value returned, not on r
 	client, err := NewClient(cfg.Client)
 	if err != nil {
 		return r.Fail(nagios.Unknown, err.Error())
