@@ -57,10 +57,21 @@ type kaleyraIncident struct {
 }
 
 type kaleyraAnswer struct {
-	XMLName   xml.Name          `xml:"api"`
-	Status    string            `xml:"status"`
-	Message   string            `xml:"message"`
-	Incidents []kaleyraIncident `xml:"data>incidents>monitor,omitempty"`
+	Status    string
+	Message   string
+	Incidents []kaleyraIncident
+}
+
+// kaleyraXML is the documented XML; an answer without incidents has no <data>.
+type kaleyraXML struct {
+	XMLName xml.Name     `xml:"api"`
+	Status  string       `xml:"status"`
+	Message string       `xml:"message"`
+	Data    *kaleyraData `xml:"data"`
+}
+
+type kaleyraData struct {
+	Incidents []kaleyraIncident `xml:"incidents>monitor"`
 }
 
 // kaleyraSeed is the seed's example answer.
@@ -138,7 +149,11 @@ func serveKaleyra(w http.ResponseWriter, r *http.Request, apiKey, scenario strin
 }
 
 func (a kaleyraAnswer) xml() ([]byte, error) {
-	b, err := xml.MarshalIndent(a, "", "  ")
+	v := kaleyraXML{Status: a.Status, Message: a.Message}
+	if len(a.Incidents) > 0 {
+		v.Data = &kaleyraData{a.Incidents}
+	}
+	b, err := xml.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding the XML answer: %w", err)
 	}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -416,5 +417,33 @@ func TestKaleyraKeyNeverShown(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Over TLS the certificate thresholds apply, and their problem leads the
+// summary; --insecure is stated.
+func TestKaleyraTLS(t *testing.T) {
+	body := fixture(t, "ok_seed_two_numbers_operational.xml")
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) }))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	warn := 1000000
+	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y", Client: ClientConfig{CAFile: ca}, CertWarnDays: &warn})
+	if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate the served chain expires in ") || !strings.HasSuffix(r.Summary, "; 2 numbers operational") {
+		t.Errorf("got %s %q", r.State, r.Summary)
+	}
+	if !slices.ContainsFunc(r.Perfdata, func(p nagios.Perfdata) bool { return p.Label == "time_tls" }) {
+		t.Errorf("no time_tls in %v", r.Perfdata)
+	}
+	r = Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y", Client: ClientConfig{Insecure: true}})
+	if got := lines(r); r.State != nagios.OK || r.Summary != "2 numbers operational" || got[len(got)-1] != "OK tls: TLS certificate verification disabled (--insecure)" {
+		t.Errorf("insecure: %s %q %q", r.State, r.Summary, got)
+	}
+	r = Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y"})
+	if r.State != nagios.Critical || !strings.HasPrefix(r.Summary, "TLS certificate of 127.0.0.1:") {
+		t.Errorf("unknown CA: %s %q", r.State, r.Summary)
 	}
 }
