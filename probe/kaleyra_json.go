@@ -184,8 +184,10 @@ func (l *jsonList[T]) decode(b []byte, unwrap bool) error {
 		if len(obj) == 0 {
 			return nil
 		}
-		if inner, ok := obj["monitor"]; ok && unwrap {
-			return l.decode(inner, false) // one level only: no work on absurd nesting
+		for k, inner := range obj {
+			if unwrap && strings.EqualFold(k, "monitor") {
+				return l.decode(inner, false) // one level only: no work on absurd nesting
+			}
 		}
 	case nil:
 		return nil

@@ -69,6 +69,8 @@ func TestParseKaleyraJSON(t *testing.T) {
 		{"empty data string and object incidents", `{"status":"E701","data":"","incidents":{}}`, kaleyraAnswer{Status: "E701"}, ""},
 		{"status under api, with null message", `{"api":{"status":"E542","message":null}}`, kaleyraAnswer{Status: "E542"}, ""},
 		{"keys in other case", `{"Status":"200","Message":"OK","Data":{"Incidents":[]}}`, kaleyraAnswer{Status: "200", Message: "OK"}, ""},
+		{"Monitor in another case", `{"STATUS":200,"Incidents":{"Monitor":[{"Region":"karnataka","Region_Code":"KA-IN","Type":"critical","Service":"all","Numbers":{"MONITOR":"+91"}}]}}`,
+			kaleyraAnswer{Status: "200", Incidents: one("KA-IN", "+91")}, ""},
 		{"monitor inside monitor is not unwrapped twice", `{"status":200,"incidents":{"monitor":{"monitor":[]}}}`,
 			kaleyraAnswer{Status: "200", Incidents: []kaleyraIncident{{}}}, ""},
 		{"status as an object", `{"status":{"code":200}}`, kaleyraAnswer{}, "unexpected JSON: an object where a string or a number belongs"},

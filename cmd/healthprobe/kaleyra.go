@@ -75,7 +75,11 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 			return nil, fmt.Errorf("invalid --number %q: no digits", probe.SanitizeLine(n, 30))
 		}
 	}
-	base, err := normalizeURL(o.url)
+	raw := strings.TrimSpace(o.url)
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw // the key travels in the query: never default to plain http
+	}
+	base, err := normalizeURL(raw)
 	if err != nil {
 		return nil, err
 	}
