@@ -54,7 +54,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 		return r.Fail(nagios.Unknown, fmt.Sprintf("invalid format %q (want xml or json)", SanitizeLine(cfg.Format, 20)))
 	}
 	for _, s := range cfg.Services {
-		if !slices.Contains(KaleyraServices, strings.ToLower(strings.TrimSpace(s))) {
+		if !KaleyraService(s) {
 			return r.Fail(nagios.Unknown, fmt.Sprintf("invalid service %q (want incoming, outgoing or all)", SanitizeLine(s, 20)))
 		}
 	}
@@ -95,7 +95,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 		r.AddPerf(perf...)
 		return r
 	}
-	logf(cfg.Client, "kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
+	kaleyraLog(cfg.Client, "kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
 	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
 	for _, a := range cfg.Assertions {
 		a.Assert(ex, &r)
@@ -108,7 +108,8 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	return r
 }
 
-func logf(cc ClientConfig, format string, args ...any) {
+// kaleyraLog writes a verbose line (-v) through the client config's Log.
+func kaleyraLog(cc ClientConfig, format string, args ...any) {
 	if cc.Log != nil && cc.Verbose > 0 {
 		cc.Log(format, args...)
 	}
@@ -231,7 +232,7 @@ func kaleyraNotAnswer(ex *Exchange, format string, perr error) (nagios.State, st
 		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check --url", ex.StatusLine, bodyKind(ex, perr))
 	case ex.Truncated:
 		return nagios.Unknown, fmt.Sprintf("the answer was cut at %s by --max-body before its end: raise --max-body", FormatBytes(int64(len(ex.Body))))
-	case isHTML(ex):
+	case bodyIsHTML(ex):
 		return nagios.Unknown, fmt.Sprintf("the answer is %s, not the monitor API's %s: check --url", bodyKind(ex, perr), strings.ToUpper(format))
 	case format == "xml" && errors.Is(perr, errKaleyraNoElement):
 		if _, err := parseKaleyraJSON(ex.Body); err == nil {
@@ -250,8 +251,8 @@ func bodyKind(ex *Exchange, perr error) string {
 	switch {
 	case len(bytes.TrimSpace(ex.Body)) == 0:
 		return "an empty body"
-	case isHTML(ex):
-		t := htmlTitle(ex.Body)
+	case bodyIsHTML(ex):
+		t := htmlPageTitle(ex.Body)
 		if t == "" {
 			t = Excerpt(ex.Body, 60)
 		}
@@ -264,7 +265,7 @@ func bodyKind(ex *Exchange, perr error) string {
 	return perr.Error()
 }
 
-func isHTML(ex *Exchange) bool {
+func bodyIsHTML(ex *Exchange) bool {
 	if mt, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type")); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
 		return true
 	}
@@ -273,7 +274,7 @@ func isHTML(ex *Exchange) bool {
 
 // htmlTitle returns the <title> of an HTML page, read leniently with
 // encoding/xml's HTML settings, or "".
-func htmlTitle(body []byte) string {
+func htmlPageTitle(body []byte) string {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = false
 	d.AutoClose = xml.HTMLAutoClose

@@ -9,8 +9,15 @@ import (
 	"github.com/healthprobe/healthprobe/nagios"
 )
 
-// KaleyraServices are the values --service takes.
-var KaleyraServices = []string{"incoming", "outgoing", "all"}
+// KaleyraService reports whether s is a value --service takes: incoming,
+// outgoing or all, in any case.
+func KaleyraService(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "incoming", "outgoing", "all":
+		return true
+	}
+	return false
+}
 
 // kaleyraFilter selects what a check watches. The values of one filter are
 // alternatives; different filters must all match.
@@ -142,12 +149,12 @@ func kaleyraSummary(c kaleyraCounts, bad, misses []string, watched []kaleyraEntr
 		if len(bad) > show {
 			list += fmt.Sprintf(" and %d more", len(bad)-show)
 		}
-		parts = append(parts, fmt.Sprintf("%s of %s: %s", strings.Join(counts, ", "), plural(n, unit), list))
+		parts = append(parts, fmt.Sprintf("%s of %s: %s", strings.Join(counts, ", "), countOf(n, unit), list))
 	case n == 1:
 		_, _, _, short := watched[0].describe()
 		parts = append(parts, short)
 	default:
-		parts = append(parts, plural(n, unit)+" operational")
+		parts = append(parts, countOf(n, unit)+" operational")
 	}
 	return strings.Join(parts, "; ")
 }
@@ -223,11 +230,11 @@ func matchAny(values []string, ok func(string) bool) bool {
 // sameNumber compares phone numbers by their digits: +91 80 4000-1111 is
 // 918040001111.
 func sameNumber(a, b string) bool {
-	da, db := digits(a), digits(b)
+	da, db := phoneDigits(a), phoneDigits(b)
 	return da != "" && da == db
 }
 
-func digits(s string) string {
+func phoneDigits(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -288,7 +295,7 @@ func (f kaleyraFilter) misses(r *Result, all []kaleyraEntry) []string {
 					n++
 				}
 			}
-			return plural(n, "number") + " listed"
+			return countOf(n, "number") + " listed"
 		})
 	check("service", f.Services, func(e kaleyraEntry, v string) bool { return serviceCovers(e.in.Service, v) },
 		distinct("services", func(in kaleyraIncident) string { return strings.ToLower(in.Service) }))
@@ -303,7 +310,8 @@ func showValue(v string) string {
 	return v
 }
 
-func plural(n int, word string) string {
+// countOf renders a count and a noun: "1 number", "5 numbers", "2 entries".
+func countOf(n int, word string) string {
 	switch {
 	case n == 1:
 		return "1 " + word

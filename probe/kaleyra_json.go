@@ -49,7 +49,7 @@ func parseKaleyraJSON(body []byte) (kaleyraAnswer, error) {
 		if !json.Valid(body) {
 			return kaleyraAnswer{}, errKaleyraNoJSON
 		}
-		return kaleyraAnswer{}, fmt.Errorf("the JSON answer is %s, not an object", jsonKind(tok))
+		return kaleyraAnswer{}, fmt.Errorf("the JSON answer is %s, not an object", jsonTokenKind(tok))
 	}
 	var v kaleyraJSONAnswer
 	// a Decoder, unlike Unmarshal, tells a cut document (io.ErrUnexpectedEOF)
@@ -117,7 +117,7 @@ func jsonFirstToken(b []byte) (json.Token, error) {
 	return d.Token()
 }
 
-func jsonKind(tok json.Token) string {
+func jsonTokenKind(tok json.Token) string {
 	switch t := tok.(type) {
 	case json.Delim:
 		if t == '[' {
@@ -151,7 +151,7 @@ func (s *jsonScalar) UnmarshalJSON(b []byte) error {
 	case nil:
 		*s = ""
 	default:
-		return &jsonShapeError{"a string or a number", jsonKind(tok)}
+		return &jsonShapeError{"a string or a number", jsonTokenKind(tok)}
 	}
 	return nil
 }
@@ -234,5 +234,5 @@ func (d *kaleyraJSONData) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return &jsonShapeError{"an object (data)", jsonKind(tok)}
+	return &jsonShapeError{"an object (data)", jsonTokenKind(tok)}
 }

@@ -131,15 +131,15 @@ func TestParseKaleyraXML(t *testing.T) {
 	}
 }
 
-func TestHTMLTitle(t *testing.T) {
+func TestHTMLPageTitle(t *testing.T) {
 	for body, want := range map[string]string{
 		"<html><head><title>502 Bad Gateway</title></head></html>":   "502 Bad Gateway",
 		"<HTML><HEAD><TITLE>Sign &amp; in</TITLE><BODY><BR></BODY>":  "Sign & in",
 		"<html><body><p>no title<br></body></html>":                  "",
 		"<html><head><title>  multi\n line \t title </title></head>": "multi line title",
 	} {
-		if got := htmlTitle([]byte(body)); got != want {
-			t.Errorf("htmlTitle(%q) = %q, want %q", body, got, want)
+		if got := htmlPageTitle([]byte(body)); got != want {
+			t.Errorf("htmlPageTitle(%q) = %q, want %q", body, got, want)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -66,7 +65,7 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 		return nil, fmt.Errorf("invalid --format %q (want xml or json)", probe.SanitizeLine(o.format, 20))
 	}
 	for _, s := range o.services {
-		if !slices.Contains(probe.KaleyraServices, strings.ToLower(strings.TrimSpace(s))) {
+		if !probe.KaleyraService(s) {
 			return nil, fmt.Errorf("invalid --service %q (want incoming, outgoing or all)", probe.SanitizeLine(s, 20))
 		}
 	}
