@@ -46,17 +46,9 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	start := time.Now()
 	r := Result{Kind: "KALEYRA"}
 	defer func() { res.Duration = time.Since(start) }()
-	format := strings.ToLower(cfg.Format)
-	if format == "" {
-		format = "xml"
-	}
-	if format != "xml" && format != "json" {
-		return r.Fail(nagios.Unknown, fmt.Sprintf("invalid format %q (want xml or json)", SanitizeLine(cfg.Format, 20)))
-	}
-	for _, s := range cfg.Services {
-		if !KaleyraService(s) {
-			return r.Fail(nagios.Unknown, fmt.Sprintf("invalid service %q (want incoming, outgoing or all)", SanitizeLine(s, 20)))
-		}
+	format, err := cfg.check()
+	if err != nil {
+		return r.Fail(nagios.Unknown, err.Error())
 	}
 	rawURL, err := kaleyraURL(cfg.BaseURL, cfg.APIKey, format)
 	if err != nil {
@@ -108,6 +100,32 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	return r
 }
 
+// check validates the configuration and returns the format to ask for.
+// Its messages name the command line's flags.
+func (cfg KaleyraConfig) check() (format string, err error) {
+	format = strings.ToLower(strings.TrimSpace(cfg.Format))
+	switch format {
+	case "":
+		format = "xml"
+	case "xml", "json":
+	default:
+		return "", fmt.Errorf("invalid --format %q (want xml or json)", SanitizeLine(cfg.Format, 20))
+	}
+	for _, s := range cfg.Services {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "incoming", "outgoing", "all":
+		default:
+			return "", fmt.Errorf("invalid --service %q (want incoming, outgoing or all)", SanitizeLine(s, 20))
+		}
+	}
+	for _, n := range cfg.Numbers {
+		if phoneDigits(n) == "" {
+			return "", fmt.Errorf("invalid --number %q: no digits", SanitizeLine(n, 30))
+		}
+	}
+	return format, nil
+}
+
 // kaleyraLog writes a verbose line (-v) through the client config's Log.
 func kaleyraLog(cc ClientConfig, format string, args ...any) {
 	if cc.Log != nil && cc.Verbose > 0 {
@@ -127,10 +145,10 @@ func kaleyraURL(base, key, format string) (string, error) {
 	}
 	q := u.Query()
 	if q.Has("api_key") {
-		return "", errors.New("the URL carries an api_key: pass the key with --api-key-env or --api-key-file instead")
+		return "", errors.New("--url carries an api_key: pass the key with --api-key-env or --api-key-file instead")
 	}
 	if key == "" {
-		return "", errors.New("no API key: give --api-key-env or --api-key-file")
+		return "", errors.New("no API key: give --api-key-env VAR or --api-key-file PATH (the key is on the monitor plugin's configuration page)")
 	}
 	q.Set("api_key", key)
 	q.Set("method", "monitor")

@@ -9,16 +9,6 @@ import (
 	"github.com/healthprobe/healthprobe/nagios"
 )
 
-// KaleyraService reports whether s is a value --service takes: incoming,
-// outgoing or all, in any case.
-func KaleyraService(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "incoming", "outgoing", "all":
-		return true
-	}
-	return false
-}
-
 // kaleyraFilter selects what a check watches. The values of one filter are
 // alternatives; different filters must all match.
 type kaleyraFilter struct {
@@ -215,23 +205,48 @@ func (e kaleyraEntry) describe() (st nagios.State, name, text, short string) {
 	return st, name, text, subject + " " + word
 }
 
+// kaleyraDimension is one kind of filter: its flag, its values, how a value
+// matches an entry, and what the answer lists when a value matches nothing.
+type kaleyraDimension struct {
+	flag   string
+	values []string
+	hit    func(e kaleyraEntry, v string) bool
+	listed func(all []kaleyraEntry) string
+}
+
+func (f kaleyraFilter) dimensions() []kaleyraDimension {
+	return []kaleyraDimension{
+		{"region", f.Regions, kaleyraEntry.inRegion, listDistinct("regions", func(in kaleyraIncident) string { return in.Region })},
+		{"region-code", f.RegionCodes, kaleyraEntry.inRegionCode, listDistinct("region codes", func(in kaleyraIncident) string { return in.RegionCode })},
+		{"number", f.Numbers, kaleyraEntry.hasNumber, listNumbers},
+		{"service", f.Services, kaleyraEntry.onService, listDistinct("services", func(in kaleyraIncident) string { return strings.ToLower(in.Service) })},
+	}
+}
+
+// match reports whether an entry passes every filter; no values means no
+// filter.
 func (f kaleyraFilter) match(e kaleyraEntry) bool {
-	return matchAny(f.Regions, func(v string) bool { return strings.EqualFold(strings.TrimSpace(v), e.in.Region) }) &&
-		matchAny(f.RegionCodes, func(v string) bool { return strings.EqualFold(strings.TrimSpace(v), e.in.RegionCode) }) &&
-		matchAny(f.Numbers, func(v string) bool { return e.number != "" && sameNumber(v, e.number) }) &&
-		matchAny(f.Services, func(v string) bool { return serviceCovers(e.in.Service, v) })
+	for _, d := range f.dimensions() {
+		if len(d.values) > 0 && !slices.ContainsFunc(d.values, func(v string) bool { return d.hit(e, v) }) {
+			return false
+		}
+	}
+	return true
 }
 
-// matchAny: no values means no filter.
-func matchAny(values []string, ok func(string) bool) bool {
-	return len(values) == 0 || slices.ContainsFunc(values, ok)
+func (e kaleyraEntry) inRegion(v string) bool {
+	return strings.EqualFold(strings.TrimSpace(v), e.in.Region)
 }
 
-// sameNumber compares phone numbers by their digits: +91 80 4000-1111 is
+func (e kaleyraEntry) inRegionCode(v string) bool {
+	return strings.EqualFold(strings.TrimSpace(v), e.in.RegionCode)
+}
+
+// hasNumber compares phone numbers by their digits: +91 80 4000-1111 is
 // 918040001111.
-func sameNumber(a, b string) bool {
-	da, db := phoneDigits(a), phoneDigits(b)
-	return da != "" && da == db
+func (e kaleyraEntry) hasNumber(v string) bool {
+	want := phoneDigits(v)
+	return want != "" && want == phoneDigits(e.number)
 }
 
 func phoneDigits(s string) string {
@@ -243,11 +258,11 @@ func phoneDigits(s string) string {
 	}, s)
 }
 
-// serviceCovers: an incident on service "all" (or none given) concerns
-// incoming and outgoing calls alike; --service all keeps only those.
-func serviceCovers(incident, want string) bool {
-	svc := strings.ToLower(strings.TrimSpace(incident))
-	return svc == "" || svc == "all" || svc == strings.ToLower(strings.TrimSpace(want))
+// onService: an incident on service "all" (or none given) concerns incoming
+// and outgoing calls alike; --service all keeps only those.
+func (e kaleyraEntry) onService(v string) bool {
+	svc := strings.ToLower(e.in.Service)
+	return svc == "" || svc == "all" || svc == strings.ToLower(strings.TrimSpace(v))
 }
 
 // misses adds an UNKNOWN sub-check for every filter value that matches
@@ -255,51 +270,48 @@ func serviceCovers(incident, want string) bool {
 // the answer does not turn a watching service green. It returns their texts.
 func (f kaleyraFilter) misses(r *Result, all []kaleyraEntry) []string {
 	var out []string
-	check := func(flag string, values []string, hit func(kaleyraEntry, string) bool, listed func() string) {
-		for _, v := range values {
-			if slices.ContainsFunc(all, func(e kaleyraEntry) bool { return hit(e, v) }) {
+	for _, d := range f.dimensions() {
+		for _, v := range d.values {
+			if slices.ContainsFunc(all, func(e kaleyraEntry) bool { return d.hit(e, v) }) {
 				continue
 			}
-			text := fmt.Sprintf("--%s %s matches nothing in the answer (%s)", flag, showValue(v), listed())
-			r.Add("filter:"+flag+":"+strings.ToLower(SanitizeLine(v, 40)), nagios.Unknown, text)
+			text := fmt.Sprintf("--%s %s matches nothing in the answer (%s)", d.flag, showValue(v), d.listed(all))
+			r.Add("filter:"+d.flag+":"+strings.ToLower(SanitizeLine(v, 40)), nagios.Unknown, text)
 			out = append(out, text)
 		}
 	}
-	distinct := func(what string, get func(kaleyraIncident) string) func() string {
-		return func() string {
-			var vals []string
-			for _, e := range all {
-				if v := SanitizeLine(get(e.in), 30); v != "" && !slices.Contains(vals, v) {
-					vals = append(vals, v)
-				}
+	return out
+}
+
+// listDistinct lists the distinct values of one field of the answer.
+func listDistinct(what string, get func(kaleyraIncident) string) func([]kaleyraEntry) string {
+	return func(all []kaleyraEntry) string {
+		var vals []string
+		for _, e := range all {
+			if v := SanitizeLine(get(e.in), 30); v != "" && !slices.Contains(vals, v) {
+				vals = append(vals, v)
 			}
-			if len(vals) == 0 {
-				return "no " + what + " listed"
-			}
-			slices.Sort(vals)
-			if len(vals) > 6 {
-				vals = append(vals[:6], "…")
-			}
-			return what + " listed: " + strings.Join(vals, ", ")
+		}
+		if len(vals) == 0 {
+			return "no " + what + " listed"
+		}
+		slices.Sort(vals)
+		if len(vals) > 6 {
+			vals = append(vals[:6], "…")
+		}
+		return what + " listed: " + strings.Join(vals, ", ")
+	}
+}
+
+// listNumbers counts the numbers of the answer (there may be many).
+func listNumbers(all []kaleyraEntry) string {
+	n := 0
+	for _, e := range all {
+		if e.number != "" {
+			n++
 		}
 	}
-	check("region", f.Regions, func(e kaleyraEntry, v string) bool { return strings.EqualFold(strings.TrimSpace(v), e.in.Region) },
-		distinct("regions", func(in kaleyraIncident) string { return in.Region }))
-	check("region-code", f.RegionCodes, func(e kaleyraEntry, v string) bool { return strings.EqualFold(strings.TrimSpace(v), e.in.RegionCode) },
-		distinct("region codes", func(in kaleyraIncident) string { return in.RegionCode }))
-	check("number", f.Numbers, func(e kaleyraEntry, v string) bool { return e.number != "" && sameNumber(v, e.number) },
-		func() string {
-			n := 0
-			for _, e := range all {
-				if e.number != "" {
-					n++
-				}
-			}
-			return countOf(n, "number") + " listed"
-		})
-	check("service", f.Services, func(e kaleyraEntry, v string) bool { return serviceCovers(e.in.Service, v) },
-		distinct("services", func(in kaleyraIncident) string { return strings.ToLower(in.Service) }))
-	return out
+	return countOf(n, "number") + " listed"
 }
 
 func showValue(v string) string {
@@ -324,12 +336,9 @@ func countOf(n int, word string) string {
 // String renders the filters as flags, for messages.
 func (f kaleyraFilter) String() string {
 	var parts []string
-	for _, p := range []struct {
-		flag   string
-		values []string
-	}{{"region", f.Regions}, {"region-code", f.RegionCodes}, {"number", f.Numbers}, {"service", f.Services}} {
-		for _, v := range p.values {
-			parts = append(parts, "--"+p.flag+" "+showValue(v))
+	for _, d := range f.dimensions() {
+		for _, v := range d.values {
+			parts = append(parts, "--"+d.flag+" "+showValue(v))
 		}
 	}
 	return strings.Join(parts, " ")

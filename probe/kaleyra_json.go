@@ -65,19 +65,12 @@ func parseKaleyraJSON(body []byte) (kaleyraAnswer, error) {
 		incidents = v.Incidents
 	}
 	for _, in := range incidents {
-		code := string(in.RegionCode)
-		if strings.TrimSpace(code) == "" {
-			code = string(in.RegionCodeDash)
-		}
 		var numbers []string
 		for _, n := range in.Numbers {
 			numbers = append(numbers, string(n))
 		}
-		a.Incidents = append(a.Incidents, kaleyraIncident{
-			Region: strings.TrimSpace(string(in.Region)), RegionCode: strings.TrimSpace(code),
-			Type: strings.TrimSpace(string(in.Type)), Service: strings.TrimSpace(string(in.Service)),
-			Numbers: trimAll(numbers),
-		})
+		a.Incidents = append(a.Incidents, newKaleyraIncident(string(in.Region), string(in.RegionCode), string(in.RegionCodeDash),
+			string(in.Type), string(in.Service), numbers))
 	}
 	return a, nil
 }

@@ -89,17 +89,22 @@ func parseKaleyraXML(body []byte) (kaleyraAnswer, error) {
 func (v kaleyraXMLAnswer) answer() kaleyraAnswer {
 	a := kaleyraAnswer{Status: strings.TrimSpace(v.Status), Message: strings.TrimSpace(v.Message)}
 	for _, in := range v.Incidents {
-		code := in.RegionCode
-		if strings.TrimSpace(code) == "" {
-			code = in.RegionCodeDash
-		}
-		a.Incidents = append(a.Incidents, kaleyraIncident{
-			Region: strings.TrimSpace(in.Region), RegionCode: strings.TrimSpace(code),
-			Type: strings.TrimSpace(in.Type), Service: strings.TrimSpace(in.Service),
-			Numbers: trimAll(in.Numbers),
-		})
+		a.Incidents = append(a.Incidents, newKaleyraIncident(in.Region, in.RegionCode, in.RegionCodeDash, in.Type, in.Service, in.Numbers))
 	}
 	return a
+}
+
+// newKaleyraIncident trims every field and drops empty numbers;
+// region_code wins over region-code.
+func newKaleyraIncident(region, code, codeDash, typ, service string, numbers []string) kaleyraIncident {
+	if strings.TrimSpace(code) == "" {
+		code = codeDash
+	}
+	return kaleyraIncident{
+		Region: strings.TrimSpace(region), RegionCode: strings.TrimSpace(code),
+		Type: strings.TrimSpace(typ), Service: strings.TrimSpace(service),
+		Numbers: trimAll(numbers),
+	}
 }
 
 func trimAll(list []string) []string {

@@ -48,11 +48,7 @@ func TestParseKaleyraJSON(t *testing.T) {
 	one := func(code string, numbers ...string) []kaleyraIncident {
 		return []kaleyraIncident{{"karnataka", code, "critical", "all", numbers}}
 	}
-	tests := []struct {
-		name, body string
-		want       kaleyraAnswer
-		err        string
-	}{
+	tests := []parseCase{
 		{"numbers as JSON numbers, single incident object, region-code, top-level incidents",
 			string(fixture(t, "ok_single_incident_numeric_numbers.json")),
 			kaleyraAnswer{Status: "OK", Message: "OK", Incidents: one("KA-IN", "878788197367616", "918040001111")}, ""},
@@ -82,28 +78,11 @@ func TestParseKaleyraJSON(t *testing.T) {
 		{"text", `404 page not found`, kaleyraAnswer{}, "no JSON object"},
 		{"garbage", `{"status":200,}`, kaleyraAnswer{}, "malformed JSON (at byte 15: invalid character '}' looking for beginning of object key string)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseKaleyraJSON([]byte(tt.body))
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Errorf("error %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %+v, %v\nwant %+v", got, err, tt.want)
-			}
-		})
-	}
+	runParseCases(t, parseKaleyraJSON, tests)
 }
 
 func TestParseKaleyraXML(t *testing.T) {
-	tests := []struct {
-		name, body string
-		want       kaleyraAnswer
-		err        string
-	}{
+	tests := []parseCase{
 		{"white space trimmed, empty numbers dropped",
 			"<api>\n <status> 200 </status>\n <data><incidents><monitor><region> karnataka </region><region_code>KA-IN</region_code><type> critical\n</type><service>all</service><numbers><monitor> +91 </monitor><monitor> </monitor></numbers></monitor></incidents></data></api>",
 			kaleyraAnswer{Status: "200", Incidents: []kaleyraIncident{{"karnataka", "KA-IN", "critical", "all", []string{"+91"}}}}, ""},
@@ -115,9 +94,21 @@ func TestParseKaleyraXML(t *testing.T) {
 		{"unclosed root", "<api><status>200</status>", kaleyraAnswer{}, "the XML ends early (incomplete answer)"},
 		{"html", "<!DOCTYPE html><html><body>x</body></html>", kaleyraAnswer{}, "unexpected XML root element <html>, want <api>"},
 	}
+	runParseCases(t, parseKaleyraXML, tests)
+}
+
+// parseCase is a body and the answer, or the error, a parser gives for it.
+type parseCase struct {
+	name, body string
+	want       kaleyraAnswer
+	err        string
+}
+
+func runParseCases(t *testing.T, parse func([]byte) (kaleyraAnswer, error), tests []parseCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseKaleyraXML([]byte(tt.body))
+			got, err := parse([]byte(tt.body))
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Errorf("error %v, want %q", err, tt.err)

@@ -337,11 +337,12 @@ func TestKaleyraConfigErrors(t *testing.T) {
 		cfg  KaleyraConfig
 		want string
 	}{
-		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/", APIKey: "k", Format: "yaml"}, `invalid format "yaml" (want xml or json)`},
-		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/", APIKey: "k", Services: []string{"sms"}}, `invalid service "sms" (want incoming, outgoing or all)`},
+		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/", APIKey: "k", Format: "yaml"}, `invalid --format "yaml" (want xml or json)`},
+		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/", APIKey: "k", Services: []string{"incoming", "sms"}}, `invalid --service "sms" (want incoming, outgoing or all)`},
+		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/", APIKey: "k", Numbers: []string{"+91", "none"}}, `invalid --number "none": no digits`},
 		{KaleyraConfig{BaseURL: "ftp://127.0.0.1/", APIKey: "k"}, `invalid URL "ftp://127.0.0.1/": want http(s)://host/path`},
-		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/?api_key=in-the-url", APIKey: "k"}, "the URL carries an api_key: pass the key with --api-key-env or --api-key-file instead"},
-		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/"}, "no API key: give --api-key-env or --api-key-file"},
+		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/?api_key=in-the-url", APIKey: "k"}, "--url carries an api_key: pass the key with --api-key-env or --api-key-file instead"},
+		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/"}, "no API key: give --api-key-env VAR or --api-key-file PATH (the key is on the monitor plugin's configuration page)"},
 		{KaleyraConfig{BaseURL: "http://127.0.0.1:1/", APIKey: "k", Client: ClientConfig{CAFile: "/nonexistent/ca.pem"}}, "reading --ca-file: open /nonexistent/ca.pem: no such file or directory"},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -60,20 +59,6 @@ number; a filter value that matches nothing in the answer is UNKNOWN.`,
 }
 
 func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
-	format := strings.ToLower(strings.TrimSpace(o.format))
-	if format != "xml" && format != "json" {
-		return nil, fmt.Errorf("invalid --format %q (want xml or json)", probe.SanitizeLine(o.format, 20))
-	}
-	for _, s := range o.services {
-		if !probe.KaleyraService(s) {
-			return nil, fmt.Errorf("invalid --service %q (want incoming, outgoing or all)", probe.SanitizeLine(s, 20))
-		}
-	}
-	for _, n := range o.numbers {
-		if !strings.ContainsAny(n, "0123456789") {
-			return nil, fmt.Errorf("invalid --number %q: no digits", probe.SanitizeLine(n, 30))
-		}
-	}
 	raw := strings.TrimSpace(o.url)
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw // the key travels in the query: never default to plain http
@@ -82,12 +67,7 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u, err := url.Parse(base); err == nil && u.Query().Has("api_key") {
-		return nil, errors.New("--url carries an api_key: pass the key with --api-key-env or --api-key-file instead")
-	}
-	if !o.apiKey.given() {
-		return nil, errors.New("no API key: give --api-key-env VAR or --api-key-file PATH (the key is on the monitor plugin's configuration page)")
-	}
+	// the probe checks the values of the flags; an empty key is its "no API key"
 	key, err := o.apiKey.resolve(g)
 	if err != nil {
 		return nil, err
@@ -102,12 +82,12 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(assertions) > 0 && format != "json" {
+	if len(assertions) > 0 && !strings.EqualFold(strings.TrimSpace(o.format), "json") {
 		return nil, errors.New("--jq reads JSON: add --format json")
 	}
 	warn, crit := o.client.certDays()
 	cfg := probe.KaleyraConfig{
-		Client: cc, BaseURL: base, APIKey: key, Format: format,
+		Client: cc, BaseURL: base, APIKey: key, Format: o.format,
 		Regions: o.regions, RegionCodes: o.regionCodes, Numbers: o.numbers, Services: o.services,
 		CertWarnDays: warn, CertCritDays: crit, Assertions: assertions,
 	}
