@@ -69,6 +69,9 @@ type ClientConfig struct {
 	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
 	// masks them here. The body returned to the probe is not changed.
 	RedactBody func(body []byte) []byte
+	// Secrets are masked in logged headers and bodies before these are cut
+	// to length (a server may echo a key the request carried in its query).
+	Secrets []string
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -97,6 +100,7 @@ type Client struct {
 	cfg      ClientConfig
 	http     *http.Client
 	authSent *atomic.Bool
+	secrets  *strings.Replacer // nil: none
 }
 
 // RequestError is a request that could not be completed, already mapped to
@@ -163,6 +167,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		DisableCompression:     false,
 	}
 	c := &Client{cfg: cfg, authSent: new(atomic.Bool)}
+	var pairs []string
+	for _, s := range cfg.Secrets {
+		if len(s) >= 3 {
+			pairs = append(pairs, s, "[redacted]")
+		}
+	}
+	if len(pairs) > 0 {
+		c.secrets = strings.NewReplacer(pairs...)
+	}
 	var rt http.RoundTripper = &markTransport{base: base, c: c}
 	if cfg.User != "" {
 		mode := strings.ToLower(cfg.Auth)
@@ -274,7 +287,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		if c.cfg.RedactBody != nil {
 			shown = c.cfg.RedactBody(shown)
 		}
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt(shown, 400))
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt([]byte(c.mask(string(shown))), 400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
@@ -300,16 +313,27 @@ var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
 // is masked in logs and redacted from output.
 func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(name) }
 
-func logHeaders(log func(string, ...any), dir string, h http.Header) {
+// mask hides the configured secrets in a text about to be logged.
+func (c *Client) mask(s string) string {
+	if c.secrets == nil {
+		return s
+	}
+	return c.secrets.Replace(s)
+}
+
+func logHeaders(log func(string, ...any), dir string, h http.Header, mask func(string) string) {
 	if log == nil {
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
-			if SensitiveHeader(k) {
+			switch ck := http.CanonicalHeaderKey(k); {
+			case SensitiveHeader(ck):
 				v = "[redacted]"
+			case ck == "Location" || ck == "Content-Location":
+				v = redactURL(v) // a redirect may carry the query's api_key
 			}
-			log("%s %s: %s", dir, k, sanitizeLine(v, 200))
+			log("%s %s: %s", dir, k, sanitizeLine(mask(v), 200))
 		}
 	}
 }
@@ -327,13 +351,13 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.authSent.Store(req.Header.Get("Authorization") != "")
 	c.logf(1, "> %s %s", req.Method, redactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
-		logHeaders(c.cfg.Log, ">", req.Header)
+		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
 		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
 		if c.cfg.Verbose >= 2 {
-			logHeaders(c.cfg.Log, "<", resp.Header)
+			logHeaders(c.cfg.Log, "<", resp.Header, c.mask)
 		}
 	}
 	return resp, err

@@ -7,13 +7,14 @@ import (
 	"testing"
 )
 
-// Regression: HTTP set Duration in a defer on an unnamed result, so callers
-// (and the JSON output's duration_seconds) always saw 0.
-func TestHTTPReportsDuration(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+// The result carries the wall time of the check (it once stayed 0: the
+// deferred assignment went to a copy).
+func TestHTTPDuration(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	r := HTTP(context.Background(), HTTPConfig{URL: srv.URL})
-	if r.Duration <= 0 {
-		t.Errorf("duration %s", r.Duration)
+	for _, url := range []string{srv.URL, "http://127.0.0.1:1/"} {
+		if r := HTTP(context.Background(), HTTPConfig{URL: url}); r.Duration <= 0 {
+			t.Errorf("%s: duration %v", url, r.Duration)
+		}
 	}
 }

@@ -32,6 +32,7 @@ func demoSections() []demoSection {
 		{"HTTP(S) probe", webDemo},
 		{"Itgrix status probe", itgrixDemo},
 		{"Pexip Infinity probe", pexipDemo},
+		{"Kaleyra voice incident probe", kaleyraDemo},
 	}
 }
 

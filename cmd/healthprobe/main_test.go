@@ -70,6 +70,8 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //	emulate itgrix [CASE]  Itgrix /status set to CASE (default normal; every
 //	                  case is also at $ITGRIX_URL/CASE); sets $ITGRIX_PORT too
 //	emulate pexip     a Pexip node (emulate.Pexip); variants in pexip_emulate_test.go
+//	emulate kaleyra   Kaleyra's voice monitor API (emulate.Kaleyra); also sets
+//	                  $KALEYRA_API_KEY to the key it accepts
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -102,6 +104,12 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("ITGRIX_PORT", srv.Addr[strings.LastIndex(srv.Addr, ":")+1:])
 	case "pexip", "pexip-maintenance", "pexip-overloaded", "pexip-release-fails", "pexip-hang", "pexip-tls", "not-pexip":
 		emulatePexip(ts, name, envName)
+	case "kaleyra":
+		srv, err := emulate.Serve(emulate.Kaleyra(emulate.KaleyraAPIKey))
+		ts.Check(err)
+		ts.Defer(srv.Close)
+		ts.Setenv(envName, srv.URL)
+		ts.Setenv("KALEYRA_API_KEY", emulate.KaleyraAPIKey)
 	default:
 		ts.Fatalf("emulate: unknown emulator %q", name)
 	}

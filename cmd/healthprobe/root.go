@@ -161,6 +161,7 @@ var checkKinds = []struct {
 	{"http", newHTTPCheck},
 	{"itgrix", newItgrixCheck},
 	{"pexip", newPexipCheck},
+	{"kaleyra", newKaleyraCheck},
 }
 
 func findKind(name string) (func(g *globalOptions) checkCommand, bool) {

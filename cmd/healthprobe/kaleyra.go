@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/healthprobe/healthprobe/probe"
+)
+
+type kaleyraOptions struct {
+	client      clientFlags
+	url         string
+	format      string
+	apiKey      secretFlags
+	regions     []string
+	regionCodes []string
+	numbers     []string
+	services    []string
+	jq          jqFlags
+}
+
+func newKaleyraCheck(g *globalOptions) checkCommand {
+	o := &kaleyraOptions{}
+	cmd := &cobra.Command{
+		Use:   "kaleyra",
+		Short: "Check Kaleyra voice numbers through the Health Check plugin's incident API (method=monitor)",
+		Long: `kaleyra asks Kaleyra's voice incident API (the Health Check plugin, method=monitor)
+how every subscribed number stands, region by region: operational is OK,
+warning WARNING, critical CRITICAL. Filters narrow the check to regions,
+region codes, numbers or services, so that one Nagios service can watch one
+number; a filter value that matches nothing in the answer is UNKNOWN.`,
+		Example: `  healthprobe kaleyra --api-key-env KALEYRA_API_KEY
+  healthprobe kaleyra --api-key-file /etc/healthprobe/kaleyra.key --number +918040001111
+  healthprobe kaleyra --api-key-env KALEYRA_API_KEY --region-code KA-IN --service incoming --format json`,
+		Args: exactArgs(0, "arguments"),
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.url, "url", probe.KaleyraDefaultURL, "base URL of the voice API")
+	fs.StringVar(&o.format, "format", "xml", "answer format to ask for: xml or json")
+	addSecretFlags(fs, &o.apiKey, "api-key", "API key of the monitor plugin", true)
+	fs.StringArrayVar(&o.regions, "region", nil, "watch only this region, e.g. karnataka (repeatable; ignores case)")
+	fs.StringArrayVar(&o.regionCodes, "region-code", nil, "watch only this region code, e.g. KA-IN (repeatable; ignores case)")
+	fs.StringArrayVar(&o.numbers, "number", nil, "watch only this number, compared by its digits: +91 80 4000 1111 (repeatable)")
+	fs.StringArrayVar(&o.services, "service", nil, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
+	addClientFlags(cmd, &o.client, false)
+	addJQFlags(cmd, &o.jq)
+	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(g) }}
+}
+
+func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
+	raw := strings.TrimSpace(o.url)
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw // the key travels in the query: never default to plain http
+	}
+	base, err := normalizeURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	// the probe checks the values of the flags; an empty key is its "no API key"
+	key, err := o.apiKey.resolve(g)
+	if err != nil {
+		return nil, err
+	}
+	// The key travels URL-encoded in the query string: hide that form too.
+	g.addSecret(url.QueryEscape(key))
+	cc, err := o.client.build(g)
+	if err != nil {
+		return nil, err
+	}
+	assertions, err := o.jq.build()
+	if err != nil {
+		return nil, err
+	}
+	if len(assertions) > 0 && !strings.EqualFold(strings.TrimSpace(o.format), "json") {
+		return nil, errors.New("--jq reads JSON: add --format json")
+	}
+	warn, crit := o.client.certWarn, o.client.certCrit
+	cfg := probe.KaleyraConfig{
+		Client: cc, BaseURL: base, APIKey: key, Format: o.format,
+		Regions: o.regions, RegionCodes: o.regionCodes, Numbers: o.numbers, Services: o.services,
+		CertWarnDays: warn, CertCritDays: crit, Assertions: assertions,
+	}
+	return func(ctx context.Context) probe.Result { return probe.Kaleyra(ctx, cfg) }, nil
+}

@@ -1,0 +1,321 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/healthprobe/healthprobe/nagios"
+)
+
+// KaleyraDefaultURL is the documented base of the voice API.
+const KaleyraDefaultURL = "https://voice.kaleyra.com/v1/"
+
+// KaleyraConfig is a check of Kaleyra's voice monitor API (the Health Check
+// plugin): GET BASE?api_key=KEY&method=monitor&format=xml|json.
+type KaleyraConfig struct {
+	Client  ClientConfig
+	BaseURL string // default KaleyraDefaultURL
+	APIKey  string // sent in the query string; never shown
+	Format  string // xml (default) or json
+
+	// Filters: the values of one are alternatives, different ones must all
+	// match. Regions and region codes compare ignoring case, numbers by
+	// their digits; a service of incoming or outgoing also keeps incidents
+	// on "all" services.
+	Regions, RegionCodes, Numbers, Services []string
+
+	CertWarnDays, CertCritDays *int
+
+	// Assertions run on the body of an answer that parsed (jq, say).
+	Assertions []BodyAssertion
+}
+
+// Kaleyra runs the check once.
+func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
+	start := time.Now()
+	r := Result{Kind: "KALEYRA"}
+	defer func() { res.Duration = time.Since(start) }()
+	format, err := cfg.check()
+	if err != nil {
+		return r.Fail(nagios.Unknown, err.Error())
+	}
+	rawURL, err := kaleyraURL(cfg.BaseURL, cfg.APIKey, format)
+	if err != nil {
+		return r.Fail(nagios.Unknown, err.Error())
+	}
+	r.Target = redactURL(rawURL)
+	cc := cfg.Client
+	cc.Follow = false // a redirect is reported: the key is not sent where --url does not say
+	cc.Secrets = append(slices.Clip(cc.Secrets), cfg.APIKey, url.QueryEscape(cfg.APIKey), url.PathEscape(cfg.APIKey))
+	client, err := NewClient(cc)
+	if err != nil {
+		return r.Fail(nagios.Unknown, err.Error())
+	}
+	defer client.Close()
+	ex, err := client.Do(ctx, http.MethodGet, rawURL, nil, nil)
+	if err != nil {
+		var rerr *RequestError
+		if !errors.As(err, &rerr) {
+			return r.Fail(nagios.Unknown, SanitizeLine(err.Error(), 200))
+		}
+		if ex != nil {
+			r.AddPerf(TimePerf("time", time.Since(start), nagios.Thresholds{}))
+		}
+		return r.Fail(rerr.State, rerr.Reason)
+	}
+	// A server that echoes the key must not get it quoted in a summary, where
+	// an excerpt cut short would slip past the CLI's redaction.
+	ex.Body = scrubKey(ex.Body, cfg.APIKey)
+	if loc := ex.Header.Get("Location"); loc != "" {
+		ex.Header.Set("Location", string(scrubKey([]byte(loc), cfg.APIKey)))
+	}
+	perf := append([]nagios.Perfdata{TimePerf("time", ex.Timings.Total, nagios.Thresholds{})}, PhasePerf(ex)...)
+	filter := kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services}
+	ans, ok := kaleyraRead(&r, ex, format, filter)
+	if !ok {
+		r.AddPerf(perf...)
+		return r
+	}
+	kaleyraLog(cfg.Client, "kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
+	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
+	for _, a := range cfg.Assertions {
+		a.Assert(ex, &r)
+	}
+	if cc.Insecure && ex.TLS != nil {
+		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
+	}
+	r.AddPerf(perf...)
+	kaleyraExtraProblems(&r)
+	return r
+}
+
+// check validates the configuration and returns the format to ask for.
+// Its messages name the command line's flags.
+func (cfg KaleyraConfig) check() (format string, err error) {
+	format = strings.ToLower(strings.TrimSpace(cfg.Format))
+	switch format {
+	case "":
+		format = "xml"
+	case "xml", "json":
+	default:
+		return "", fmt.Errorf("invalid --format %q (want xml or json)", SanitizeLine(cfg.Format, 20))
+	}
+	for _, s := range cfg.Services {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "incoming", "outgoing", "all":
+		default:
+			return "", fmt.Errorf("invalid --service %q (want incoming, outgoing or all)", SanitizeLine(s, 20))
+		}
+	}
+	for _, n := range cfg.Numbers {
+		if phoneDigits(n) == "" {
+			return "", fmt.Errorf("invalid --number %q: no digits", SanitizeLine(n, 30))
+		}
+	}
+	return format, nil
+}
+
+// kaleyraLog writes a verbose line (-v) through the client config's Log.
+func kaleyraLog(cc ClientConfig, format string, args ...any) {
+	if cc.Log != nil && cc.Verbose > 0 {
+		cc.Log(format, args...)
+	}
+}
+
+// kaleyraURL builds BASE?api_key=KEY&method=monitor&format=F, keeping any
+// other query parameters of BASE. Its errors never hold the key.
+func kaleyraURL(base, key, format string) (string, error) {
+	if base == "" {
+		base = KaleyraDefaultURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("invalid URL %q: want http(s)://host/path", redactURL(base))
+	}
+	q := u.Query()
+	if q.Has("api_key") {
+		return "", errors.New("--url carries an api_key: pass the key with --api-key-env or --api-key-file instead")
+	}
+	if key == "" {
+		return "", errors.New("no API key: give --api-key-env VAR or --api-key-file PATH (the key is on the monitor plugin's configuration page)")
+	}
+	q.Set("api_key", key)
+	q.Set("method", "monitor")
+	q.Set("format", format)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// scrubKey replaces the key, plain and URL-encoded, with xxxxx.
+func scrubKey(b []byte, key string) []byte {
+	if len(key) < 3 { // as the CLI: replacing one or two characters would garble the text
+		return b
+	}
+	for _, form := range []string{key, url.QueryEscape(key), url.PathEscape(key)} {
+		b = bytes.ReplaceAll(b, []byte(form), []byte("xxxxx"))
+	}
+	return b
+}
+
+// kaleyraRead parses a body and reports it on r. When the body is not a
+// monitor answer it fails r and returns false.
+func kaleyraRead(r *Result, ex *Exchange, format string, f kaleyraFilter) (kaleyraAnswer, bool) {
+	parse := parseKaleyraXML
+	if format == "json" {
+		parse = parseKaleyraJSON
+	}
+	ans, err := parse(ex.Body)
+	if err != nil {
+		st, reason := kaleyraNotAnswer(ex, format, err)
+		r.Fail(st, reason)
+		return ans, false
+	}
+	kaleyraStatus(r, ex, ans, f)
+	return ans, true
+}
+
+// kaleyraStatus reports a parsed answer by its response code.
+func kaleyraStatus(r *Result, ex *Exchange, a kaleyraAnswer, f kaleyraFilter) {
+	code := strings.ToUpper(a.Status)
+	httpNote := ""
+	if ex.Status < 200 || ex.Status > 299 {
+		httpNote = " (HTTP " + ex.StatusLine + ")"
+	}
+	switch code {
+	case "200", "OK":
+		kaleyraIncidents(r, a, f)
+	case "E701":
+		text := "no incidents (" + kaleyraCode(a) + ")"
+		r.Add("api", nagios.OK, text)
+		r.Summary = text
+		r.AddPerf(kaleyraCounts{}.perfdata()...)
+	case "E542":
+		text := kaleyraCode(a) + httpNote + ": enable the Health Check plugin for this account in the voice panel (Plugins)"
+		r.Add("api", nagios.Unknown, text)
+		r.Summary = text
+	case "":
+		text := "the answer has no status"
+		if a.Message != "" {
+			text += " (message " + fmt.Sprintf("%q", SanitizeLine(a.Message, 60)) + ")"
+		}
+		r.Add("api", nagios.Unknown, text+httpNote)
+		r.Summary = text + httpNote
+	default:
+		text := "API error " + kaleyraCode(a) + httpNote
+		r.Add("api", nagios.Unknown, text)
+		r.Summary = text
+	}
+}
+
+// kaleyraExtraProblems puts problems found after the answer (certificate,
+// jq assertions) in front of the summary.
+func kaleyraExtraProblems(r *Result) {
+	var extra []string
+	for _, d := range r.Details {
+		if d.State == nagios.OK || d.Name == "api" || d.Name == "filter" ||
+			strings.HasPrefix(d.Name, "number:") || strings.HasPrefix(d.Name, "region:") || strings.HasPrefix(d.Name, "filter:") {
+			continue
+		}
+		extra = append(extra, d.Text)
+	}
+	if len(extra) > 0 {
+		r.Summary = strings.Join(append(extra, r.Summary), "; ")
+	}
+}
+
+// kaleyraNotAnswer explains a body that is not a monitor answer: its state
+// and one line. A server error is CRITICAL like a refused connection; the
+// rest means the check could not be done (wrong URL, key or format): UNKNOWN.
+func kaleyraNotAnswer(ex *Exchange, format string, perr error) (nagios.State, string) {
+	switch {
+	case ex.Status >= 500:
+		return nagios.Critical, fmt.Sprintf("HTTP %s from the monitor API: %s", ex.StatusLine, bodyKind(ex, perr))
+	case ex.Status >= 300 && ex.Status < 400:
+		loc := SanitizeLine(redactURL(ex.Header.Get("Location")), 120)
+		return nagios.Unknown, fmt.Sprintf("HTTP %s to %s: give that as --url", ex.StatusLine, loc)
+	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
+		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check the API key", ex.StatusLine, bodyKind(ex, perr))
+	case ex.Status < 200 || ex.Status > 299:
+		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check --url", ex.StatusLine, bodyKind(ex, perr))
+	case ex.Truncated:
+		return nagios.Unknown, fmt.Sprintf("the answer was cut at %s by --max-body before its end: raise --max-body", FormatBytes(int64(len(ex.Body))))
+	case bodyIsHTML(ex):
+		return nagios.Unknown, fmt.Sprintf("the answer is %s, not the monitor API's %s: check --url", bodyKind(ex, perr), strings.ToUpper(format))
+	case format == "xml" && errors.Is(perr, errKaleyraNoElement):
+		if _, err := parseKaleyraJSON(ex.Body); err == nil {
+			return nagios.Unknown, "the answer is JSON, not XML: use --format json"
+		}
+	case format == "json" && !errors.Is(perr, io.ErrUnexpectedEOF):
+		if _, err := parseKaleyraXML(ex.Body); err == nil {
+			return nagios.Unknown, "the answer is XML, not JSON: use --format xml"
+		}
+	}
+	return nagios.Unknown, "not a monitor API answer: " + bodyKind(ex, perr)
+}
+
+// bodyKind says in a few words what a body that did not parse holds.
+func bodyKind(ex *Exchange, perr error) string {
+	switch {
+	case len(bytes.TrimSpace(ex.Body)) == 0:
+		return "an empty body"
+	case bodyIsHTML(ex):
+		t := htmlPageTitle(ex.Body)
+		if t == "" {
+			t = Excerpt(ex.Body, 60)
+		}
+		return "an HTML page " + strconv.Quote(t)
+	case errors.Is(perr, errKaleyraNoElement):
+		return "no XML in " + strconv.Quote(Excerpt(ex.Body, 60))
+	case errors.Is(perr, errKaleyraNoJSON):
+		return "no JSON in " + strconv.Quote(Excerpt(ex.Body, 60))
+	}
+	return perr.Error()
+}
+
+func bodyIsHTML(ex *Exchange) bool {
+	if mt, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type")); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return true
+	}
+	return strings.HasPrefix(http.DetectContentType(ex.Body), "text/html")
+}
+
+// htmlTitle returns the <title> of an HTML page, read leniently with
+// encoding/xml's HTML settings, or "".
+func htmlPageTitle(body []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	in := false
+	var title strings.Builder
+	for range 500 { // the title is near the top: do not walk a whole page
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			in = strings.EqualFold(t.Name.Local, "title")
+		case xml.CharData:
+			if in {
+				title.Write(t)
+			}
+		case xml.EndElement:
+			if in {
+				return SanitizeLine(title.String(), 60)
+			}
+		}
+	}
+	return ""
+}
