@@ -16,6 +16,7 @@ type demoCase struct {
 	title string
 	args  []string
 	want  nagios.State
+	show  []string // the command line shown, when it differs from args (a temporary file's path)
 }
 
 // demoSection starts the emulators of one probe and returns the cases to run
@@ -33,6 +34,7 @@ func demoSections() []demoSection {
 		{"Itgrix status probe", itgrixDemo},
 		{"Pexip Infinity probe", pexipDemo},
 		{"Kaleyra voice incident probe", kaleyraDemo},
+		{"Batch mode: healthprobe run", batchDemo},
 	}
 }
 
@@ -81,7 +83,11 @@ expected, and 3 otherwise.`,
 
 func runDemoCase(cmd *cobra.Command, g *globalOptions, c demoCase, vars map[string]string, colour bool) bool {
 	w := g.stdout
-	fmt.Fprintf(w, "\n# %s\n$ healthprobe %s\n", c.title, shellJoin(c.args))
+	shown := c.args
+	if c.show != nil {
+		shown = c.show
+	}
+	fmt.Fprintf(w, "\n# %s\n$ healthprobe %s\n", c.title, shellJoin(shown))
 	var out bytes.Buffer
 	args := c.args
 	if colour {
@@ -121,18 +127,18 @@ func webDemo(vars map[string]string) ([]demoCase, func(), error) {
 	u := srv.URL
 	return []demoCase{
 		{"a page that must say it is ready, within response-time thresholds",
-			[]string{"http", u + "/ready", "-s", "service ready", "-w", "0.5", "-c", "2"}, nagios.OK},
+			[]string{"http", u + "/ready", "-s", "service ready", "-w", "0.5", "-c", "2"}, nagios.OK, nil},
 		{"a slow endpoint: 300 ms against a 0.1 s warning threshold",
-			[]string{"http", u + "/slow?delay=300ms", "-w", "0.1", "-c", "2"}, nagios.Warning},
+			[]string{"http", u + "/slow?delay=300ms", "-w", "0.1", "-c", "2"}, nagios.Warning, nil},
 		{"a page behind digest auth, the password read from an environment variable",
-			[]string{"http", u + "/secure", "-u", emulate.WebUser, "--password-env", "DEMO_PASSWORD", "-s", "welcome"}, nagios.OK},
+			[]string{"http", u + "/secure", "-u", emulate.WebUser, "--password-env", "DEMO_PASSWORD", "-s", "welcome"}, nagios.OK, nil},
 		{"the same page with a wrong password",
-			[]string{"http", u + "/secure", "-u", emulate.WebUser, "--password", "not-the-password"}, nagios.Critical},
+			[]string{"http", u + "/secure", "-u", emulate.WebUser, "--password", "not-the-password"}, nagios.Critical, nil},
 		{"a failing endpoint (503 maintenance page)",
-			[]string{"http", u + "/fail"}, nagios.Critical},
+			[]string{"http", u + "/fail"}, nagios.Critical, nil},
 		{"a keyword that is missing: the summary quotes what the page said",
-			[]string{"http", u + "/fail", "--expect-status", "200-299,503", "-s", "service ready"}, nagios.Critical},
+			[]string{"http", u + "/fail", "--expect-status", "200-299,503", "-s", "service ready"}, nagios.Critical, nil},
 		{"the same check as JSON, for scripts",
-			[]string{"http", u + "/ready", "-s", "service ready", "--output", "json"}, nagios.OK},
+			[]string{"http", u + "/ready", "-s", "service ready", "--output", "json"}, nagios.OK, nil},
 	}, srv.Close, nil
 }

@@ -20,7 +20,7 @@ func itgrixDemo(vars map[string]string) ([]demoCase, func(), error) {
 	login := []string{"-u", emulate.ItgrixUser, "--password-env", "ITGRIX_PASSWORD"}
 	c := func(title, base string, want nagios.State, extra ...string) demoCase {
 		args := append(append([]string{"itgrix", base}, login...), extra...)
-		return demoCase{title, args, want}
+		return demoCase{title, args, want, nil}
 	}
 	u := srv.URL
 	return []demoCase{
@@ -33,7 +33,7 @@ func itgrixDemo(vars map[string]string) ([]demoCase, func(), error) {
 		c("one element through the path parameter", u+"/stopped", nagios.Critical, "--path", "app_state"),
 		c("a jq assertion on the same answer: calls waiting in the queue", u, nagios.OK,
 			"--jq", ".app.calls_queue.calls", "--jq-warning", "10", "--jq-critical", "50", "--jq-label", "queued_calls"),
-		{"a wrong password", []string{"itgrix", u, "-u", emulate.ItgrixUser, "--password", "not-the-password"}, nagios.Critical},
+		{"a wrong password", []string{"itgrix", u, "-u", emulate.ItgrixUser, "--password", "not-the-password"}, nagios.Critical, nil},
 		c("an answer cut in the middle (malformed JSON)", u+"/malformed", nagios.Unknown),
 	}, srv.Close, nil
 }
