@@ -110,9 +110,15 @@ func result(details ...probe.Detail) *probe.Result {
 	return r
 }
 
-func ok(name string) probe.Detail   { return probe.Detail{Name: name, State: nagios.OK, Text: name + " fine"} }
-func crit(name string) probe.Detail { return probe.Detail{Name: name, State: nagios.Critical, Text: name + " broken"} }
-func warn(name string) probe.Detail { return probe.Detail{Name: name, State: nagios.Warning, Text: name + " slow"} }
+func ok(name string) probe.Detail {
+	return probe.Detail{Name: name, State: nagios.OK, Text: name + " fine"}
+}
+func crit(name string) probe.Detail {
+	return probe.Detail{Name: name, State: nagios.Critical, Text: name + " broken"}
+}
+func warn(name string) probe.Detail {
+	return probe.Detail{Name: name, State: nagios.Warning, Text: name + " slow"}
+}
 
 // jsonSink builds a json-format sink posting to url.
 func jsonSink(t *testing.T, name, url string) *Sink {

@@ -41,7 +41,7 @@ type Tracker struct {
 	OutboxCap    int           // warn above this many queued events (default 1000)
 	OutboxMaxAge time.Duration // warn when an event has waited longer (default 30m)
 
-	Now   func() time.Time                          // default time.Now
+	Now   func() time.Time                           // default time.Now
 	Sleep func(context.Context, time.Duration) error // default Sleep: tests inject their own
 }
 

@@ -43,8 +43,8 @@ func runSteps(t *testing.T, p Policy, steps []step) {
 
 func TestDecideImmediate(t *testing.T) {
 	runSteps(t, Policy{}, []step{
-		{res: result(ok("status"))},                               // first OK: recorded, not notified
-		{after: time.Minute, res: result(ok("status"))},           // steady
+		{res: result(ok("status"))},                     // first OK: recorded, not notified
+		{after: time.Minute, res: result(ok("status"))}, // steady
 		{after: time.Minute, res: result(crit("status")), event: EventChange, prev: "OK",
 			changed: []Change{{Name: "status", Old: "OK", New: "CRITICAL", Text: "status broken"}}},
 		{after: time.Minute, res: result(crit("status"))}, // steady problem: no event
