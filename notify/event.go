@@ -48,8 +48,8 @@ func newEvent(d decision, name, version string, res *probe.Result, now time.Time
 		changed = []Change{}
 	}
 	return Event{
-		Event: d.Event, Time: now.UTC(), Name: name, Kind: res.Kind, Target: res.Target,
-		State: res.State.String(), Previous: d.Previous, Since: d.Since.UTC(),
+		Event: d.Event, Time: eventTime(now), Name: name, Kind: res.Kind, Target: res.Target,
+		State: res.State.String(), Previous: d.Previous, Since: eventTime(d.Since),
 		Summary: probe.SanitizeLine(res.Summary, 400), Changed: changed, Version: version,
 	}
 }
@@ -61,8 +61,11 @@ func TestEvent(state, version string, now time.Time) Event {
 		state = "OK"
 	}
 	return Event{
-		Event: EventTest, Time: now.UTC(), Name: "healthprobe notify test", Kind: "NOTIFY", Target: "test",
-		State: state, Previous: Pending, Since: now.UTC(), Summary: "test event from healthprobe notify test",
+		Event: EventTest, Time: eventTime(now), Name: "healthprobe notify test", Kind: "NOTIFY", Target: "test",
+		State: state, Previous: Pending, Since: eventTime(now), Summary: "test event from healthprobe notify test",
 		Changed: []Change{}, Version: version,
 	}
 }
+
+// eventTime is t in UTC to the millisecond.
+func eventTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,12 +114,12 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	rec, rerr := readRecord(statePath, identity, now)
 	var lines []line
 	if rerr != nil {
-		lines = append(lines, line{nagios.Warning, "notify", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 120))})
+		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 120))))
 	}
 	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, res.Kind, res.Target, now.UTC()
 	d := t.Policy.decide(rec, observe(res), now)
 	if d.Soft != nil {
-		lines = append(lines, line{res.State, "notify:soft", t.Policy.softNote(d.Soft, now)})
+		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
 	}
 	if d.Event != "" {
 		ev := newEvent(d, name, t.Version, res, now)
@@ -128,7 +129,7 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 			}
 			ev.Seq = rec.Seq[s.Key] + 1
 			if _, err := writeEntry(outboxDir, s.Key, ev, now); err != nil {
-				lines = append(lines, line{nagios.Warning, "notify:" + s.Key, fmt.Sprintf("notify %s: the %s event could not be queued, so it is not sent: %v", s.Label, ev.State, err)})
+				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued, so it is not sent: %v", s.Label, ev.State, err)))
 				continue
 			}
 			rec.Seq[s.Key] = ev.Seq
@@ -136,20 +137,39 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	}
 	saveErr := writeRecord(statePath, rec)
 	lines = append(lines, t.deliverOutbox(ctx, outboxDir)...)
-	for _, l := range lines {
-		res.Add(l.name, l.state, l.text)
-	}
+	addLines(res, lines)
 	if saveErr != nil {
 		return fmt.Errorf("saving the state: %w", saveErr)
 	}
 	return nil
 }
 
-// line is one line Process adds to a result.
+// line is one line Process adds to a result. A warning has a short form
+// for the summary, used when it is what makes the result a WARNING.
 type line struct {
-	state nagios.State
-	name  string
-	text  string
+	state      nagios.State
+	name, text string
+	short      string
+}
+
+func warning(name, short, text string) line {
+	return line{state: nagios.Warning, name: name, text: text, short: short}
+}
+
+// addLines adds the lines to res. When they raise its state, the summary
+// starts with what they warn about, so that line 1 says why.
+func addLines(res *probe.Result, lines []line) {
+	before := res.State
+	var shorts []string
+	for _, l := range lines {
+		res.Add(l.name, l.state, l.text)
+		if l.short != "" && !slices.Contains(shorts, l.short) {
+			shorts = append(shorts, l.short)
+		}
+	}
+	if res.State.Worse(before) && len(shorts) > 0 {
+		res.Summary = "notify: " + strings.Join(shorts, ", ") + "; " + res.Summary
+	}
 }
 
 // deliverOutbox delivers one check's outbox and describes the outcome.
@@ -170,25 +190,25 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string) []line {
 		left += r.Left
 		name := "notify:" + r.Key
 		if len(r.Delivered) > 0 {
-			lines = append(lines, line{nagios.OK, name, fmt.Sprintf("notify %s: delivered %s (%s)", r.Label, plural(len(r.Delivered), "event"), seqList(r.Delivered))})
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)", r.Label, plural(len(r.Delivered), "event"), seqList(r.Delivered))})
 		}
 		switch {
 		case r.Missing:
-			lines = append(lines, line{nagios.Warning, name, fmt.Sprintf("notify: %s queued for sink %q, which is not configured or not active: restore it, or delete them from %s", plural(r.Left, "event"), r.Key, dir)})
+			lines = append(lines, warning(name, "events for an unknown sink", fmt.Sprintf("notify: %s queued for sink %q, which is not configured or not active: restore it, or delete them from %s", plural(r.Left, "event"), r.Key, dir)))
 		case r.Left > 0:
-			lines = append(lines, line{nagios.OK, name, fmt.Sprintf("notify %s: %s kept in the outbox for the next run (%s)", r.Label, plural(r.Left, "event"), r.LastErr)})
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run (%s)", r.Label, plural(r.Left, "event"), r.LastErr)})
 		case r.LastErr != "":
-			lines = append(lines, line{nagios.Warning, name, "notify " + r.Label + ": " + r.LastErr})
+			lines = append(lines, warning(name, "outbox cleanup failed", "notify "+r.Label+": "+r.LastErr))
 		}
 		if r.Left > 0 && now.Sub(r.Oldest) > maxAge {
-			lines = append(lines, line{nagios.Warning, name, fmt.Sprintf("notify %s: an event has waited %s to be delivered, more than %s", r.Label, now.Sub(r.Oldest).Truncate(time.Second), maxAge)})
+			lines = append(lines, warning(name, "undelivered events", fmt.Sprintf("notify %s: an event has waited %s to be delivered, more than %s", r.Label, now.Sub(r.Oldest).Truncate(time.Second), maxAge)))
 		}
 	}
 	if left > limit {
-		lines = append(lines, line{nagios.Warning, "notify", fmt.Sprintf("notify: the outbox holds %d undelivered events, more than %d", left, limit)})
+		lines = append(lines, warning("notify", "outbox full", fmt.Sprintf("notify: the outbox holds %d undelivered events, more than %d", left, limit)))
 	}
 	for _, b := range bad {
-		lines = append(lines, line{nagios.Warning, "notify", "notify: unreadable outbox entry kept: " + probe.SanitizeLine(b, 200)})
+		lines = append(lines, warning("notify", "unreadable outbox entry", "notify: unreadable outbox entry kept: "+probe.SanitizeLine(b, 200)))
 	}
 	return lines
 }

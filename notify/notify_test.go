@@ -343,8 +343,8 @@ func TestOutboxWarnings(t *testing.T) {
 	}
 	ok := result(ok("x"))
 	process(t, tr, "c", ok)
-	if ok.State != nagios.Warning {
-		t.Fatalf("an OK check with a stuck outbox is %s, want WARNING", ok.State)
+	if ok.State != nagios.Warning || ok.Summary != "notify: events for an unknown sink, undelivered events, outbox full; all fine" {
+		t.Fatalf("an OK check with a stuck outbox is %s: %q, want WARNING saying why", ok.State, ok.Summary)
 	}
 }
 
@@ -361,8 +361,8 @@ func TestCorruptStateIsReportedAndReplaced(t *testing.T) {
 	if got := notifyLines(r); !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q, want %q", got, want)
 	}
-	if r.State != nagios.Warning {
-		t.Fatalf("state %s", r.State)
+	if r.State != nagios.Warning || r.Summary != "notify: state file replaced; all fine" {
+		t.Fatalf("state %s: %q", r.State, r.Summary)
 	}
 	r = process(t, tr, "c", result(ok("x")))
 	if got := notifyLines(r); got != nil {

@@ -47,6 +47,10 @@ type globalOptions struct {
 
 	secrets  []string // values resolved from secret flags: redacted from all output
 	exitCode int
+
+	notify notifyFlags
+	cmd    *cobra.Command // the command being run, and its arguments (for the check's identity)
+	args   []string
 }
 
 // Main runs healthprobe with the process's arguments and returns the exit code.
@@ -78,6 +82,9 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	cmd, err := root.ExecuteContextC(ctx)
 	if cmd != nil && cmd != root {
 		kind = strings.ToUpper(cmd.Name())
+		if k := cmd.Annotations["kind"]; k != "" {
+			kind = k
+		}
 	}
 	if err != nil {
 		if errors.Is(err, errShownHelp) {
@@ -118,8 +125,10 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 	pf.CountVarP(&g.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
 	pf.StringVar(&g.output, "output", g.output, "output format: nagios or json")
 	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
+	addNotifyFlags(pf, &g.notify)
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { g.cmd, g.args = cmd, args }
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	root.AddCommand(newHTTPCmd(g), newDemoCmd(g))
+	root.AddCommand(newHTTPCmd(g), newDemoCmd(g), newNotifyCmd(g))
 	return root
 }
 
@@ -155,7 +164,8 @@ func versionString() string {
 // checkFunc runs a check once under the given context.
 type checkFunc func(ctx context.Context) probe.Result
 
-// runCheck applies the run's deadline, runs the check, redacts and renders
+// runCheck applies the run's deadline, runs the check, records its state
+// and notifies (when a state or notify flag is given), redacts and renders
 // the result, and records the exit code.
 func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	format, err := output.ParseFormat(g.output)
@@ -166,9 +176,13 @@ func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	tr, identity, err := g.notifier()
+	if err != nil {
+		return err
+	}
+	checkCtx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	res := g.redactResult(fn(ctx))
+	res := g.redactResult(g.track(ctx, tr, identity, g.redactResult(fn(checkCtx))))
 	if err := output.Write(g.stdout, res, output.Options{Format: format, Color: colour}); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
