@@ -96,7 +96,7 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	defer cancel()
 	id := IdentityHash(identity)
 	statePath, lockPath, outboxDir := t.paths(id)
-	if err := mkdirs(filepath.Dir(statePath), outboxDir); err != nil {
+	if err := mkdirs(filepath.Dir(statePath)); err != nil {
 		return err
 	}
 	lock, err := lockFile(ctx, lockPath)
@@ -128,7 +128,11 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 				continue
 			}
 			ev.Seq = rec.Seq[s.Key] + 1
-			if _, err := writeEntry(outboxDir, s.Key, ev, now); err != nil {
+			err := mkdirs(outboxDir)
+			if err == nil {
+				_, err = writeEntry(outboxDir, s.Key, ev, now)
+			}
+			if err != nil {
 				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued, so it is not sent: %v", s.Label, ev.State, err)))
 				continue
 			}

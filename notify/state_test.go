@@ -57,6 +57,9 @@ func TestKilledWriteLeavesReadableState(t *testing.T) {
 	id := IdentityHash("c")
 	statePath, _, outbox := tr.paths(id)
 	before, _ := os.ReadFile(statePath)
+	if err := mkdirs(outbox); err != nil {
+		t.Fatal(err)
+	}
 	strays := []string{
 		filepath.Join(filepath.Dir(statePath), tempPrefix+id+".json-123"),
 		filepath.Join(filepath.Dir(statePath), tempPrefix+id+".json-456"),
@@ -94,6 +97,9 @@ func TestUnreadableOutboxEntryIsKeptAndReported(t *testing.T) {
 	tr, _, _ := newTracker(t, jsonSink(t, "ops", rc.URL))
 	process(t, tr, "c", result(ok("x")))
 	_, _, outbox := tr.paths(IdentityHash("c"))
+	if err := mkdirs(outbox); err != nil {
+		t.Fatal(err)
+	}
 	bad := filepath.Join(outbox, "00000000000000000001-ops-0000000001.json")
 	if err := os.WriteFile(bad, []byte(`{"sink":"ops","event":`), 0o600); err != nil {
 		t.Fatal(err)

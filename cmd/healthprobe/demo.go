@@ -30,6 +30,7 @@ type demoSection struct {
 func demoSections() []demoSection {
 	return []demoSection{
 		{"HTTP(S) probe", webDemo},
+		{"State between runs and notifications", notifyDemo},
 	}
 }
 

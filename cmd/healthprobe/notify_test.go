@@ -100,7 +100,9 @@ func TestStatelessByDefault(t *testing.T) {
 	defer srv.Close()
 	home := t.TempDir()
 	var out bytes.Buffer
-	getenv := func(k string) string { return map[string]string{"HOME": home, "XDG_STATE_HOME": filepath.Join(home, "xdg")}[k] }
+	getenv := func(k string) string {
+		return map[string]string{"HOME": home, "XDG_STATE_HOME": filepath.Join(home, "xdg")}[k]
+	}
 	if code := run(context.Background(), []string{"http", srv.URL + "/ready"}, env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, getenv: getenv}); code != 0 {
 		t.Fatalf("exit %d: %s", code, out.String())
 	}
