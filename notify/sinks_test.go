@@ -217,7 +217,7 @@ func TestVerifyWMSPanel(t *testing.T) {
 		{strings.Replace(good, "03:13:31", "03:13:32", 1), "digest does not match"},
 		{`{"time":"x","digest":"d93053a1875c034384bb4fb06b20792f"}`, "digest does not match"},
 		{`not json`, "malformed payload: invalid character 'o' in literal null (expecting 'u')"},
-		{`[1]`, "malformed payload: a array, not a JSON object"},
+		{`[1]`, "malformed payload: not a JSON object (array)"},
 		{`{"time":5,"digest":"x"}`, `malformed payload: "time" is a number, not a string`},
 		{`{"digest":"x"}`, `malformed payload: no "time"`},
 		{`{"time":"x"}`, `malformed payload: no "digest"`},

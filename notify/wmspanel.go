@@ -75,7 +75,7 @@ func VerifyWMSPanel(body []byte, token string) (WMSPanelPayload, error) {
 		var ue *json.UnmarshalTypeError
 		if errors.As(err, &ue) {
 			if ue.Field == "" {
-				return p, fmt.Errorf("%w: a %s, not a JSON object", ErrMalformed, ue.Value)
+				return p, fmt.Errorf("%w: not a JSON object (%s)", ErrMalformed, ue.Value)
 			}
 			return p, fmt.Errorf("%w: %q is a %s, not a string", ErrMalformed, ue.Field, ue.Value)
 		}
