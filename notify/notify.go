@@ -121,6 +121,7 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	if d.Soft != nil {
 		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
 	}
+	queued := true
 	if d.Event != "" {
 		ev := newEvent(d, name, t.Version, res, now)
 		for _, s := range t.Sinks {
@@ -133,13 +134,17 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 				_, err = writeEntry(outboxDir, s.Key, ev, now)
 			}
 			if err != nil {
-				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued, so it is not sent: %v", s.Label, ev.State, err)))
+				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, ev.State, err)))
+				queued = false
 				continue
 			}
 			rec.Seq[s.Key] = ev.Seq
 		}
 	}
-	saveErr := writeRecord(statePath, rec)
+	var saveErr error
+	if queued { // else the change must be seen again next run: an event is never lost
+		saveErr = writeRecord(statePath, rec)
+	}
 	lines = append(lines, t.deliverOutbox(ctx, outboxDir)...)
 	addLines(res, lines)
 	if saveErr != nil {

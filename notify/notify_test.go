@@ -398,3 +398,32 @@ func TestInactiveSinkGetsNothing(t *testing.T) {
 		t.Fatalf("%d requests to an inactive sink", n)
 	}
 }
+
+func TestUnqueuedEventIsTriedAgain(t *testing.T) {
+	rc := newReceiver(t)
+	tr, _, _ := newTracker(t, jsonSink(t, "ops", rc.URL))
+	process(t, tr, "c", result(ok("x")))
+	_, _, outbox := tr.paths(IdentityHash("c"))
+	if err := mkdirs(filepath.Dir(outbox)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outbox, nil, 0o600); err != nil { // a file where the outbox directory goes
+		t.Fatal(err)
+	}
+	r := process(t, tr, "c", result(crit("x")))
+	lines := notifyLines(r)
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "[WARNING] notify ops: the CRITICAL event could not be queued (") ||
+		!strings.HasSuffix(lines[0], "); the state is left as it was, so the next run tries again") {
+		t.Fatalf("%q", lines)
+	}
+	if err := os.Remove(outbox); err != nil {
+		t.Fatal(err)
+	}
+	r = process(t, tr, "c", result(crit("x")))
+	if got := notifyLines(r); !reflect.DeepEqual(got, []string{"[OK] notify ops: delivered 1 event (seq 1)"}) {
+		t.Fatalf("%q", got)
+	}
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("%d events", n)
+	}
+}
