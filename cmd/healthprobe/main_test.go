@@ -90,63 +90,13 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv(envName, srv.URL)
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
-	case "receiver", "receiver-" + strings.TrimPrefix(name, "receiver-"):
-		work := ts.Getenv("WORK")
-		dir := filepath.Join(work, name)
-		ts.Check(os.MkdirAll(dir, 0o700))
-		rc := &emulate.Receiver{Dir: dir, Status: func() int {
-			b, err := os.ReadFile(filepath.Join(work, name+".status"))
-			if err != nil {
-				return 0
-			}
-			code, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-			return code
-		}}
-		srv, err := emulate.Serve(rc)
-		ts.Check(err)
-		ts.Defer(srv.Close)
-		ts.Setenv(envName, srv.URL)
+	case "receiver":
+		emulateReceiver(ts, name, envName)
 	default:
+		if strings.HasPrefix(name, "receiver-") {
+			emulateReceiver(ts, name, envName)
+			return
+		}
 		ts.Fatalf("emulate: unknown emulator %q", name)
-	}
-}
-
-// cmdReceived asserts how many requests a receiver emulator has got:
-//
-//	received 2                  emulate receiver
-//	received 1 receiver-wms     emulate receiver-wms
-func cmdReceived(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: received N [receiver-NAME]")
-	}
-	want, err := strconv.Atoi(args[0])
-	if err != nil {
-		ts.Fatalf("received: %q is not a number", args[0])
-	}
-	name := "receiver"
-	if len(args) == 2 {
-		name = args[1]
-	}
-	files, err := filepath.Glob(filepath.Join(ts.Getenv("WORK"), name, "*.txt"))
-	ts.Check(err)
-	if len(files) != want {
-		ts.Fatalf("%s got %d requests, want %d", name, len(files), want)
-	}
-}
-
-// cmdEnvsubst replaces $VAR and ${VAR} in files with the script's
-// environment, so that a config file in the archive can name an emulator's
-// URL:
-//
-//	envsubst notify.yaml
-func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) == 0 {
-		ts.Fatalf("usage: envsubst FILE...")
-	}
-	for _, f := range args {
-		p := ts.MkAbs(f)
-		b, err := os.ReadFile(p)
-		ts.Check(err)
-		ts.Check(os.WriteFile(p, []byte(os.Expand(string(b), ts.Getenv)), 0o600))
 	}
 }
