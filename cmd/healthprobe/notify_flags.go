@@ -121,17 +121,27 @@ func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 		}
 		cfgs = append(cfgs, notify.SinkConfig{URL: nu})
 	}
+	sinks, err := notify.BuildSinks(cfgs, g.getenv)
+	if err != nil {
+		return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
+	}
 	var fc notify.FileConfig
 	if g.notify.configFile != "" {
-		var err error
 		if fc, err = notify.LoadConfig(g.notify.configFile); err != nil {
 			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
 		}
-		cfgs = append(cfgs, fc.Sinks...)
-	}
-	sinks, err := notify.BuildSinks(cfgs, g.getenv)
-	if err != nil {
-		return nil, fc, fmt.Errorf("notify: %w", err)
+		more, err := notify.BuildSinks(fc.Sinks, g.getenv)
+		if err != nil {
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+		}
+		for _, m := range more {
+			for _, s := range sinks {
+				if s.Key == m.Key {
+					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify", g.notify.configFile, m.Label)
+				}
+			}
+		}
+		sinks = append(sinks, more...)
 	}
 	var mu sync.Mutex // sinks deliver concurrently; the log writer may not be safe
 	log := g.clientConfig().Log
