@@ -45,6 +45,8 @@ type ClientConfig struct {
 	SNI      string
 	Proxy    string // empty: the usual proxy environment variables
 
+	ConnectTimeout time.Duration // limit on connecting alone (0: only the context's deadline)
+
 	UserAgent string
 	Headers   http.Header // added to every request
 
@@ -160,7 +162,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	base := &http.Transport{
 		Proxy:                  proxy,
-		DialContext:            (&net.Dialer{KeepAlive: -1}).DialContext,
+		DialContext:            (&net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}).DialContext,
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,

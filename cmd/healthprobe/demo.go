@@ -34,6 +34,7 @@ func demoSections() []demoSection {
 		{"Itgrix status probe", itgrixDemo},
 		{"Pexip Infinity probe", pexipDemo},
 		{"Kaleyra voice incident probe", kaleyraDemo},
+		{"State between runs and notifications", notifyDemo},
 		{"Batch mode: healthprobe run", batchDemo},
 	}
 }

@@ -27,9 +27,10 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"code":    cmdCode,
-			"emulate": cmdEmulate,
-			"expand":  cmdExpand,
+			"code":     cmdCode,
+			"emulate":  cmdEmulate,
+			"expand":   cmdExpand,
+			"received": cmdReceived,
 		},
 	})
 }
@@ -72,6 +73,10 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //	emulate pexip     a Pexip node (emulate.Pexip); variants in pexip_emulate_test.go
 //	emulate kaleyra   Kaleyra's voice monitor API (emulate.Kaleyra); also sets
 //	                  $KALEYRA_API_KEY to the key it accepts
+//	emulate receiver  a notification receiver (emulate.Receiver) writing each
+//	                  request to $WORK/receiver/N.txt and N.body, answering
+//	                  with the status code in $WORK/receiver.status if present;
+//	                  receiver-NAME is another one, in $WORK/receiver-NAME/
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -110,7 +115,13 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
 		ts.Setenv("KALEYRA_API_KEY", emulate.KaleyraAPIKey)
+	case "receiver":
+		emulateReceiver(ts, name, envName)
 	default:
+		if strings.HasPrefix(name, "receiver-") {
+			emulateReceiver(ts, name, envName)
+			return
+		}
 		ts.Fatalf("emulate: unknown emulator %q", name)
 	}
 }

@@ -50,6 +50,10 @@ type globalOptions struct {
 	secrets  []string    // values resolved from secret flags: redacted from all output
 	logMu    *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
 	exitCode int
+
+	notify notifyFlags
+	cmd    *cobra.Command // the command being run, and its arguments (for the check's identity)
+	args   []string
 }
 
 // Main runs healthprobe with the process's arguments and returns the exit code.
@@ -76,6 +80,9 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	root := newRootCmd(g)
 	if c, _, err := root.Find(args); err == nil && c != root {
 		kind = strings.ToUpper(c.Name())
+		if k := c.Annotations["kind"]; k != "" {
+			kind = k
+		}
 	}
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
@@ -120,6 +127,8 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 	pf.CountVarP(&g.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
 	pf.StringVar(&g.output, "output", g.output, "output format: nagios or json")
 	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
+	addNotifyFlags(pf, &g.notify)
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { g.cmd, g.args = cmd, args }
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	for _, kind := range checkKinds {
 		c := kind.new(g)
@@ -132,7 +141,7 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 		}
 		root.AddCommand(c.cmd)
 	}
-	root.AddCommand(newRunCmd(g), newDemoCmd(g))
+	root.AddCommand(newRunCmd(g), newDemoCmd(g), newNotifyCmd(g))
 	return root
 }
 
@@ -205,7 +214,8 @@ func versionString() string {
 // checkFunc runs a check once under the given context.
 type checkFunc func(ctx context.Context) probe.Result
 
-// runCheck applies the run's deadline, runs the check, redacts and renders
+// runCheck applies the run's deadline, runs the check, records its state
+// and notifies (when a state or notify flag is given), redacts and renders
 // the result, and records the exit code.
 func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	format, err := output.ParseFormat(g.output)
@@ -216,7 +226,11 @@ func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	if err != nil {
 		return err
 	}
-	res := g.execute(ctx, "", fn)
+	tr, identity, err := g.notifier()
+	if err != nil {
+		return err
+	}
+	res := g.redactResult(g.track(ctx, tr, identity, g.execute(ctx, "", fn)))
 	if err := output.Write(g.stdout, res, output.Options{Format: format, Color: colour}); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}

@@ -1,0 +1,85 @@
+package notify
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// tempPrefix starts the name of every temporary file this package writes.
+// Readers skip such files: a temporary file is never a state or an outbox
+// entry, whatever it holds (a run killed mid-write leaves one behind).
+const tempPrefix = ".tmp-"
+
+// writeFileAtomic replaces path with data so that a reader, and a process
+// killed at any instant, sees either the old or the new content in full:
+// temp file in the same directory (mode 0600), write, fsync, rename, fsync
+// the directory.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+base+"-*")
+	if err != nil {
+		return fmt.Errorf("creating a temporary file: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return fmt.Errorf("setting the mode of %s: %w", tmp, err)
+	}
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", tmp, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", tmp, err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// removeSynced removes a file and syncs its directory, so that a delivered
+// outbox entry does not come back after a crash.
+func removeSynced(path string) error {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// removeStrayTemps deletes temporary files left in dir by a killed run whose
+// names start with tempPrefix+base. The caller holds the lock that every
+// writer of those files holds, so none of them is in use.
+func removeStrayTemps(dir, base string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix+base) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// mkdirs creates directories with mode 0700.
+func mkdirs(dirs ...string) error {
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+// Package notify remembers a check's state between runs and tells receivers
+// ("sinks") when it changes, with nothing lost: each event is written to a
+// durable outbox before it is sent, and stays there until a sink accepts it.
+//
+// A check is known by an identity string (no secrets in it); its files are
+// named after the SHA-256 of that identity:
+//
+//	DIR/checks/ID.json   the state (Record), replaced atomically
+//	DIR/checks/ID.lock   the lock every run of the check takes
+//	DIR/outbox/ID/*.json one file per undelivered event and sink
+//
+// Files are created 0600 and directories 0700.
+package notify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/probe"
+)
+
+// DefaultWindow is the time Process and Flush give delivery when ctx has no
+// deadline.
+const DefaultWindow = 10 * time.Second
+
+// Tracker keeps the state of checks under Dir and notifies Sinks. The zero
+// values of the optional fields are their defaults.
+type Tracker struct {
+	Dir     string
+	Sinks   []*Sink
+	Policy  Policy
+	Version string // healthprobe's version, sent in every event
+
+	OutboxCap    int           // warn above this many queued events (default 1000)
+	OutboxMaxAge time.Duration // warn when an event has waited longer (default 30m)
+
+	Now   func() time.Time                           // default time.Now
+	Sleep func(context.Context, time.Duration) error // default Sleep: tests inject their own
+}
+
+func (t *Tracker) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+func (t *Tracker) sleep(ctx context.Context, d time.Duration) error {
+	if t.Sleep != nil {
+		return t.Sleep(ctx, d)
+	}
+	return Sleep(ctx, d)
+}
+
+// IdentityHash names a check's files.
+func IdentityHash(identity string) string {
+	sum := sha256.Sum256([]byte(identity))
+	return hex.EncodeToString(sum[:])
+}
+
+func (t *Tracker) paths(id string) (state, lock, outbox string) {
+	return filepath.Join(t.Dir, "checks", id+".json"), filepath.Join(t.Dir, "checks", id+".lock"),
+		filepath.Join(t.Dir, "outbox", id)
+}
+
+func withWindow(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, DefaultWindow)
+}
+
+// Process records one result of the check known by identity and notifies
+// the sinks of a hard change: it takes the check's lock (waiting for a
+// concurrent run until ctx ends), decides, queues the event for every sink
+// in the outbox, saves the state, then delivers the outbox (older events
+// first) until ctx's deadline.
+//
+// It adds lines to res: a soft-state note, what was delivered or kept, and
+// WARNING lines for a state file that was unreadable (and replaced), a full
+// or stale outbox, or events for a sink no longer configured. The state
+// Process records is the result as given, before those lines. An error
+// means the result could not be recorded; the caller should show it as a
+// WARNING line. name is the check's name in events (default: kind and
+// target).
+func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe.Result) error {
+	ctx, cancel := withWindow(ctx)
+	defer cancel()
+	id := IdentityHash(identity)
+	statePath, lockPath, outboxDir := t.paths(id)
+	if err := mkdirs(filepath.Dir(statePath)); err != nil {
+		return err
+	}
+	lock, err := lockFile(ctx, lockPath)
+	if err != nil {
+		return fmt.Errorf("%w: this result was not recorded", err)
+	}
+	defer lock.Unlock()
+	removeStrayTemps(filepath.Dir(statePath), id)
+	removeStrayTemps(outboxDir, "")
+
+	now := t.now()
+	if name == "" {
+		name = strings.TrimSpace(strings.ToLower(res.Kind) + " " + res.Target)
+	}
+	rec, rerr := readRecord(statePath, identity, now)
+	var lines []line
+	if rerr != nil {
+		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 120))))
+	}
+	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, res.Kind, res.Target, now.UTC()
+	d := t.Policy.decide(rec, observe(res), now)
+	if d.Soft != nil {
+		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
+	}
+	queued := true
+	if d.Event != "" {
+		ev := newEvent(d, name, t.Version, res, now)
+		for _, s := range t.Sinks {
+			if !s.Active || !s.wants(ev) {
+				continue
+			}
+			ev.Seq = rec.Seq[s.Key] + 1
+			err := mkdirs(outboxDir)
+			if err == nil {
+				_, err = writeEntry(outboxDir, s.Key, ev, now)
+			}
+			if err != nil {
+				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, ev.State, err)))
+				queued = false
+				continue
+			}
+			rec.Seq[s.Key] = ev.Seq
+		}
+	}
+	var saveErr error
+	if queued { // else the change must be seen again next run: an event is never lost
+		saveErr = writeRecord(statePath, rec)
+	}
+	lines = append(lines, t.deliverOutbox(ctx, outboxDir)...)
+	addLines(res, lines)
+	if saveErr != nil {
+		return fmt.Errorf("saving the state: %w", saveErr)
+	}
+	return nil
+}
+
+// line is one line Process adds to a result. A warning has a short form
+// for the summary, used when it is what makes the result a WARNING.
+type line struct {
+	state      nagios.State
+	name, text string
+	short      string
+}
+
+func warning(name, short, text string) line {
+	return line{state: nagios.Warning, name: name, text: text, short: short}
+}
+
+// addLines adds the lines to res. When they raise its state, the summary
+// starts with what they warn about, so that line 1 says why.
+func addLines(res *probe.Result, lines []line) {
+	before := res.State
+	var shorts []string
+	for _, l := range lines {
+		res.Add(l.name, l.state, l.text)
+		if l.short != "" && !slices.Contains(shorts, l.short) {
+			shorts = append(shorts, l.short)
+		}
+	}
+	if res.State.Worse(before) && len(shorts) > 0 {
+		res.Summary = "notify: " + strings.Join(shorts, ", ") + "; " + res.Summary
+	}
+}
+
+// deliverOutbox delivers one check's outbox and describes the outcome.
+func (t *Tracker) deliverOutbox(ctx context.Context, dir string) []line {
+	entries, bad := readEntries(dir)
+	reports := t.deliver(ctx, entries)
+	now := t.now()
+	limit, maxAge := t.OutboxCap, t.OutboxMaxAge
+	if limit <= 0 {
+		limit = DefaultOutboxCap
+	}
+	if maxAge <= 0 {
+		maxAge = DefaultOutboxMaxAge
+	}
+	var lines []line
+	left := 0
+	for _, r := range reports {
+		left += r.Left
+		name := "notify:" + r.Key
+		if len(r.Delivered) > 0 {
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)", r.Label, plural(len(r.Delivered), "event"), seqList(r.Delivered))})
+		}
+		switch {
+		case r.Missing:
+			lines = append(lines, warning(name, "events for an unknown sink", fmt.Sprintf("notify: %s queued for sink %q, which is not configured or not active: restore it, or delete them from %s", plural(r.Left, "event"), r.Key, dir)))
+		case r.Left > 0:
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run (%s)", r.Label, plural(r.Left, "event"), r.LastErr)})
+		case r.LastErr != "":
+			lines = append(lines, warning(name, "outbox cleanup failed", "notify "+r.Label+": "+r.LastErr))
+		}
+		if r.Left > 0 && now.Sub(r.Oldest) > maxAge {
+			lines = append(lines, warning(name, "undelivered events", fmt.Sprintf("notify %s: an event has waited %s to be delivered, more than %s", r.Label, now.Sub(r.Oldest).Truncate(time.Second), maxAge)))
+		}
+	}
+	if left > limit {
+		lines = append(lines, warning("notify", "outbox full", fmt.Sprintf("notify: the outbox holds %d undelivered events, more than %d", left, limit)))
+	}
+	for _, b := range bad {
+		lines = append(lines, warning("notify", "unreadable outbox entry", "notify: unreadable outbox entry kept: "+probe.SanitizeLine(b, 200)))
+	}
+	return lines
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+func seqList(seqs []uint64) string {
+	parts := make([]string, len(seqs))
+	for i, s := range seqs {
+		parts[i] = strconv.FormatUint(s, 10)
+	}
+	return "seq " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,201 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Outbox defaults, after the Pexip event sink: at most this many queued
+// events, none older than this, before the check output warns.
+const (
+	DefaultOutboxCap    = 1000
+	DefaultOutboxMaxAge = 30 * time.Minute
+	firstBackoff        = time.Second
+	maxBackoff          = 30 * time.Minute
+)
+
+// entry is one event for one sink, waiting in the outbox: one file each,
+// written before the first attempt and removed once the sink accepted it.
+// It holds the event only: the request, with its credentials, is rendered
+// from the current config at each attempt.
+type entry struct {
+	Sink      string    `json:"sink"`
+	Created   time.Time `json:"created"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
+	Event     Event     `json:"event"`
+
+	path string
+}
+
+func writeEntry(dir, sinkKey string, ev Event, now time.Time) (*entry, error) {
+	e := &entry{Sink: sinkKey, Created: now.UTC(), Event: ev}
+	e.path = filepath.Join(dir, fmt.Sprintf("%020d-%s-%010d.json", now.UnixNano(), sinkKey, ev.Seq))
+	return e, e.save()
+}
+
+func (e *entry) save() error {
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding an outbox entry: %w", err)
+	}
+	return writeFileAtomic(e.path, append(data, '\n'))
+}
+
+// decodeEntry parses an outbox file strictly.
+func decodeEntry(data []byte) (*entry, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var e entry
+	if err := dec.Decode(&e); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("data after the entry")
+	}
+	if !sinkName.MatchString(e.Sink) {
+		return nil, fmt.Errorf("invalid sink %q", e.Sink)
+	}
+	if !validHard[e.Event.State] || e.Attempts < 0 {
+		return nil, fmt.Errorf("invalid event state %q", e.Event.State)
+	}
+	return &e, nil
+}
+
+// readEntries lists a check's outbox, oldest first. Files it cannot read
+// are returned apart: they are reported, never deleted.
+func readEntries(dir string) (entries []*entry, bad []string) {
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			bad = append(bad, fmt.Sprintf("%s: %v", dir, err))
+		}
+		return nil, bad
+	}
+	for _, f := range files {
+		name := f.Name()
+		if strings.HasPrefix(name, tempPrefix) || !strings.HasSuffix(name, ".json") || f.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", p, err))
+			continue
+		}
+		e, err := decodeEntry(data)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %s", p, oneLine(err.Error())))
+			continue
+		}
+		e.path = p
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool { return filepath.Base(entries[i].path) < filepath.Base(entries[j].path) })
+	return entries, bad
+}
+
+// sinkReport is what one delivery pass did for one sink.
+type sinkReport struct {
+	Key, Label string
+	Delivered  []uint64  // seq of each event delivered
+	Left       int       // events still queued
+	Oldest     time.Time // creation of the oldest one still queued
+	LastErr    string
+	Missing    bool // no active sink has this key any more
+}
+
+// deliver sends a check's queued events, oldest first, each sink in its own
+// goroutine and in order within a sink. A failure is retried after 1 s,
+// doubling, until ctx's deadline (t.Sleep says when no time is left); what
+// is not delivered stays queued for the next run.
+func (t *Tracker) deliver(ctx context.Context, entries []*entry) []sinkReport {
+	bySink := map[string][]*entry{}
+	var order []string
+	for _, e := range entries {
+		if _, ok := bySink[e.Sink]; !ok {
+			order = append(order, e.Sink)
+		}
+		bySink[e.Sink] = append(bySink[e.Sink], e)
+	}
+	active := map[string]*Sink{}
+	for _, s := range t.Sinks {
+		if s.Active {
+			active[s.Key] = s
+		}
+	}
+	reports := make([]sinkReport, len(order))
+	var wg sync.WaitGroup
+	for i, key := range order {
+		s, ok := active[key]
+		if !ok {
+			reports[i] = sinkReport{Key: key, Label: key, Missing: true, Left: len(bySink[key]), Oldest: bySink[key][0].Created}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reports[i] = t.deliverTo(ctx, s, bySink[key])
+		}()
+	}
+	wg.Wait()
+	return reports
+}
+
+func (t *Tracker) deliverTo(ctx context.Context, s *Sink, queue []*entry) sinkReport {
+	r := sinkReport{Key: s.Key, Label: s.Label}
+	backoff := firstBackoff
+	for i := 0; i < len(queue); {
+		e := queue[i]
+		_, err := s.Send(ctx, e.Event)
+		if err == nil {
+			r.LastErr = ""
+			if rerr := removeSynced(e.path); rerr != nil {
+				r.LastErr = fmt.Sprintf("delivered seq %d, but removing %s failed (it will be sent again): %v", e.Event.Seq, e.path, rerr)
+			}
+			r.Delivered = append(r.Delivered, e.Event.Seq)
+			i++
+			continue
+		}
+		e.Attempts++
+		e.LastError = err.Error()
+		r.LastErr = e.LastError
+		_ = e.save() // the attempt count is informative; the entry is safe either way
+		if t.sleep(ctx, backoff) != nil {
+			r.Left, r.Oldest = len(queue)-i, queue[i].Created
+			for _, q := range queue[i+1:] {
+				if q.Created.Before(r.Oldest) {
+					r.Oldest = q.Created
+				}
+			}
+			return r
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+	return r
+}
+
+// Sleep waits d unless ctx ends first. When ctx's deadline comes before d
+// has passed it returns at once: there is no time left for another attempt.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return context.DeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
