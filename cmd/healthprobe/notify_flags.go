@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,12 @@ func addNotifyFlags(fs *pflag.FlagSet, n *notifyFlags) {
 	fs.StringArrayVar(&n.urls, "notify", nil, "POST a JSON event to URL when the hard state changes (repeatable)")
 	fs.StringVar(&n.configFile, "notify-config", "", "read sinks from this YAML or JSON file (see docs/notify.md)")
 	fs.Var(&n.remind, "remind-every", "notify a lasting problem again after a duration (6h) or a number of runs (12runs); off by default")
+}
+
+// clone copies the flags, lists included.
+func (n notifyFlags) clone() notifyFlags {
+	n.urls = slices.Clone(n.urls)
+	return n
 }
 
 func (n *notifyFlags) enabled() bool {

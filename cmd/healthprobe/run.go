@@ -14,6 +14,7 @@ import (
 
 	"github.com/healthprobe/healthprobe/config"
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/notify"
 	"github.com/healthprobe/healthprobe/output"
 )
 
@@ -58,6 +59,8 @@ type plannedCheck struct {
 	g          *globalOptions
 	fn         checkFunc
 	argv       []string
+	tracker    *notify.Tracker // nil: no state kept
+	identity   string
 }
 
 func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
@@ -154,7 +157,7 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 	}
 	// a default key must mean something to the batch or to some kind
 	for _, d := range file.Defaults {
-		if slices.Contains(runKeys, d.Key) || d.Key == "timeout" || d.Key == "timeout-state" {
+		if slices.Contains(runKeys, d.Key) || d.Key == "timeout" || d.Key == "timeout-state" || isNotifyKey(d.Key) {
 			continue
 		}
 		known := false
@@ -177,6 +180,8 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 		cc := newCheck(cg)
 		fs := cc.cmd.Flags()
 		addDeadlineFlags(fs, cg)
+		addNotifyFlags(fs, &cg.notify)
+		cg.notify = g.notify.clone() // the run's own state and notify flags, which a key may override
 		p := plannedCheck{name: c.Name, kind: c.Kind, g: cg}
 		set := func(o config.Option) error {
 			f := fs.Lookup(o.Key)
@@ -229,6 +234,13 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 			return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
 		}
 		p.fn = fn
+		if cg.notify.enabled() {
+			// in a batch, a check's state is known by its name
+			cg.notify.name = c.Name
+			if p.tracker, p.identity, err = cg.notifier(); err != nil {
+				return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
+			}
+		}
 		plan = append(plan, p)
 	}
 	return plan, nil
@@ -268,7 +280,9 @@ func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Nam
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: p.g.execute(ctx, p.kind, p.fn)}
+			res := p.g.execute(ctx, p.kind, p.fn)
+			res = p.g.redactResult(p.g.track(ctx, p.tracker, p.identity, res))
+			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
 		}()
 	}
 	wg.Wait()
@@ -307,4 +321,12 @@ func readLimited(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
 	}
 	return data, nil
+}
+
+// isNotifyKey reports whether a key is one of the state and notify flags,
+// which every check of a batch takes.
+func isNotifyKey(key string) bool {
+	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+	addNotifyFlags(fs, &notifyFlags{})
+	return fs.Lookup(key) != nil && key != "name"
 }
