@@ -63,7 +63,7 @@ func (t *Tracker) Test(ctx context.Context, state string) probe.Result {
 	return r
 }
 
-var checkDirName = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var checkDirName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // Flush delivers the outbox of every check under Dir, each under its
 // check's lock, and reports what was delivered and what is left: CRITICAL
@@ -81,7 +81,7 @@ func (t *Tracker) Flush(ctx context.Context) probe.Result {
 	}
 	delivered, left := 0, 0
 	for _, d := range dirs {
-		if !d.IsDir() || !checkDirName.MatchString(d.Name()) {
+		if !d.IsDir() || !checkDirName().MatchString(d.Name()) {
 			continue
 		}
 		_, lockPath, outboxDir := t.paths(d.Name())

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -151,9 +152,11 @@ func ParseConfig(data []byte, isJSON bool) (FileConfig, error) {
 }
 
 var (
-	yamlUnknown = regexp.MustCompile(`field (\S+) not found in type \S+`)
-	yamlType    = regexp.MustCompile(`cannot unmarshal !!\w+ ` + "`" + `([^` + "`" + `]*)` + "`" + ` into (\S+)`)
-	jsonUnknown = regexp.MustCompile(`^json: unknown field "(.*)"$`)
+	yamlUnknown = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`field (\S+) not found in type \S+`) })
+	yamlType    = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`cannot unmarshal !!\w+ ` + "`" + `([^` + "`" + `]*)` + "`" + ` into (\S+)`)
+	})
+	jsonUnknown = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^json: unknown field "(.*)"$`) })
 )
 
 // yamlError turns yaml.v3's messages into one line without Go type names.
@@ -162,9 +165,9 @@ func yamlError(err error) error {
 	if errors.As(err, &te) {
 		msgs := make([]string, len(te.Errors))
 		for i, m := range te.Errors {
-			m = yamlUnknown.ReplaceAllString(m, `unknown key "$1"`)
-			msgs[i] = yamlType.ReplaceAllStringFunc(m, func(t string) string {
-				sub := yamlType.FindStringSubmatch(t)
+			m = yamlUnknown().ReplaceAllString(m, `unknown key "$1"`)
+			msgs[i] = yamlType().ReplaceAllStringFunc(m, func(t string) string {
+				sub := yamlType().FindStringSubmatch(t)
 				return fmt.Sprintf("%q is not %s", sub[1], goTypeWords(sub[2]))
 			})
 		}
@@ -190,7 +193,7 @@ func goTypeWords(t string) string {
 
 // jsonError adds the line number to a JSON decoding error.
 func jsonError(data []byte, err error) error {
-	if m := jsonUnknown.FindStringSubmatch(err.Error()); m != nil {
+	if m := jsonUnknown().FindStringSubmatch(err.Error()); m != nil {
 		return fmt.Errorf("unknown key %q", m[1])
 	}
 	var se *json.SyntaxError

@@ -62,7 +62,7 @@ func decodeEntry(data []byte) (*entry, error) {
 	if dec.More() {
 		return nil, errors.New("data after the entry")
 	}
-	if !sinkName.MatchString(e.Sink) {
+	if !sinkName().MatchString(e.Sink) {
 		return nil, fmt.Errorf("invalid sink %q", e.Sink)
 	}
 	if !validHard[e.Event.State] || e.Attempts < 0 {

@@ -59,8 +59,7 @@ type Sink struct {
 }
 
 var (
-	sinkName        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	secretishHeader = regexp.MustCompile(`(?i)auth|token|key|secret|pass|sig|cookie|pin|session`)
+	sinkName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 )
 
 // Build checks a sink's config and resolves its secrets (password_env,
@@ -126,7 +125,7 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 			return nil, fmt.Errorf("invalid header %q", probe.SanitizeLine(name, 60))
 		}
 		s.header.Set(name, value)
-		if secretishHeader.MatchString(name) {
+		if probe.SensitiveHeader(name) {
 			s.secrets = append(s.secrets, value)
 		}
 	}
@@ -156,7 +155,7 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 		sum := sha256.Sum256([]byte(s.Format + " " + c.URL))
 		s.Key = "sink-" + hex.EncodeToString(sum[:6])
 		s.Label = urlLabel(c.URL)
-	} else if !sinkName.MatchString(c.Name) {
+	} else if !sinkName().MatchString(c.Name) {
 		return nil, fmt.Errorf("invalid name %q (letters, digits, . _ -; at most 64)", probe.SanitizeLine(c.Name, 70))
 	}
 	return s, nil
@@ -196,15 +195,17 @@ func secret(what, value, env, file string, getenv func(string) string) (string, 
 }
 
 var (
-	userinfo    = regexp.MustCompile(`://[^/?#@]*@`)
-	secretParam = regexp.MustCompile(`(?i)([?&][^=&#]*(?:key|token|pass|secret|pin|auth|sig)[^=&#]*=)[^&#]*`)
+	userinfo    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/?#@]*@`) })
+	secretParam = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)([?&][^=&#]*(?:key|token|pass|secret|pin|auth|sig)[^=&#]*=)[^&#]*`)
+	})
 )
 
 // redactRawURL hides credentials and secret-looking query values in a URL
 // (or URL template) without parsing it, for error messages.
 func redactRawURL(raw string) string {
-	s := userinfo.ReplaceAllString(raw, "://xxxxx@")
-	return probe.SanitizeLine(secretParam.ReplaceAllString(s, "${1}xxxxx"), 200)
+	s := userinfo().ReplaceAllString(raw, "://xxxxx@")
+	return probe.SanitizeLine(secretParam().ReplaceAllString(s, "${1}xxxxx"), 200)
 }
 
 // urlLabel is a URL without credentials, query or fragment.
@@ -224,7 +225,7 @@ func BuildSinks(cfgs []SinkConfig, getenv func(string) string) ([]*Sink, error) 
 	for i, c := range cfgs {
 		s, err := c.Build(getenv)
 		if err != nil {
-			if c.Name != "" && sinkName.MatchString(c.Name) {
+			if c.Name != "" && sinkName().MatchString(c.Name) {
 				return nil, fmt.Errorf("sink %s: %w", c.Name, err)
 			}
 			return nil, fmt.Errorf("sink %d: %w", i+1, err)

@@ -308,7 +308,7 @@ func statusLine(resp *http.Response) string {
 // Authorization, Cookie, Pexip's pin and token, X-Api-Key, X-Auth-Token ...
 // It is compiled on first use, to keep start-up lean.
 var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)auth|token|secret|passw|cookie|api-?key|session|^pin$`)
+	return regexp.MustCompile(`(?i)auth|token|key|secret|pass|sig|cookie|session|^pin$`)
 })
 
 // SensitiveHeader reports whether a header carries a credential: its value

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -121,13 +122,13 @@ func NewJQAssertion(specs []JQSpec, missing, invalidJSON nagios.State) (*JQAsser
 	return a, nil
 }
 
-var labelJunk = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+var labelJunk = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_.-]+`) })
 
 // JQLabel derives a perfdata label from an expression:
 // ".checks.db.latency_ms" gives "checks.db.latency_ms", ".items | length"
 // gives "items_length".
 func JQLabel(expr string) string {
-	l := strings.Trim(labelJunk.ReplaceAllString(expr, "_"), "_.")
+	l := strings.Trim(labelJunk().ReplaceAllString(expr, "_"), "_.")
 	if len(l) > 40 {
 		l = strings.TrimRight(l[:40], "_.")
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -236,7 +235,7 @@ func (g *globalOptions) identity() (string, error) {
 			values = sv.GetSlice()
 		}
 		for _, v := range values {
-			if name, _, ok := strings.Cut(v, ":"); ok && f.Name == "header" && secretHeader.MatchString(name) {
+			if name, _, ok := strings.Cut(v, ":"); ok && f.Name == "header" && probe.SensitiveHeader(name) {
 				v = name + ": [redacted]"
 			}
 			parts = append(parts, "--"+f.Name+"="+v)
@@ -244,8 +243,6 @@ func (g *globalOptions) identity() (string, error) {
 	})
 	return g.redact(strings.Join(parts, " ")), nil
 }
-
-var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|pass|sig|cookie|pin|session`)
 
 // isSecretFlag recognises the flags of a secretFlags (--X, --X-env, --X-file).
 func isSecretFlag(fs *pflag.FlagSet, name string) bool {
