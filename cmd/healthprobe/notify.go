@@ -11,7 +11,6 @@ import (
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/notify"
-	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
 )
 
@@ -143,17 +142,9 @@ func verifyResult(body []byte, token string) probe.Result {
 // render prints a result of the notify commands (which keep no state) and
 // records the exit code.
 func (g *globalOptions) render(res probe.Result) error {
-	format, err := output.ParseFormat(g.output)
+	opts, err := g.outputOptions()
 	if err != nil {
 		return err
 	}
-	colour, err := g.useColor()
-	if err != nil {
-		return err
-	}
-	if err := output.Write(g.stdout, g.redactResult(res), output.Options{Format: format, Color: colour}); err != nil {
-		return fmt.Errorf("writing the result: %w", err)
-	}
-	g.exitCode = res.State.ExitCode()
-	return nil
+	return g.write(res, opts)
 }

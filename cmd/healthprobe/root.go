@@ -218,11 +218,7 @@ type checkFunc func(ctx context.Context) probe.Result
 // and notifies (when a state or notify flag is given), redacts and renders
 // the result, and records the exit code.
 func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
-	format, err := output.ParseFormat(g.output)
-	if err != nil {
-		return err
-	}
-	colour, err := g.useColor()
+	opts, err := g.outputOptions() // a bad --output fails before the check runs
 	if err != nil {
 		return err
 	}
@@ -230,8 +226,23 @@ func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	if err != nil {
 		return err
 	}
-	res := g.redactResult(g.track(ctx, tr, identity, g.execute(ctx, "", fn)))
-	if err := output.Write(g.stdout, res, output.Options{Format: format, Color: colour}); err != nil {
+	return g.write(g.track(ctx, tr, identity, g.execute(ctx, "", fn)), opts)
+}
+
+// outputOptions validates --output and --color.
+func (g *globalOptions) outputOptions() (output.Options, error) {
+	format, err := output.ParseFormat(g.output)
+	if err != nil {
+		return output.Options{}, err
+	}
+	colour, err := g.useColor()
+	return output.Options{Format: format, Color: colour}, err
+}
+
+// write redacts and renders a result, and records its exit code.
+func (g *globalOptions) write(res probe.Result, opts output.Options) error {
+	res = g.redactResult(res)
+	if err := output.Write(g.stdout, res, opts); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
 	g.exitCode = res.State.ExitCode()
