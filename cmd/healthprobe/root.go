@@ -119,7 +119,7 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 	pf.StringVar(&g.output, "output", g.output, "output format: nagios or json")
 	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	root.AddCommand(newHTTPCmd(g), newDemoCmd(g))
+	root.AddCommand(newHTTPCmd(g), newDemoCmd(g), newManCmd(g), newContribCmd(g))
 	return root
 }
 
