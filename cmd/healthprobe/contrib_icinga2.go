@@ -25,9 +25,10 @@ const icinga2Header = `// Icinga 2 CheckCommands for healthprobe, in the style o
 // Custom variables: healthprobe_CHECK_OPTION for each option of a check (dashes
 // as underscores, e.g. healthprobe_http_expect_status), healthprobe_CHECK_ARG
 // for a positional argument (defaults to the host's address), and
-// healthprobe_timeout, healthprobe_timeout_state and healthprobe_verbose for
-// every check. Boolean options take true/false; repeatable options take an
-// array.
+// healthprobe_timeout (default 10s; keep it below the CheckCommand timeout,
+// 60s) and healthprobe_timeout_state for every check. Boolean options take
+// true/false; repeatable options take an array. --verbose is left out:
+// Icinga 2 merges stderr into the plugin output.
 //
 // Secrets: put the secret in healthprobe_CHECK_SECRET (e.g.
 // healthprobe_http_password). Icinga 2 hands it to healthprobe in the

@@ -107,7 +107,7 @@ func TestCheckSpecsHTTP(t *testing.T) {
 		t.Errorf("secrets %+v, want %+v", http.secrets, want)
 	}
 	globals := globalSpecs(testRoot(t))
-	if len(globals) != 3 || globals[0].name != "timeout" || globals[2].kind != flagCount {
+	if len(globals) != 2 || globals[0].name != "timeout" || globals[1].name != "timeout-state" {
 		t.Errorf("globals %+v", globals)
 	}
 }
@@ -123,12 +123,14 @@ func TestContribCoversANewCheck(t *testing.T) {
 		tags          []string
 		list          []string
 		dryRun, quiet bool
+		debug         int
 	}
 	fake := &cobra.Command{Use: "fakecheck NODE ALIAS [PIN]", Short: "A check merged later", RunE: func(*cobra.Command, []string) error { return nil }}
 	fake.Flags().StringVar(&o.node, "call-tag", "", `a tag with "quotes" and a \ backslash`)
 	fake.Flags().StringArrayVar(&o.tags, "expect", nil, "repeatable expectation")
 	fake.Flags().StringSliceVar(&o.list, "regions", nil, "regions, comma separated")
 	fake.Flags().BoolVar(&o.dryRun, "dry-run", false, "do nothing")
+	fake.Flags().CountVarP(&o.debug, "debug", "D", "more debug output")
 	addSecretFlags(fake.Flags(), &s, "api-key", "API key", false)
 	hidden := &cobra.Command{Use: "secretstuff", Hidden: true, RunE: func(*cobra.Command, []string) error { return nil }}
 	root.AddCommand(fake, hidden)
@@ -156,13 +158,14 @@ func TestContribCoversANewCheck(t *testing.T) {
 		"\t\t\"--api-key-file\" = {\n\t\t\tvalue = \"$healthprobe_fakecheck_api_key_file$\"\n",
 		"\tenv = {\n\t\tHEALTHPROBE_FAKECHECK_API_KEY = \"$healthprobe_fakecheck_api_key$\"\n\t}\n",
 		"\tvars.healthprobe_fakecheck_node = \"$address$\"\n}\n",
-		"\t\t\"--verbose\" = {\n\t\t\tvalue = \"--verbose=$healthprobe_verbose$\"\n\t\t\tskip_key = true\n",
+		"\t\t\"--debug\" = {\n\t\t\tvalue = \"--debug=$healthprobe_fakecheck_debug$\"\n\t\t\tskip_key = true\n",
+		"template CheckCommand \"healthprobe-common\" {\n\targuments = {\n\t\t\"--timeout\" = {\n\t\t\tvalue = \"$healthprobe_timeout$\"\n",
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("icinga2 config lacks\n%s", want)
 		}
 	}
-	if strings.Contains(conf, "secretstuff") || strings.Contains(conf, "\"--help\"") {
+	if strings.Contains(conf, "secretstuff") || strings.Contains(conf, "\"--help\"") || strings.Contains(conf, "\"--verbose\"") || strings.Contains(conf, "\"--output\"") {
 		t.Errorf("hidden command or --help in the config")
 	}
 
