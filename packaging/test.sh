@@ -23,6 +23,19 @@ fail() {
 # has LIST PATTERN: the listing has a line matching the extended regex
 has() { grep -Eq -- "$2" <<<"$1" || fail "no line matching '$2' in:"$'\n'"$1"; }
 
+# the Debian tools the checks use: rpm (to read the .rpm), unzip, man-db and
+# bash-completion (to use what the .deb installs)
+need=()
+command -v rpm >/dev/null || need+=(rpm)
+command -v unzip >/dev/null || need+=(unzip)
+command -v man >/dev/null || need+=(man-db)
+[ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
+if [ ${#need[@]} -gt 0 ]; then
+	step "apt-get install ${need[*]}"
+	$SUDO apt-get update -qq
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
 if [ "$(goreleaser --version 2>/dev/null | awk '/^GitVersion:/ {print $2}')" != "$GORELEASER_VERSION" ]; then
 	step "go install goreleaser $GORELEASER_VERSION (a large build: several minutes, ~1.6 GB of memory)"
 	start=$SECONDS
@@ -69,7 +82,8 @@ for f in healthprobe README.md LICENSE completions/healthprobe.bash completions/
 	has "$list" "^$f\$"
 done
 zip=$(ls dist/healthprobe_*_windows_amd64.zip)
-has "$(unzip -Z1 "$zip" 2>/dev/null || python3 -m zipfile -l "$zip")" "healthprobe\.exe"
+has "$(unzip -Z1 "$zip")" '^healthprobe\.exe$'
+
 has "$(cat dist/checksums.txt)" "  $(basename "$tgz")\$"
 
 step "the .deb: binary in the Nagios plugin directory, link in the PATH"
@@ -88,9 +102,6 @@ has "$list" ' \./usr/share/doc/healthprobe/copyright$'
 has "$(dpkg-deb -f "$deb" Package Architecture)" '^Architecture: amd64$'
 
 step "the .rpm: binary in /usr/lib64/nagios/plugins, link in the PATH"
-if ! command -v rpm >/dev/null; then
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rpm >/dev/null
-fi
 rpmfile=$(ls dist/healthprobe-*.x86_64.rpm)
 list=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES} -> %{FILELINKTOS}\n]' "$rpmfile" 2>/dev/null)
 has "$list" '^-rwxr-xr-x /usr/lib64/nagios/plugins/healthprobe -> $'
@@ -104,7 +115,6 @@ step "install the .deb and use it"
 if dpkg -s healthprobe >/dev/null 2>&1; then
 	fail "a healthprobe package is already installed; not replacing it"
 fi
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bash-completion man-db >/dev/null
 trap '$SUDO dpkg -r healthprobe >/dev/null 2>&1 || true' EXIT
 $SUDO dpkg -i "$deb" >/dev/null
 [ "$(command -v healthprobe)" = /usr/bin/healthprobe ] || fail "healthprobe is not /usr/bin/healthprobe in the PATH"
