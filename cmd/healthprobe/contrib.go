@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -204,13 +205,16 @@ func useArgs(use string) []argSpec {
 	for _, w := range strings.Fields(use)[1:] {
 		optional := strings.HasPrefix(w, "[")
 		name := strings.Trim(w, "[]. ")
-		if name == "" || strings.EqualFold(name, "flags") {
-			continue
+		if !argName.MatchString(name) || strings.EqualFold(name, "flags") {
+			continue // not an argument name: "[flags]", "|", "--path"
 		}
 		out = append(out, argSpec{name: name, optional: optional})
 	}
 	return out
 }
+
+// argName is what a positional argument in a Use line looks like.
+var argName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 
 // varName turns flag and argument names into custom variable parts:
 // "timeout-state" -> "timeout_state", "URL" -> "url".

@@ -276,3 +276,47 @@ func TestKindOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUseArgs: any Use line gives argument names without brackets or
+// spaces, and custom variable names made of lower case, digits and _.
+func FuzzUseArgs(f *testing.F) {
+	for _, s := range []string{"http URL", "pexip NODE ALIAS [PIN]", "run [flags] CONFIG...", "x [", "x ]]", "x [.]", "x \t\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, use string) {
+		if strings.TrimSpace(use) == "" {
+			return // cobra commands always have a name
+		}
+		for _, a := range useArgs(use) {
+			if !argName.MatchString(a.name) {
+				t.Fatalf("useArgs(%q): bad name %q", use, a.name)
+			}
+		}
+	})
+}
+
+// FuzzIcingaString: the quoted literal has no raw quote, newline or
+// unescaped backslash inside, so it cannot end early or break a line.
+func FuzzIcingaString(f *testing.F) {
+	for _, s := range []string{"", `a"b`, `\`, "x\ny", `\"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := icingaString(s)
+		inner := q[1 : len(q)-1]
+		if strings.ContainsAny(inner, "\n\r") {
+			t.Fatalf("%q has a line break", q)
+		}
+		for i := 0; i < len(inner); i++ {
+			switch inner[i] {
+			case '\\':
+				i++ // an escape takes the next byte
+				if i == len(inner) {
+					t.Fatalf("%q ends in a lone backslash", q)
+				}
+			case '"':
+				t.Fatalf("%q has an unescaped quote", q)
+			}
+		}
+	})
+}

@@ -134,3 +134,24 @@ func TestRoffEscaping(t *testing.T) {
 		t.Errorf("paragraphs:\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// FuzzRoffLine: an escaped line is never a roff request and has no bare
+// hyphen or backslash escape that the text did not ask for.
+func FuzzRoffLine(f *testing.F) {
+	for _, s := range []string{".TH x", "'x", `\fB`, "--flag", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "\n") {
+			return // callers split lines first
+		}
+		got := roffLine(s)
+		if strings.HasPrefix(got, ".") || strings.HasPrefix(got, "'") {
+			t.Fatalf("roffLine(%q) = %q starts a request", s, got)
+		}
+		back := strings.NewReplacer(`\&`, "", `\e`, `\`, `\-`, "-").Replace(got)
+		if back != s {
+			t.Fatalf("roffLine(%q) = %q does not read back (%q)", s, got, back)
+		}
+	})
+}
