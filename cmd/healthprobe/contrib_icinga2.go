@@ -13,10 +13,10 @@ const icinga2Header = `// Icinga 2 CheckCommands for healthprobe, in the style o
 // GENERATED from the command tree by "healthprobe contrib DIR": do not edit.
 // Regenerate with: go generate ./cmd/healthprobe
 //
-// Use: include "/usr/share/healthprobe/contrib/icinga2/healthprobe.conf"
-// (the deb and rpm packages install it there), set PluginDir to the directory
-// holding healthprobe (/usr/lib/nagios/plugins on Debian, /usr/lib64/nagios/plugins
-// on RHEL), and give services vars such as
+// Use: include "/usr/share/healthprobe/contrib/icinga2/healthprobe.conf" after
+// include <itl> (the deb and rpm packages install it there, and healthprobe in
+// the PluginDir of constants.conf: /usr/lib/nagios/plugins on Debian,
+// /usr/lib64/nagios/plugins on RHEL), and give services vars such as
 //
 //   vars.healthprobe_http_url = "https://www.example.com/health"
 //   vars.healthprobe_http_keyword = [ "service ready" ]
