@@ -141,7 +141,7 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 		}
 		root.AddCommand(c.cmd)
 	}
-	root.AddCommand(newRunCmd(g), newDemoCmd(g), newNotifyCmd(g))
+	root.AddCommand(newRunCmd(g), newDemoCmd(g), newNotifyCmd(g), newManCmd(g), newContribCmd(g))
 	return root
 }
 

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// TestManPages: one page per visible command, reproducible, dated by
+// SOURCE_DATE_EPOCH, with the flags of the command.
+func TestManPages(t *testing.T) {
+	vars := map[string]string{"SOURCE_DATE_EPOCH": "1700000000"} // 14 Nov 2023
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	for _, dir := range []string{dir1, dir2} {
+		code, out, errOut := runArgs(t, vars, "man", dir)
+		if code != 0 || !strings.HasPrefix(out, "wrote ") || errOut != "" {
+			t.Fatalf("healthprobe man: exit %d, %q %q", code, out, errOut)
+		}
+	}
+	// every command a user can run, read from the tree the way --help shows it
+	root := testRoot(t)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	var want []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		want = append(want, strings.ReplaceAll(c.CommandPath(), " ", "-")+".1")
+		for _, sub := range c.Commands() {
+			if !sub.Hidden && sub.Name() != "help" {
+				walk(sub)
+			}
+		}
+	}
+	walk(root)
+	sort.Strings(want)
+	entries, err := os.ReadDir(dir1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("man pages %v, want %v", got, want)
+	}
+	for _, must := range []string{"healthprobe.1", "healthprobe-http.1", "healthprobe-demo.1", "healthprobe-completion-bash.1"} {
+		if !contains(got, must) {
+			t.Errorf("no %s in %v", must, got)
+		}
+	}
+	for _, name := range got {
+		a, err := os.ReadFile(filepath.Join(dir1, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(filepath.Join(dir2, name))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs", name)
+		}
+		title := strings.ToUpper(strings.TrimSuffix(name, ".1"))
+		th := "\n" + `.TH "` + title + `" "1" "2023-11-14" "healthprobe dev" "healthprobe manual"` + "\n"
+		if !strings.Contains(string(a), th) {
+			t.Errorf("%s lacks the header %q", name, th)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(dir1, "healthprobe-http.1"))
+	for _, want := range []string{
+		".SH OPTIONS\n.TP\n\\fB\\-\\-auth\\fR \\fIstring\\fR\nauthentication scheme: auto (answer the server's challenge), basic or digest (default: auto)\n",
+		".TP\n\\fB\\-s\\fR, \\fB\\-\\-keyword\\fR \\fIstringArray\\fR\nthe body must contain this text (repeatable: all must be present)\n",
+		".TP\n\\fB\\-\\-password\\-env\\fR \\fIstring\\fR\n",
+		".SH GLOBAL OPTIONS\n",
+		".TP\n\\fB\\-t\\fR, \\fB\\-\\-timeout\\fR \\fIduration\\fR\ntotal deadline for the whole check: connect, TLS, redirects and body (10 or 10s) (default: 10s)\n",
+		".TP\n\\fB\\-v\\fR, \\fB\\-\\-verbose\\fR\nmore detail",
+		".SH EXAMPLES\n.nf\n  healthprobe http https://example.com/health \\-s '\"status\":\"up\"' \\-w 0.5 \\-c 2\n",
+		".SH EXIT STATUS\n.TP\n0\nOK\n",
+		".SH SEE ALSO\n\\fBhealthprobe\\fR(1)\n",
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("healthprobe-http.1 lacks %q", want)
+		}
+	}
+	for _, hidden := range []string{"healthprobe-man.1", "healthprobe-contrib.1", "healthprobe-help.1"} {
+		if contains(got, hidden) {
+			t.Errorf("a page for %s", hidden)
+		}
+	}
+}
+
+func TestManErrors(t *testing.T) {
+	code, out, _ := runArgs(t, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "man", t.TempDir())
+	if code != 3 || out != "MAN UNKNOWN - invalid SOURCE_DATE_EPOCH \"yesterday\"\n" {
+		t.Errorf("bad SOURCE_DATE_EPOCH: exit %d %q", code, out)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runArgs(t, nil, "man", file)
+	if code != 3 || !strings.HasPrefix(out, "MAN UNKNOWN - mkdir "+file+": not a directory") {
+		t.Errorf("DIR is a file: exit %d %q", code, out)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRoffEscaping(t *testing.T) {
+	for in, want := range map[string]string{
+		`plain text`:         `plain text`,
+		`--flag a\b`:         `\-\-flag a\eb`,
+		`.starts with a dot`: `\&.starts with a dot`,
+		`'quoted`:            `\&'quoted`,
+	} {
+		if got := roffLine(in); got != want {
+			t.Errorf("roffLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var b bytes.Buffer
+	writeRoffParagraphs(&b, "first para\nsame para\n\n  indented command\n  second\nafter\n\nlast")
+	want := "first para\nsame para\n.PP\n.RS 4\n.nf\nindented command\nsecond\n.fi\n.RE\nafter\n.PP\nlast\n"
+	if b.String() != want {
+		t.Errorf("paragraphs:\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// FuzzRoffLine: an escaped line is never a roff request and has no bare
+// hyphen or backslash escape that the text did not ask for.
+func FuzzRoffLine(f *testing.F) {
+	for _, s := range []string{".TH x", "'x", `\fB`, "--flag", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "\n") {
+			return // callers split lines first
+		}
+		got := roffLine(s)
+		if strings.HasPrefix(got, ".") || strings.HasPrefix(got, "'") {
+			t.Fatalf("roffLine(%q) = %q starts a request", s, got)
+		}
+		back := strings.NewReplacer(`\&`, "", `\e`, `\`, `\-`, "-").Replace(got)
+		if back != s {
+			t.Fatalf("roffLine(%q) = %q does not read back (%q)", s, got, back)
+		}
+	})
+}
