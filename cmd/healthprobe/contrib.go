@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -204,10 +205,19 @@ func kindOf(f *pflag.Flag) flagKind {
 // "http URL" or "pexip NODE ALIAS [PIN]".
 func useArgs(use string) []argSpec {
 	var out []argSpec
-	for _, w := range strings.Fields(use)[1:] {
+	words := strings.Fields(use)[1:]
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if strings.HasPrefix(strings.TrimLeft(w, "["), "-") {
+			// a flag in the Use line ("pexip NODE --alias ALIAS"): its value is no argument
+			if !strings.Contains(w, "=") && !strings.HasSuffix(w, "]") && i+1 < len(words) {
+				i++
+			}
+			continue
+		}
 		optional := strings.HasPrefix(w, "[")
 		name := strings.Trim(w, "[]. ")
-		if !argName.MatchString(name) || strings.EqualFold(name, "flags") {
+		if !argName().MatchString(name) || strings.EqualFold(name, "flags") {
 			continue // not an argument name: "[flags]", "|", "--path"
 		}
 		out = append(out, argSpec{name: name, optional: optional})
@@ -216,7 +226,7 @@ func useArgs(use string) []argSpec {
 }
 
 // argName is what a positional argument in a Use line looks like.
-var argName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+var argName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`) })
 
 // varName turns flag and argument names into custom variable parts:
 // "timeout-state" -> "timeout_state", "URL" -> "url".

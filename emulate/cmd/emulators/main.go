@@ -44,6 +44,9 @@ type emulator struct {
 func emulators() []emulator {
 	return []emulator{
 		{"web", emulate.Web, map[string]string{"WEB_USER": emulate.WebUser, "WEB_PASSWORD": emulate.WebPassword}},
+		{"itgrix", itgrix, map[string]string{"ITGRIX_USER": emulate.ItgrixUser, "ITGRIX_PASSWORD": emulate.ItgrixPassword}},
+		{"pexip", func() http.Handler { return emulate.NewPexip() }, map[string]string{"PEXIP_PIN": emulate.PexipHostPIN}},
+		{"kaleyra", func() http.Handler { return emulate.Kaleyra(emulate.KaleyraAPIKey) }, map[string]string{"KALEYRA_API_KEY": emulate.KaleyraAPIKey}},
 	}
 }
 
@@ -118,4 +121,13 @@ func writeVars(path string, vars map[string]string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// itgrix serves the healthy case at /status and every other case at /CASE/status.
+func itgrix() http.Handler {
+	h, err := emulate.NewItgrix("normal")
+	if err != nil {
+		panic(err) // "normal" is always a known case
+	}
+	return h
 }
