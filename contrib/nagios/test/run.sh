@@ -76,6 +76,8 @@ sed "${sed_args[@]}" contrib/nagios/test/services.cfg.in >"$work/services.cfg"
 cat >"$work/resource.cfg" <<EOF
 \$USER1\$=$work/plugins
 \$USER3\$=$web_password
+\$USER5\$=$(grep '^ITGRIX_PASSWORD=' "$work/vars.env" | cut -d= -f2-)
+\$USER10\$=$(grep '^KALEYRA_API_KEY=' "$work/vars.env" | cut -d= -f2-)
 EOF
 chmod 600 "$work/resource.cfg"
 cat >"$work/objects.cfg" <<'EOF'
