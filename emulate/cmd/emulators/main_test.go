@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func TestRunWritesVars(t *testing.T) {
 	if _, err := http.Get(vars["WEB_URL"] + "/ready"); err == nil {
 		t.Errorf("the web emulator still answers after run returned")
 	}
-	if !strings.Contains(stderr.String(), "serving 1 emulators; variables in "+file) {
+	if want := fmt.Sprintf("serving %d emulators; variables in %s", len(emulators()), file); !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr %q", stderr.String())
 	}
 }
