@@ -63,6 +63,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 		return r.Fail(nagios.Unknown, err.Error())
 	}
 	defer client.Close()
+	defer client.NoteInsecure(&res)
 	ex, err := client.Do(ctx, http.MethodGet, rawURL, nil, nil)
 	if err != nil {
 		var rerr *RequestError
@@ -91,9 +92,6 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
 	for _, a := range cfg.Assertions {
 		a.Assert(ex, &r)
-	}
-	if cc.Insecure && ex.TLS != nil {
-		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
 	}
 	r.AddPerf(perf...)
 	kaleyraExtraProblems(&r)
