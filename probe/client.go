@@ -136,7 +136,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	tlsCfg := &tls.Config{InsecureSkipVerify: cfg.Insecure, ServerName: cfg.SNI} //nolint:gosec // user's explicit choice
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pem, err := readPEMFile(cfg.CAFile)
 		if err != nil {
 			return nil, &ConfigError{fmt.Errorf("reading --ca-file: %w", err)}
 		}
@@ -150,7 +150,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		if cfg.CertFile == "" || cfg.KeyFile == "" {
 			return nil, &ConfigError{errors.New("--cert and --key go together")}
 		}
-		pair, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		certPEM, err := readPEMFile(cfg.CertFile)
+		if err != nil {
+			return nil, &ConfigError{fmt.Errorf("reading --cert: %w", err)}
+		}
+		keyPEM, err := readPEMFile(cfg.KeyFile)
+		if err != nil {
+			return nil, &ConfigError{fmt.Errorf("reading --key: %w", err)}
+		}
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, &ConfigError{fmt.Errorf("loading client certificate: %w", err)}
 		}
@@ -202,6 +210,26 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	rt = &originTransport{c: c, auth: rt, plain: mark}
 	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
 	return c, nil
+}
+
+// maxPEMFile caps a CA bundle, certificate or key file: the largest
+// system bundles are a few hundred KiB, and /dev/zero never ends.
+const maxPEMFile = 4 << 20
+
+func readPEMFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPEMFile {
+		return nil, fmt.Errorf("%s is larger than %s", path, FormatBytes(maxPEMFile))
+	}
+	return b, nil
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {

@@ -116,7 +116,7 @@ func protocolError(msg string) (string, bool) {
 var httpProtocolError = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(malformed HTTP|malformed MIME header|bad Content-Length|message cannot contain multiple Content-Length|` +
 		`invalid Trailer|unsupported transfer encoding|too many transfer encodings|suspiciously long trailer|header line too long|` +
-		`http chunk length too large|invalid byte in chunk length|malformed chunked encoding|too many 1xx|invalid header)`)
+		`http chunk length too large|invalid byte in chunk length|malformed chunked encoding|too many 1xx)`)
 })
 
 // invalidReason completes "TLS certificate of HOST ...".

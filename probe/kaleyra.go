@@ -98,6 +98,17 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	return r
 }
 
+// Validate checks the configuration without asking anything: the command
+// line reports a bad flag with it before any check runs.
+func (cfg KaleyraConfig) Validate() error {
+	format, err := cfg.check()
+	if err != nil {
+		return err
+	}
+	_, err = kaleyraURL(cfg.BaseURL, cfg.APIKey, format)
+	return err
+}
+
 // check validates the configuration and returns the format to ask for.
 // Its messages name the command line's flags.
 func (cfg KaleyraConfig) check() (format string, err error) {
