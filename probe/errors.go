@@ -48,7 +48,9 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 	var uerr *url.Error
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled) && !errors.Is(ctx.Err(), context.DeadlineExceeded):
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		// a signal's cause (os/signal's) says which signal; it also Is
+		// context.Canceled, so compare with the plain cancellation itself
+		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled { //nolint:errorlint // identity wanted
 			return mk(nagios.Unknown, "interrupted (%s): no answer", sanitizeLine(cause.Error(), 60))
 		}
 		return mk(nagios.Unknown, "interrupted: no answer")
@@ -107,6 +109,10 @@ func protocolError(msg string) (string, bool) {
 		msg = msg[i+len(broken):]
 	}
 	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "net/http: "), "http: ")
+	if strings.HasPrefix(msg, "readLoopPeekFailLocked") {
+		// net/http's words for bytes that came before the request went out
+		return "it sent data before the request", true
+	}
 	if strings.HasPrefix(msg, "server response headers exceeded ") {
 		return fmt.Sprintf("headers longer than %s", FormatBytes(maxHeaderBytes)), true
 	}

@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -254,5 +256,21 @@ func TestPexipXMLIsNotHTML(t *testing.T) {
 func TestSanitizeLineDropsBidiControls(t *testing.T) {
 	if got := SanitizeLine("ok\u202eKO\u2066x\u2069", 40); got != "ok KO x" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A run ended by a signal says so: os/signal's cause names the signal.
+func TestInterruptedSaysWhy(t *testing.T) {
+	srv := plainServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	for cause, want := range map[error]string{
+		nil:                                      "interrupted: no answer",
+		errors.New("terminated signal received"): "interrupted (terminated signal received): no answer",
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(cause)
+		r := HTTP(ctx, HTTPConfig{URL: srv.URL})
+		if r.State != nagios.Unknown || r.Summary != want {
+			t.Errorf("cause %v: got %v %q, want UNKNOWN %q", cause, r.State, r.Summary, want)
+		}
 	}
 }

@@ -109,6 +109,7 @@ var badInputs = []struct {
 	{[]string{"itgrix", "h", "--license-warning", "-1"}, "ITGRIX UNKNOWN - --license-warning and --license-critical take a number of days (0 or more)"},
 	{[]string{"itgrix", "h", "--license-type", ""}, "ITGRIX UNKNOWN - --license-type: give at least one licence type"},
 	{[]string{"itgrix", "h", "--path", "a b"}, `ITGRIX UNKNOWN - invalid --path "a b": give an element name such as app_state or license.type`},
+	{[]string{"itgrix", "%zz"}, `ITGRIX UNKNOWN - invalid HOST "%zz": not a host name or address`}, // found by FuzzTargets
 	{[]string{"itgrix", "http://h", "--port", "1"}, "ITGRIX UNKNOWN - HOST is a full URL: give the port and scheme in it, not with --port or --scheme"},
 	{[]string{"pexip", "h"}, "PEXIP UNKNOWN - missing --alias: the alias to call, e.g. a test call service"},
 	{[]string{"pexip", "h", "--alias", "a", "--display-name", ""}, "PEXIP UNKNOWN - --display-name may not be empty: Pexip requires one"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -54,6 +55,10 @@ type globalOptions struct {
 
 // Main runs healthprobe with the process's arguments and returns the exit code.
 func Main() int {
+	// net/http writes some complaints about a server to the standard
+	// logger ("Unsolicited response received on idle HTTP channel"); the
+	// check reports what matters in its result, and stderr is for -v.
+	log.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
