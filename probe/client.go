@@ -95,6 +95,10 @@ type Exchange struct {
 	Redirects  int
 	Downgraded bool // a redirect went from https to http
 	AuthSent   bool // credentials were sent on the final request
+	// CrossOrigin: a redirect took the final request to another scheme,
+	// host or port than the URL asked for, where no credentials are sent.
+	CrossOrigin bool
+	Origin      *url.URL // the URL asked for
 }
 
 // Client performs requests for a probe.
@@ -103,6 +107,8 @@ type Client struct {
 	http     *http.Client
 	authSent *atomic.Bool
 	secrets  *strings.Replacer // nil: none
+	origin   atomic.Pointer[url.URL]
+	usedTLS  atomic.Bool // a request went, or tried to go, over https
 }
 
 // RequestError is a request that could not be completed, already mapped to
@@ -132,7 +138,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	tlsCfg := &tls.Config{InsecureSkipVerify: cfg.Insecure, ServerName: cfg.SNI} //nolint:gosec // user's explicit choice
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pem, err := readPEMFile(cfg.CAFile)
 		if err != nil {
 			return nil, &ConfigError{fmt.Errorf("reading --ca-file: %w", err)}
 		}
@@ -146,7 +152,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		if cfg.CertFile == "" || cfg.KeyFile == "" {
 			return nil, &ConfigError{errors.New("--cert and --key go together")}
 		}
-		pair, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		certPEM, err := readPEMFile(cfg.CertFile)
+		if err != nil {
+			return nil, &ConfigError{fmt.Errorf("reading --cert: %w", err)}
+		}
+		keyPEM, err := readPEMFile(cfg.KeyFile)
+		if err != nil {
+			return nil, &ConfigError{fmt.Errorf("reading --key: %w", err)}
+		}
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, &ConfigError{fmt.Errorf("loading client certificate: %w", err)}
 		}
@@ -178,23 +192,46 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if len(pairs) > 0 {
 		c.secrets = strings.NewReplacer(pairs...)
 	}
-	var rt http.RoundTripper = &markTransport{base: base, c: c}
+	mark := &markTransport{base: base, c: c}
+	var rt http.RoundTripper = mark
 	if cfg.User != "" {
 		mode := strings.ToLower(cfg.Auth)
 		switch mode {
 		case "", "auto", "digest":
+			under := tagErrors{base: mark, max401: cfg.MaxBody + 1}
 			rt = &authTransport{
-				digest: &digest.Transport{Username: cfg.User, Password: cfg.Password, Transport: tagErrors{rt}, NoReuse: true},
-				plain:  rt, basic: mode != "digest", user: cfg.User, pass: cfg.Password,
+				digest: &digest.Transport{Username: cfg.User, Password: cfg.Password, Transport: under, NoReuse: true},
+				plain:  mark, basic: mode != "digest", user: cfg.User, pass: cfg.Password,
 			}
 		case "basic":
-			rt = &basicTransport{base: rt, user: cfg.User, pass: cfg.Password}
+			rt = &basicTransport{base: mark, user: cfg.User, pass: cfg.Password}
 		default:
 			return nil, &ConfigError{fmt.Errorf("invalid --auth %q (want auto, basic or digest)", cfg.Auth)}
 		}
 	}
+	rt = &originTransport{c: c, auth: rt, plain: mark}
 	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
 	return c, nil
+}
+
+// maxPEMFile caps a CA bundle, certificate or key file: the largest
+// system bundles are a few hundred KiB, and /dev/zero never ends.
+const maxPEMFile = 4 << 20
+
+func readPEMFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPEMFile {
+		return nil, fmt.Errorf("%s is larger than %s", path, FormatBytes(maxPEMFile))
+	}
+	return b, nil
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
@@ -249,6 +286,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if h := req.Header.Get("Host"); h != "" {
 		req.Host = h
 	}
+	c.origin.Store(req.URL)
 	c.authSent.Store(false)
 	tr := &tracer{}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), tr.trace()))
@@ -265,7 +303,9 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		TLS:        resp.TLS,
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
+		Origin:     req.URL,
 	}
+	ex.CrossOrigin = !sameOrigin(req.URL, resp.Request.URL)
 	for r := resp.Request; r != nil && r.Response != nil; r = r.Response.Request {
 		ex.Redirects++
 		if r.Response.Request.URL.Scheme == "https" && r.URL.Scheme == "http" {
@@ -277,7 +317,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	end := time.Now()
 	if err != nil {
 		rerr := c.classify(ctx, err, rawURL)
-		rerr.Reason = fmt.Sprintf("reading body failed after %d bytes: %s", len(ex.Body), rerr.Reason)
+		rerr.Reason = fmt.Sprintf("reading body failed after %s: %s", plural(int64(len(ex.Body)), "byte"), rerr.Reason)
 		return ex, rerr
 	}
 	if int64(len(ex.Body)) > c.cfg.MaxBody {
@@ -351,6 +391,9 @@ type markTransport struct {
 func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.c
 	c.authSent.Store(req.Header.Get("Authorization") != "")
+	if req.URL.Scheme == "https" {
+		c.usedTLS.Store(true)
+	}
 	c.logf(1, "> %s %s", req.Method, redactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
 		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
@@ -395,11 +438,10 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, &authError{err}
 	}
-	if resp.StatusCode == http.StatusUnauthorized && resp.Request.Header.Get("Authorization") == "" &&
-		!hasChallenge(resp.Header, "digest") {
-		// icholy/digest v1.2.0 drains and closes the body of a 401 that has no
-		// digest challenge before returning it: give the caller an empty body
-		// rather than a closed one.
+	if resp.StatusCode == http.StatusUnauthorized && resp.Request.Header.Get("Authorization") == "" {
+		// icholy/digest v1.2.0 drains and closes the body of a 401 whose
+		// challenge it cannot answer (none, or an algorithm it lacks) before
+		// returning it: give the caller an empty body rather than a closed one.
 		resp.Body = http.NoBody
 	}
 	if !t.basic || resp.StatusCode != http.StatusUnauthorized || !hasChallenge(resp.Header, "basic") ||
@@ -423,8 +465,13 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // tagErrors marks the errors of the transport under digest, so that only
-// digest's own failures are reported as authentication failures.
-type tagErrors struct{ base http.RoundTripper }
+// digest's own failures are reported as authentication failures. It also
+// caps the body of a 401 at max401 bytes: digest drains that body to its
+// end before it answers the challenge, and a hostile server's never ends.
+type tagErrors struct {
+	base   http.RoundTripper
+	max401 int64
+}
 
 type innerError struct{ err error }
 
@@ -436,7 +483,66 @@ func (t tagErrors) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, &innerError{err}
 	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		resp.Body = cappedBody{Reader: io.LimitReader(resp.Body, t.max401), Closer: resp.Body}
+	}
 	return resp, nil
+}
+
+type cappedBody struct {
+	io.Reader
+	io.Closer
+}
+
+// originTransport keeps credentials to the origin (scheme, host and port)
+// of the URL a probe asked for, as curl does without --location-trusted: a
+// request that a redirect sends elsewhere goes without the login, the
+// bearer token and any header that carries a secret (-H 'X-Api-Key: ...').
+// Go's client alone would send a bearer token to another port of the same
+// host, and transport-level auth answers any host's challenge.
+type originTransport struct {
+	c           *Client
+	auth, plain http.RoundTripper
+}
+
+func (t *originTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if o := t.c.origin.Load(); o == nil || sameOrigin(o, req.URL) {
+		return t.auth.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	for name := range r.Header {
+		if SensitiveHeader(name) {
+			r.Header.Del(name)
+		}
+	}
+	t.c.logf(1, "> no credentials for %s: they go only to %s", hostPort(req.URL), hostPort(t.c.origin.Load()))
+	return t.plain.RoundTrip(r)
+}
+
+// sameOrigin reports whether two URLs share scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+func hostPort(u *url.URL) string { return sanitizeLine(u.Host, 100) }
+
+// NoteInsecure states on r that certificates were not verified, when
+// --insecure was given and the probe spoke, or tried to speak, https:
+// whatever the outcome, the output must not pass for a verified check.
+func (c *Client) NoteInsecure(r *Result) {
+	if c.cfg.Insecure && c.usedTLS.Load() {
+		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
+	}
 }
 
 // authError marks a failure to build digest credentials from a challenge.

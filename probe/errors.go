@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"compress/flate"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,9 +12,11 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -41,9 +45,15 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		authErr  *authError
 		netErr   net.Error
 	)
+	var uerr *url.Error
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled) && !errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return mk(nagios.Unknown, "interrupted")
+		// a signal's cause (os/signal's) says which signal; it also Is
+		// context.Canceled, so compare with the plain cancellation itself
+		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled { //nolint:errorlint // identity wanted
+			return mk(nagios.Unknown, "interrupted (%s): no answer", sanitizeLine(cause.Error(), 60))
+		}
+		return mk(nagios.Unknown, "interrupted: no answer")
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
 		(errors.As(err, &netErr) && netErr.Timeout()):
 		if c.cfg.Timeout > 0 {
@@ -52,6 +62,8 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		return mk(c.cfg.TimeoutState, "timeout: no complete answer from %s", host)
 	case errors.Is(err, errTooManyRedirects):
 		return mk(nagios.Critical, "redirect loop: more than %d redirects", c.cfg.MaxRedirects)
+	case errors.As(err, &uerr) && strings.HasPrefix(uerr.Err.Error(), "unsupported protocol scheme"):
+		return mk(nagios.Critical, "redirected to %s: only http and https are followed", sanitizeLine(redactURL(uerr.URL), 120))
 	case errors.As(err, &authErr):
 		return mk(nagios.Critical, "authentication failed: %s", sanitizeLine(authErr.Error(), 120))
 	case errors.As(err, &dnsErr):
@@ -69,28 +81,87 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 	case errors.As(err, &unknown):
 		return mk(nagios.Critical, "TLS certificate of %s is signed by an unknown authority (use --ca-file, or --insecure)", host)
 	case errors.As(err, &hostErr):
-		return mk(nagios.Critical, "TLS certificate is not valid for %s", sanitizeLine(hostErr.Host, 80))
+		return mk(nagios.Critical, "TLS certificate is not valid for %s%s", sanitizeLine(hostErr.Host, 80), certNames(hostErr.Certificate))
 	case errors.As(err, &invalid):
-		return mk(nagios.Critical, "TLS certificate of %s is invalid: %s", host, sanitizeLine(invalidReason(invalid), 120))
+		return mk(nagios.Critical, "TLS certificate of %s %s", host, sanitizeLine(invalidReason(invalid), 120))
 	case errors.As(err, &recErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return mk(nagios.Critical, "TLS handshake with %s failed: the server does not speak TLS", host)
 	case errors.As(err, &alertErr):
 		return mk(nagios.Critical, "TLS handshake with %s failed: %s", host, alertErr.Error())
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return mk(nagios.Critical, "%s closed the connection before the answer was complete", host)
+	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, new(flate.CorruptInputError)):
+		return mk(nagios.Critical, "the body from %s is not the gzip its Content-Encoding announces (%s)", host, sanitizeLine(innermost(err), 60))
+	}
+	if why, ok := protocolError(innermost(err)); ok {
+		return mk(nagios.Critical, "%s did not answer with valid HTTP: %s", host, sanitizeLine(why, 160))
 	}
 	return mk(nagios.Critical, "request to %s failed: %s", host, sanitizeLine(innermost(err), 160))
 }
 
-func invalidReason(e x509.CertificateInvalidError) string {
-	switch e.Reason {
-	case x509.Expired:
-		if e.Detail != "" {
-			return "expired or not yet valid (" + e.Detail + ")"
-		}
-		return "expired or not yet valid"
+// protocolError recognises net/http's complaints about an answer that is
+// not valid HTTP ("malformed HTTP response ...", possibly behind "net/http:
+// HTTP/1.x transport connection broken: ") and returns them without Go's
+// prefixes.
+func protocolError(msg string) (string, bool) {
+	const broken = "transport connection broken: "
+	if i := strings.LastIndex(msg, broken); i >= 0 {
+		msg = msg[i+len(broken):]
 	}
-	return e.Error()
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "net/http: "), "http: ")
+	if strings.HasPrefix(msg, "readLoopPeekFailLocked") {
+		// net/http's words for bytes that came before the request went out
+		return "it sent data before the request", true
+	}
+	if strings.HasPrefix(msg, "server response headers exceeded ") {
+		return fmt.Sprintf("headers longer than %s", FormatBytes(maxHeaderBytes)), true
+	}
+	return msg, httpProtocolError().MatchString(msg)
+}
+
+var httpProtocolError = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(malformed HTTP|malformed MIME header|bad Content-Length|message cannot contain multiple Content-Length|` +
+		`invalid Trailer|unsupported transfer encoding|too many transfer encodings|suspiciously long trailer|header line too long|` +
+		`http chunk length too large|invalid byte in chunk length|malformed chunked encoding|too many 1xx)`)
+})
+
+// invalidReason completes "TLS certificate of HOST ...".
+func invalidReason(e x509.CertificateInvalidError) string {
+	if e.Reason != x509.Expired {
+		return "is invalid: " + e.Error()
+	}
+	if e.Cert == nil {
+		return "has expired or is not yet valid"
+	}
+	who := ""
+	if cn := sanitizeLine(e.Cert.Subject.CommonName, 60); cn != "" {
+		who = " (" + cn + ")"
+	}
+	if time.Now().Before(e.Cert.NotBefore) {
+		return "is not valid before " + e.Cert.NotBefore.UTC().Format(time.DateOnly) + who
+	}
+	return "expired on " + e.Cert.NotAfter.UTC().Format(time.DateOnly) + who
+}
+
+// certNames says whom a certificate is for: ", only for a.example, b.example".
+func certNames(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	names := slices.Clone(c.DNSNames)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 && c.Subject.CommonName != "" {
+		names = []string{c.Subject.CommonName}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	if len(names) > 3 {
+		names = append(names[:3], "…")
+	}
+	return ": it is for " + sanitizeLine(strings.Join(names, ", "), 120)
 }
 
 // innermost strips url.Error (which carries the URL, maybe with a key in it).
@@ -165,7 +236,7 @@ func sanitizeLine(s string, n int) string {
 		if r == utf8.RuneError && size == 1 {
 			r = '\uFFFD'
 		}
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			if !space && b.Len() > 0 {
 				b.WriteByte(' ')
 				count++

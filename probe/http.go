@@ -64,6 +64,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 		return r.Fail(nagios.Unknown, err.Error())
 	}
 	defer client.Close()
+	defer client.NoteInsecure(&r)
 	method := cfg.Method
 	if method == "" {
 		method = http.MethodGet
@@ -94,9 +95,6 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
 		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", FormatSeconds(ex.Timings.Total), strings.ToLower(st.String())))
 	}
-	if cfg.Client.Insecure && ex.TLS != nil {
-		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
-	}
 	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time))
 	r.AddPerf(nagios.Perfdata{Label: "size", Value: float64(len(ex.Body)), UOM: "B", Min: nagios.Float(0)})
 	r.AddPerf(PhasePerf(ex)...)
@@ -123,9 +121,10 @@ func PhasePerf(ex *Exchange) []nagios.Perfdata {
 
 func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	code := ex.Status
+	haveCredentials := cfg.Client.User != "" || cfg.Client.Bearer != ""
 	switch {
-	case code == http.StatusUnauthorized && ex.AuthSent && !cfg.Expect.Contains(code):
-		r.Add("status", nagios.Critical, "authentication failed ("+ex.StatusLine+")")
+	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
+		r.Add("status", nagios.Critical, authProblem(ex, haveCredentials))
 	case cfg.OnRedirect != nil && code >= 300 && code < 400:
 		loc := SanitizeLine(ex.Header.Get("Location"), 100)
 		r.Add("status", *cfg.OnRedirect, fmt.Sprintf("%s, redirect to %s", ex.StatusLine, loc))

@@ -69,6 +69,7 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
 		return r.Fail(nagios.Unknown, err.Error())
 	}
 	defer client.Close()
+	defer client.NoteInsecure(&r)
 	ex, err := client.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}})
 	if err != nil {
 		rerr := err.(*RequestError)
@@ -79,8 +80,8 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
 		return r.Fail(st, reason)
 	}
 	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
-	if cfg.Client.Insecure && ex.TLS != nil {
-		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
+	if ex.Downgraded {
+		r.Add("redirect", nagios.Warning, "redirected from https to http")
 	}
 	now := time.Now
 	if cfg.Now != nil {
@@ -102,10 +103,8 @@ func itgrixHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	switch code := ex.Status; {
 	case code >= 200 && code < 300:
 		return nagios.OK, ""
-	case code == http.StatusUnauthorized && ex.AuthSent:
-		return nagios.Critical, "authentication failed (" + ex.StatusLine + ")"
-	case code == http.StatusUnauthorized && withLogin:
-		return nagios.Critical, "authentication failed: the server's challenge could not be answered (" + ex.StatusLine + ")"
+	case authProblem(ex, withLogin) != "":
+		return nagios.Critical, authProblem(ex, withLogin)
 	case code == http.StatusUnauthorized:
 		return nagios.Unknown, "the status page needs the admin-panel login: give -u and --password-env (" + ex.StatusLine + ")"
 	case code == http.StatusNotFound:

@@ -63,6 +63,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 		return r.Fail(nagios.Unknown, err.Error())
 	}
 	defer client.Close()
+	defer client.NoteInsecure(&res)
 	ex, err := client.Do(ctx, http.MethodGet, rawURL, nil, nil)
 	if err != nil {
 		var rerr *RequestError
@@ -92,12 +93,20 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	for _, a := range cfg.Assertions {
 		a.Assert(ex, &r)
 	}
-	if cc.Insecure && ex.TLS != nil {
-		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
-	}
 	r.AddPerf(perf...)
 	kaleyraExtraProblems(&r)
 	return r
+}
+
+// Validate checks the configuration without asking anything: the command
+// line reports a bad flag with it before any check runs.
+func (cfg KaleyraConfig) Validate() error {
+	format, err := cfg.check()
+	if err != nil {
+		return err
+	}
+	_, err = kaleyraURL(cfg.BaseURL, cfg.APIKey, format)
+	return err
 }
 
 // check validates the configuration and returns the format to ask for.

@@ -71,6 +71,7 @@ func Pexip(ctx context.Context, cfg PexipConfig) (r Result) {
 		return r.Fail(nagios.Unknown, err.Error())
 	}
 	defer client.Close()
+	defer client.NoteInsecure(&r)
 
 	if cfg.CheckStatus && !checkPexipStatus(ctx, client, statusURL, cfg, &r) {
 		return r
@@ -118,9 +119,6 @@ func Pexip(ctx context.Context, cfg PexipConfig) (r Result) {
 		r.Add("time", st, fmt.Sprintf("request_token took %s, outside the %s range", took, strings.ToLower(st.String())))
 	}
 	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
-	if cfg.Client.Insecure && ex.TLS != nil {
-		r.Add("tls", nagios.OK, "TLS certificate verification disabled (--insecure)")
-	}
 	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time))
 	r.AddPerf(PhasePerf(ex)...)
 	r.SummaryOr(r.Summary, extra...)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -297,11 +296,7 @@ func serverSays(ex *Exchange, env pexipEnvelope, envErr error) string {
 
 func quoteText(s string) string { return strconv.Quote(SanitizeLine(s, 80)) }
 
-func isHTML(ex *Exchange) bool {
-	mt, _, _ := mime.ParseMediaType(ex.Header.Get("Content-Type"))
-	trimmed := bytes.TrimSpace(ex.Body)
-	return mt == "text/html" || bytes.HasPrefix(trimmed, []byte("<"))
-}
+func isHTML(ex *Exchange) bool { return bodyIsHTML(ex) }
 
 // describeBody says what a non-Pexip answer was, for a reason line. Only
 // used for answers that cannot carry a token.

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,18 +15,19 @@ type durationValue struct{ d *time.Duration }
 
 func parseSeconds(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	var d time.Duration
 	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "eEnNxX") {
 		if f <= 0 || f > 86400 {
-			return 0, fmt.Errorf("%q is out of range (0 to 86400 seconds)", s)
+			return 0, fmt.Errorf("%q is out of range: give more than 0 and at most 86400 seconds (24h)", s)
 		}
-		return time.Duration(f * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
+		d = time.Duration(f * float64(time.Second))
+	} else if d, err = time.ParseDuration(s); err != nil {
 		return 0, fmt.Errorf("%q is not a duration (10 or 10s)", s)
 	}
-	if d <= 0 || d > 24*time.Hour {
-		return 0, fmt.Errorf("%q is out of range (0 to 24h)", s)
+	// a positive value too small to be a deadline (".0000000001") is refused
+	// too: it would round to no time at all
+	if d < time.Millisecond || d > 24*time.Hour {
+		return 0, fmt.Errorf("%q is out of range: give at least 1ms and at most 24h", s)
 	}
 	return d, nil
 }
@@ -107,6 +108,10 @@ func addSecretFlags(fs *pflag.FlagSet, s *secretFlags, name, what string, plain 
 // given reports whether any source was set.
 func (s *secretFlags) given() bool { return s.value != "" || s.env != "" || s.file != "" }
 
+// maxSecretFile caps a file a secret is read from: its first line is the
+// secret, and a key or password is short.
+const maxSecretFile = 64 << 10
+
 // resolve returns the secret and registers it for redaction.
 func (s *secretFlags) resolve(g *globalOptions) (string, error) {
 	n := 0
@@ -128,7 +133,7 @@ func (s *secretFlags) resolve(g *globalOptions) (string, error) {
 			return "", fmt.Errorf("--%s-env: environment variable %s is not set or empty", s.name, s.env)
 		}
 	case s.file != "":
-		b, err := os.ReadFile(s.file)
+		b, err := readLimited(s.file, maxSecretFile)
 		if err != nil {
 			return "", fmt.Errorf("--%s-file: %w", s.name, err)
 		}
@@ -160,3 +165,48 @@ func (v *daysValue) String() string {
 	return strconv.Itoa(**v.p)
 }
 func (v *daysValue) Type() string { return "days" }
+
+// flagError words a flag's parse error for an operator: "--port: "x" is
+// not a whole number" rather than pflag's and strconv's own phrasing.
+func flagError(err error) error {
+	var inv *pflag.InvalidValueError
+	if errors.As(err, &inv) {
+		return fmt.Errorf("--%s: %w", inv.GetFlag().Name, valueError(inv.GetValue(), inv.Unwrap()))
+	}
+	return err
+}
+
+// valueError rewords strconv's errors about a flag value.
+func valueError(value string, err error) error {
+	var inv *pflag.InvalidValueError
+	if errors.As(err, &inv) {
+		err = inv.Unwrap()
+	}
+	var num *strconv.NumError
+	if !errors.As(err, &num) {
+		return err
+	}
+	switch {
+	case num.Func == "ParseBool":
+		return fmt.Errorf("%q is not true or false", value)
+	case errors.Is(num.Err, strconv.ErrRange):
+		return fmt.Errorf("%q is out of range", value)
+	}
+	return fmt.Errorf("%q is not a whole number", value)
+}
+
+// jsonRequested reports whether a command line asks for --output json,
+// read from the words themselves for when parsing stopped before it.
+func jsonRequested(args []string) bool {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--output=json":
+			return true
+		case a == "--output" && i+1 < len(args) && args[i+1] == "json":
+			return true
+		}
+	}
+	return false
+}

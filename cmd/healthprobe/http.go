@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 
@@ -56,6 +55,12 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
 	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
 	cc.User, cc.Auth = c.user, c.auth
+	if err := headerSafe("--user-agent", c.agent); err != nil {
+		return cc, err
+	}
+	if err := headerSafe("--user", c.user); err != nil {
+		return cc, err
+	}
 	switch strings.ToLower(c.auth) {
 	case "", "auto", "basic", "digest":
 	default:
@@ -74,6 +79,9 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 		if cc.Bearer, err = c.bearer.resolve(g); err != nil {
 			return cc, err
 		}
+		if err := headerSafe("--bearer", cc.Bearer); err != nil {
+			return cc, err
+		}
 	}
 	if cc.Headers, err = parseHeaders(c.headers); err != nil {
 		return cc, err
@@ -85,7 +93,36 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 			}
 		}
 	}
+	// a CA, client certificate or proxy that does not load is a problem of
+	// the command line: report it now, before anything runs
+	if _, err := probe.NewClient(cc); err != nil {
+		return cc, err
+	}
 	return cc, nil
+}
+
+// headerSafe checks a value sent in a request header: no control
+// characters, which net/http would refuse only when the request is sent.
+func headerSafe(what, v string) error {
+	for _, r := range v {
+		if r != '\t' && (r < 0x20 || r == 0x7f) {
+			return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
+		}
+	}
+	return nil
+}
+
+// isToken reports whether s is an HTTP token (a method or a header name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > 0x7e || r <= 0x20 || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func parseHeaders(list []string) (http.Header, error) {
@@ -93,11 +130,11 @@ func parseHeaders(list []string) (http.Header, error) {
 	for _, raw := range list {
 		name, value, ok := strings.Cut(raw, ":")
 		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+		if !ok || !isToken(name) {
 			return nil, fmt.Errorf("invalid header %q (want 'Name: value')", probe.SanitizeLine(raw, 60))
 		}
-		if strings.ContainsAny(value, "\r\n") {
-			return nil, fmt.Errorf("header %s: the value may not contain a line break", name)
+		if err := headerSafe("header "+name, value); err != nil {
+			return nil, err
 		}
 		h.Add(name, strings.TrimSpace(value))
 	}
@@ -181,6 +218,14 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 		return nil, err
 	}
 	cfg := probe.HTTPConfig{URL: u, Method: strings.ToUpper(o.method), Keywords: o.keywords, Invert: o.invert, IgnoreCase: o.ignoreCase}
+	if o.method != "" && !isToken(o.method) {
+		return nil, fmt.Errorf("invalid --method %q (want GET, HEAD, POST ...)", probe.SanitizeLine(o.method, 30))
+	}
+	for _, kw := range o.keywords {
+		if kw == "" {
+			return nil, fmt.Errorf("--keyword may not be empty: every body contains the empty text")
+		}
+	}
 	if o.data != "" && o.dataFile != "" {
 		return nil, fmt.Errorf("give only one of --data and --data-file")
 	}
@@ -188,7 +233,7 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 		cfg.Body = []byte(o.data)
 	}
 	if o.dataFile != "" {
-		if cfg.Body, err = os.ReadFile(o.dataFile); err != nil {
+		if cfg.Body, err = readLimited(o.dataFile, maxDataFile); err != nil {
 			return nil, fmt.Errorf("--data-file: %w", err)
 		}
 	}
@@ -220,6 +265,9 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 		}
 	}
 	for _, expr := range o.regexes {
+		if expr == "" {
+			return nil, fmt.Errorf("--regex may not be empty: it matches every body")
+		}
 		if o.ignoreCase {
 			expr = "(?i)" + expr
 		}
@@ -285,6 +333,9 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// maxDataFile caps a request body read with --data-file.
+const maxDataFile = 16 << 20
 
 func shortVersion() string {
 	if version != "" {

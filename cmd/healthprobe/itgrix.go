@@ -139,5 +139,9 @@ func itgrixBaseURL(host string, port int, scheme string, portSet, schemeSet bool
 	if h == "" {
 		return "", fmt.Errorf("invalid HOST %q: no host name", probe.SanitizeLine(host, 60))
 	}
-	return scheme + "://" + net.JoinHostPort(h, p), nil
+	base := scheme + "://" + net.JoinHostPort(h, p)
+	if _, err := url.Parse(base); err != nil {
+		return "", fmt.Errorf("invalid HOST %q: not a host name or address", probe.SanitizeLine(host, 60))
+	}
+	return base, nil
 }

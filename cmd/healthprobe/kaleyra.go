@@ -84,5 +84,8 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 		Regions: o.regions, RegionCodes: o.regionCodes, Numbers: o.numbers, Services: o.services,
 		CertWarnDays: warn, CertCritDays: crit, Assertions: assertions,
 	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) probe.Result { return probe.Kaleyra(ctx, cfg) }, nil
 }

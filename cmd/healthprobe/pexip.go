@@ -87,8 +87,8 @@ func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
 		if cfg.PIN, err = o.pin.resolve(g); err != nil {
 			return nil, err
 		}
-		if strings.ContainsAny(cfg.PIN, "\r\n") {
-			return nil, fmt.Errorf("--pin: the PIN may not contain a line break")
+		if err := headerSafe("--pin", cfg.PIN); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -58,6 +59,10 @@ type globalOptions struct {
 
 // Main runs healthprobe with the process's arguments and returns the exit code.
 func Main() int {
+	// net/http writes some complaints about a server to the standard
+	// logger ("Unsolicited response received on idle HTTP channel"); the
+	// check reports what matters in its result, and stderr is for -v.
+	log.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
@@ -70,7 +75,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	kind := "HEALTHPROBE"
 	defer func() {
 		if p := recover(); p != nil {
-			fmt.Fprintf(e.stdout, "%s UNKNOWN - internal error: %s\n", kind, g.redact(probe.SanitizeLine(fmt.Sprint(p), 200)))
+			g.writeFailure(kind, "internal error: "+probe.SanitizeLine(fmt.Sprint(p), 200))
 			if g.verbose > 0 {
 				fmt.Fprintf(e.stderr, "%s\n", debug.Stack())
 			}
@@ -93,10 +98,25 @@ func run(ctx context.Context, args []string, e env) (code int) {
 		if errors.Is(err, errShownHelp) {
 			return nagios.Unknown.ExitCode()
 		}
-		fmt.Fprintf(e.stdout, "%s UNKNOWN - %s\n", kind, g.redact(probe.SanitizeLine(err.Error(), 300)))
+		if jsonRequested(args) {
+			g.output = string(output.JSON) // a flag error may stop parsing before --output
+		}
+		g.writeFailure(kind, err.Error())
 		return nagios.Unknown.ExitCode()
 	}
 	return g.exitCode
+}
+
+// writeFailure prints a run that could not be carried out (bad input, an
+// internal fault) as an UNKNOWN result: line 1, or one JSON object when
+// --output json was asked for, so that a script reading JSON gets JSON.
+func (g *globalOptions) writeFailure(kind, msg string) {
+	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: g.redact(probe.SanitizeLine(msg, 300))}
+	format, err := output.ParseFormat(g.output)
+	if err != nil {
+		format = output.Nagios
+	}
+	_ = output.Write(g.stdout, res, output.Options{Format: format})
 }
 
 var errShownHelp = errors.New("help shown")
@@ -129,7 +149,7 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
 	addNotifyFlags(pf, &g.notify)
 	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { g.cmd, g.args = cmd, args }
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	for _, kind := range checkKinds {
 		c := kind.new(g)
 		c.cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -193,7 +193,7 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 			}
 			for _, v := range o.Values {
 				if err := fs.Set(o.Key, v); err != nil {
-					return fmt.Errorf("key %q: %w", o.Key, err)
+					return fmt.Errorf("key %q: %w", o.Key, valueError(v, err))
 				}
 				p.argv = append(p.argv, "--"+o.Key+"="+v)
 			}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/healthprobe/healthprobe/emulate"
+)
+
+// SIGTERM and SIGINT end a run at once, with UNKNOWN and the reason, and
+// exit 3: the real binary (the test binary, which testscript puts on PATH
+// as healthprobe) is started against servers that never answer, and
+// signalled once every check is waiting.
+
+// signalBound is how soon after the signal the process must have exited,
+// against a deadline (-t) of a minute.
+const signalBound = 3 * time.Second
+
+func healthprobeBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("healthprobe")
+	if err != nil {
+		t.Skipf("no healthprobe on PATH (testscript sets it up in TestMain): %v", err)
+	}
+	return bin
+}
+
+// waitingServer never answers; each request it reads is announced on the
+// channel.
+func waitingServer(t *testing.T) (*hostile, <-chan struct{}) {
+	got := make(chan struct{}, 16)
+	srv := serveRaw(t, nil, true, func(_ net.Conn, _ *http.Request, done <-chan struct{}) {
+		got <- struct{}{}
+		<-done
+	})
+	t.Cleanup(srv.Close)
+	return srv, got
+}
+
+// interrupt starts args, waits until the server got n requests, sends sig
+// and returns the exit code, stdout and how long the exit took.
+func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...string) (int, string, time.Duration) {
+	t.Helper()
+	cmd := exec.Command(healthprobeBinary(t), args...)
+	cmd.Env = append(os.Environ(), "KALEYRA_KEY="+emulate.KaleyraAPIKey, "NO_COLOR=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
+	for i := 0; i < n; i++ {
+		select {
+		case <-got:
+		case <-timeout.C:
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("the server got %d of %d requests\nstdout:\n%s\nstderr:\n%s", i, n, out.String(), errOut.String())
+		}
+	}
+	sent := time.Now()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(signalBound):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running %v after %v\nstdout:\n%s", signalBound, sig, out.String())
+	}
+	took := time.Since(sent)
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode() // -1 when the signal killed it
+	case err != nil:
+		t.Fatal(err)
+	}
+	if errOut.Len() > 0 {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+	return code, out.String(), took
+}
+
+func TestSignalEndsACheck(t *testing.T) {
+	for _, tt := range []struct {
+		sig  os.Signal
+		text string
+	}{{syscall.SIGTERM, "terminated"}, {os.Interrupt, "interrupt"}} {
+		t.Run(tt.text, func(t *testing.T) {
+			srv, got := waitingServer(t)
+			code, out, took := interrupt(t, tt.sig, got, 1, "http", srv.URL+"/health", "-t", "60")
+			want := "HTTP UNKNOWN - interrupted (" + tt.text + " signal received): no answer\n"
+			if code != 3 || out != want {
+				t.Errorf("exit %d, stdout %q; want exit 3, %q", code, out, want)
+			}
+			t.Logf("exited %v after the signal", took)
+		})
+	}
+}
+
+// A batch reports every check that was cut short, and exits 3.
+func TestSignalEndsABatch(t *testing.T) {
+	srv, got := waitingServer(t)
+	batch := filepath.Join(t.TempDir(), "checks.yaml")
+	err := os.WriteFile(batch, fmt.Appendf(nil, `defaults:
+  timeout: 60s
+checks:
+  - {name: web, kind: http, url: %[1]s/health}
+  - {name: pbx, kind: itgrix, host: %[1]s, user: admin, password: not-used-here}
+  - {name: node, kind: pexip, node: %[1]s, alias: probe.test}
+  - {name: voice, kind: kaleyra, url: %[1]s/v1/, api_key_env: KALEYRA_KEY}
+`, srv.URL), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, took := interrupt(t, syscall.SIGTERM, got, 4, "run", "-c", batch)
+	const cut = ` UNKNOWN - interrupted \(terminated signal received\): no answer`
+	want := regexp.MustCompile(`^\[web\] HTTP` + cut + `\n\[pbx\] ITGRIX` + cut + `\n\[node\] PEXIP` + cut + `\n\[voice\] KALEYRA` + cut + `\n` +
+		`RUN UNKNOWN - 4 checks, 4 unknown: web UNKNOWN, pbx UNKNOWN, node UNKNOWN, voice UNKNOWN \| checks=4 ok=0 warning=0 critical=0 unknown=4\n$`)
+	if code != 3 || !want.MatchString(out) {
+		t.Errorf("exit %d, stdout:\n%s", code, out)
+	}
+	if strings.Contains(out, "not-used-here") {
+		t.Error("the password shows")
+	}
+	t.Logf("exited %v after the signal", took)
+}
