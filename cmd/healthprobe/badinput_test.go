@@ -275,7 +275,8 @@ func checkCommandLine(args []string) (code int, problem string) {
 	}
 	help := false
 	for _, a := range args {
-		if a == "-h" || a == "--help" || a == "help" || a == "-help" {
+		// -h also asks for help inside a group of shorthands ("-hA0")
+		if a == "--help" || a == "help" || a == "-help" || strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "h") {
 			help = true
 		}
 	}
