@@ -21,7 +21,7 @@ port=${ICINGA2_TEST_API_PORT:-5665}
 deadline=${ICINGA2_TEST_DEADLINE:-120}
 start_all=$SECONDS
 
-step() { printf -- '-- %s\n' "$*"; }
+source contrib/test/lib.sh
 fail() {
 	echo "icinga2 test: FAIL: $*" >&2
 	if [ -s "${work:-/nonexistent}/daemon.log" ]; then
@@ -33,46 +33,18 @@ fail() {
 
 if ! command -v icinga2 >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
 	step "installing icinga2, jq and curl from Debian"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	start=$SECONDS
-	$sudo apt-get update -qq
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends icinga2 jq curl >/dev/null
-	echo "   took $((SECONDS - start)) s"
+	apt_install icinga2 jq curl
 fi
 icinga2 --version | head -n 1
 
-work=$(mktemp -d /tmp/healthprobe-icinga2.XXXXXX)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ "${KEEP:-}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+start_work icinga2
 
 if curl -sk -o /dev/null "https://127.0.0.1:$port/"; then
 	fail "something already listens on 127.0.0.1:$port (set ICINGA2_TEST_API_PORT)"
 fi
 
-step "building healthprobe into $work/plugins and the emulators"
-mkdir -p "$work/plugins" "$work/etc" "$work/data" "$work/log" "$work/cache" "$work/spool" "$work/run"
-go build -o "$work/plugins/healthprobe" ./cmd/healthprobe
-go build -o "$work/emulators" ./emulate/cmd/emulators
-
-step "starting the emulators"
-"$work/emulators" -vars "$work/vars.env" 2>"$work/emulators.log" &
-pids+=($!)
-for _ in $(seq 100); do
-	[ -s "$work/vars.env" ] && break
-	kill -0 "${pids[0]}" 2>/dev/null || fail "the emulators exited: $(cat "$work/emulators.log")"
-	sleep 0.1
-done
-[ -s "$work/vars.env" ] || fail "the emulators wrote no $work/vars.env within 10 s"
+mkdir -p "$work/etc" "$work/data" "$work/log" "$work/cache" "$work/spool" "$work/run"
+build_and_start_emulators
 # every NAME=VALUE becomes an Icinga 2 constant for services.conf
 while IFS='=' read -r name value; do
 	printf 'const %s = "%s"\n' "$name" "$value"

@@ -18,7 +18,7 @@ repo=$PWD
 deadline=${NAGIOS_TEST_DEADLINE:-120}
 start_all=$SECONDS
 
-step() { printf -- '-- %s\n' "$*"; }
+source contrib/test/lib.sh
 fail() {
 	echo "nagios test: FAIL: $*" >&2
 	[ -s "${work:-/nonexistent}/nagios.log" ] && tail -n 20 "$work/nagios.log" >&2
@@ -27,42 +27,14 @@ fail() {
 
 if ! command -v nagios4 >/dev/null; then
 	step "installing nagios4-core from Debian"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	start=$SECONDS
-	$sudo apt-get update -qq
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nagios4-core >/dev/null
-	echo "   took $((SECONDS - start)) s"
+	apt_install nagios4-core
 fi
 nagios4 --version | grep -m1 '^Nagios Core'
 
-work=$(mktemp -d /tmp/healthprobe-nagios.XXXXXX)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ "${KEEP:-}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+start_work nagios
 
-step "building healthprobe into $work/plugins and the emulators"
-mkdir -p "$work/plugins" "$work/var" "$work/spool"
-go build -o "$work/plugins/healthprobe" ./cmd/healthprobe
-go build -o "$work/emulators" ./emulate/cmd/emulators
-
-step "starting the emulators"
-"$work/emulators" -vars "$work/vars.env" 2>"$work/emulators.log" &
-pids+=($!)
-for _ in $(seq 100); do
-	[ -s "$work/vars.env" ] && break
-	kill -0 "${pids[0]}" 2>/dev/null || fail "the emulators exited: $(cat "$work/emulators.log")"
-	sleep 0.1
-done
-[ -s "$work/vars.env" ] || fail "the emulators wrote no $work/vars.env within 10 s"
+mkdir -p "$work/var" "$work/spool"
+build_and_start_emulators
 web_password=$(grep '^WEB_PASSWORD=' "$work/vars.env" | cut -d= -f2-)
 printf '%s\n' "$web_password" >"$work/web-password"
 
