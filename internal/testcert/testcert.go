@@ -66,22 +66,7 @@ func (ca *CA) Issue(l Leaf) (tls.Certificate, []byte, []byte, error) {
 	if err != nil {
 		return tls.Certificate{}, nil, nil, err
 	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	usage := x509.ExtKeyUsageServerAuth
-	if l.Client {
-		usage = x509.ExtKeyUsageClientAuth
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: l.CommonName},
-		DNSNames:     l.DNSNames,
-		IPAddresses:  l.IPs,
-		NotBefore:    l.NotBefore,
-		NotAfter:     l.NotAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, l.template(), ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
 		return tls.Certificate{}, nil, nil, err
 	}
@@ -93,6 +78,25 @@ func (ca *CA) Issue(l Leaf) (tls.Certificate, []byte, []byte, error) {
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 	pair, err := tls.X509KeyPair(append(certPEM, ca.PEM...), keyPEM)
 	return pair, certPEM, keyPEM, err
+}
+
+// template is the certificate l describes, with a random serial.
+func (l Leaf) template() *x509.Certificate {
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	usage := x509.ExtKeyUsageServerAuth
+	if l.Client {
+		usage = x509.ExtKeyUsageClientAuth
+	}
+	return &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: l.CommonName},
+		DNSNames:     l.DNSNames,
+		IPAddresses:  l.IPs,
+		NotBefore:    l.NotBefore,
+		NotAfter:     l.NotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	}
 }
 
 // Loopback is a leaf for 127.0.0.1 and localhost valid from notBefore to notAfter.
@@ -108,17 +112,7 @@ func SelfSigned(l Leaf) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: l.CommonName},
-		DNSNames:     l.DNSNames,
-		IPAddresses:  l.IPs,
-		NotBefore:    l.NotBefore,
-		NotAfter:     l.NotAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
+	tmpl := l.template()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return tls.Certificate{}, err
