@@ -156,17 +156,9 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 		kindNames = append(kindNames, k.name)
 	}
 	// a default key must mean something to the batch or to some kind
+	known := checkKeys(g)
 	for _, d := range file.Defaults {
-		if slices.Contains(runKeys, d.Key) || d.Key == "timeout" || d.Key == "timeout-state" || isNotifyKey(d.Key) {
-			continue
-		}
-		known := false
-		for _, k := range checkKinds {
-			if k.new(g.forCheck("")).cmd.Flags().Lookup(d.Key) != nil {
-				known = true
-			}
-		}
-		if !known {
+		if !slices.Contains(runKeys, d.Key) && !known[d.Key] {
 			return nil, fmt.Errorf("defaults: line %d: unknown key %q", d.Line, d.Key)
 		}
 	}
@@ -323,10 +315,19 @@ func readLimited(path string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// isNotifyKey reports whether a key is one of the state and notify flags,
-// which every check of a batch takes.
-func isNotifyKey(key string) bool {
+// checkKeys is every key a check of some kind takes: its kind's flags, the
+// deadline flags and the state and notify flags (but name, which a batch
+// check has of its own). Each kind's command is built once.
+func checkKeys(g *globalOptions) map[string]bool {
+	keys := map[string]bool{}
+	add := func(f *pflag.Flag) { keys[f.Name] = true }
 	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+	addDeadlineFlags(fs, g.forCheck(""))
 	addNotifyFlags(fs, &notifyFlags{})
-	return fs.Lookup(key) != nil && key != "name"
+	fs.VisitAll(add)
+	delete(keys, "name")
+	for _, k := range checkKinds {
+		k.new(g.forCheck("")).cmd.Flags().VisitAll(add)
+	}
+	return keys
 }
