@@ -44,6 +44,7 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		alertErr tls.AlertError
 		authErr  *authError
 		netErr   net.Error
+		opErr    *net.OpError
 	)
 	var uerr *url.Error
 	switch {
@@ -88,6 +89,12 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		return mk(nagios.Critical, "TLS handshake with %s failed: the server does not speak TLS", host)
 	case errors.As(err, &alertErr):
 		return mk(nagios.Critical, "TLS handshake with %s failed: %s", host, alertErr.Error())
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		// a TLS alert from the server; under TLS 1.3 a rejected (or missing)
+		// client certificate arrives after the handshake, even before the
+		// request is written, so net/http may wrap it in any of its errors
+		return mk(nagios.Critical, "TLS with %s failed: the server sent the alert %q%s", host,
+			strings.TrimPrefix(opErr.Err.Error(), "tls: "), alertHint(opErr.Err.Error()))
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return mk(nagios.Critical, "%s closed the connection before the answer was complete", host)
 	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, new(flate.CorruptInputError)):
@@ -97,6 +104,15 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		return mk(nagios.Critical, "%s did not answer with valid HTTP: %s", host, sanitizeLine(why, 160))
 	}
 	return mk(nagios.Critical, "request to %s failed: %s", host, sanitizeLine(innermost(err), 160))
+}
+
+// alertHint suggests the flag an alert usually asks for.
+func alertHint(alert string) string {
+	switch alert {
+	case "tls: certificate required", "tls: bad certificate", "tls: unknown certificate authority", "tls: certificate expired":
+		return " (check --cert and --key)"
+	}
+	return ""
 }
 
 // protocolError recognises net/http's complaints about an answer that is

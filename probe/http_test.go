@@ -343,7 +343,8 @@ func TestHTTPTLS(t *testing.T) {
 			t.Errorf("with client cert: %v %q", r.State, r.Summary)
 		}
 		r = runHTTP(t, HTTPConfig{URL: srv.URL + "/ready", Client: ClientConfig{CAFile: caFile}})
-		if r.State != nagios.Critical || !strings.Contains(r.Summary, "TLS handshake") && !strings.Contains(r.Summary, "certificate") {
+		want := "TLS with " + srv.Listener.Addr().String() + ` failed: the server sent the alert "certificate required" (check --cert and --key)`
+		if r.State != nagios.Critical || r.Summary != want {
 			t.Errorf("without client cert: %v %q", r.State, r.Summary)
 		}
 	})
