@@ -38,6 +38,9 @@ sed "s#PREFIX#$work#g; s#PORT#$PORT#" bench/nginx.conf > "$work/nginx.conf"
 nginx -c "$work/nginx.conf" -p "$work" &
 for _ in $(seq 50); do [ -s "$work/nginx.pid" ] && break; sleep 0.1; done
 
+# built as the release is (.goreleaser.yaml): static, without cgo; a
+# dynamically linked Go binary pays the dynamic loader at every start
+export CGO_ENABLED=0
 go build -trimpath -ldflags "-s -w" -o "$work/healthprobe" ./cmd/healthprobe
 go build -trimpath -ldflags "-s -w" -o "$work/bareget" ./bench/bareget
 URL="http://127.0.0.1:$PORT/ready"

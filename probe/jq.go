@@ -58,8 +58,11 @@ type jqCompiled struct {
 }
 
 // eqCode is jq's own equality, so that 1 equals 1.0 and object key order
-// does not matter.
-var eqCode = mustCompile("$a == $b", gojq.WithVariables([]string{"$a", "$b"}))
+// does not matter. Compiled on first use: a check without --jq-equals
+// never pays for it.
+var eqCode = sync.OnceValue(func() *gojq.Code {
+	return mustCompile("$a == $b", gojq.WithVariables([]string{"$a", "$b"}))
+})
 
 func mustCompile(src string, opts ...gojq.CompilerOption) *gojq.Code {
 	q, err := gojq.Parse(src)
@@ -305,7 +308,7 @@ func jqEquals(v any, want string) bool {
 	if err != nil {
 		return false
 	}
-	iter := eqCode.Run(nil, v, w)
+	iter := eqCode().Run(nil, v, w)
 	got, ok := iter.Next()
 	return ok && got == true
 }

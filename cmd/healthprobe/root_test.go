@@ -115,3 +115,46 @@ func TestShellJoin(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestTreeFor: a check, batch, demo or notify command line builds only its
+// own subcommand; anything that reads the tree gets all of it.
+func TestTreeFor(t *testing.T) {
+	all := "contrib demo http itgrix kaleyra man notify pexip run"
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"http", "http://127.0.0.1/"}, "http"},
+		{[]string{"-t", "5", "--output", "json", "pexip", "node"}, "pexip"},
+		{[]string{"-vvv", "--timeout=5s", "itgrix", "host"}, "itgrix"},
+		{[]string{"kaleyra", "--help"}, "kaleyra"},
+		{[]string{"run", "-c", "x.yaml"}, "run"},
+		{[]string{"notify", "verify"}, "notify"},
+		{[]string{"demo"}, "demo"},
+		{[]string{"man", "dir"}, all},
+		{[]string{"contrib", "icinga2"}, all},
+		{[]string{"help", "http"}, all},
+		{[]string{"completion", "bash"}, all},
+		{[]string{"__complete", "http", "--"}, all},
+		{[]string{"htp"}, all},
+		{[]string{"-V"}, all},
+		{nil, all},
+	}
+	for _, tt := range tests {
+		root := newRootCmdFor(&globalOptions{env: env{getenv: func(string) string { return "" }}}, tt.args)
+		var names []string
+		for _, c := range root.Commands() {
+			names = append(names, c.Name())
+		}
+		if got := strings.Join(names, " "); got != tt.want {
+			t.Errorf("%q: tree has %q, want %q", tt.args, got, tt.want)
+		}
+		if tt.want != all && !root.CompletionOptions.DisableDefaultCmd {
+			t.Errorf("%q: the default completion command is still built", tt.args)
+		}
+	}
+	full := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	if len(full.Commands()) != len(strings.Fields(all)) {
+		t.Errorf("newRootCmd built %d subcommands", len(full.Commands()))
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -48,43 +50,68 @@ func waitingServer(t *testing.T) (*hostile, <-chan struct{}) {
 	return srv, got
 }
 
-// interrupt starts args, waits until the server got n requests, sends sig
+// signalsTaken is the -vv line that says a signal now ends the run.
+const signalsTaken = "* SIGINT and SIGTERM now end the run with UNKNOWN"
+
+// interrupt starts args with -vv, waits until the server got n requests and
+// the process has taken over the signals (it says so on stderr), sends sig
 // and returns the exit code, stdout and how long the exit took.
 func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...string) (int, string, time.Duration) {
 	t.Helper()
-	cmd := exec.Command(healthprobeBinary(t), args...)
+	cmd := exec.Command(healthprobeBinary(t), append([]string{"-vv"}, args...)...)
 	cmd.Env = append(os.Environ(), "KALEYRA_KEY="+emulate.KaleyraAPIKey, "NO_COLOR=1")
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	taken, errLines := make(chan struct{}), make(chan []string, 1)
+	go func() {
+		var lines []string
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if sc.Text() == signalsTaken {
+				close(taken)
+			}
+			lines = append(lines, sc.Text())
+		}
+		errLines <- lines
+	}()
 	timeout := time.NewTimer(30 * time.Second)
 	defer timeout.Stop()
+	fail := func(format string, args ...any) {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf(format+"\nstdout:\n%s\nstderr:\n%s", append(args, out.String(), strings.Join(<-errLines, "\n"))...)
+	}
 	for i := 0; i < n; i++ {
 		select {
 		case <-got:
 		case <-timeout.C:
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			t.Fatalf("the server got %d of %d requests\nstdout:\n%s\nstderr:\n%s", i, n, out.String(), errOut.String())
+			fail("the server got %d of %d requests", i, n)
 		}
+	}
+	select {
+	case <-taken:
+	case <-timeout.C:
+		fail("no %q on stderr", signalsTaken)
 	}
 	sent := time.Now()
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
+	var lines []string
 	select {
-	case err = <-done:
+	case lines = <-errLines: // stderr is closed: the process is exiting
 	case <-time.After(signalBound):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatalf("still running %v after %v\nstdout:\n%s", signalBound, sig, out.String())
+		fail("still running %v after %v", signalBound, sig)
 	}
 	took := time.Since(sent)
+	err = cmd.Wait() // only after stderr is read to its end
 	code := 0
 	var ee *exec.ExitError
 	switch {
@@ -93,8 +120,10 @@ func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...
 	case err != nil:
 		t.Fatal(err)
 	}
-	if errOut.Len() > 0 {
-		t.Errorf("stderr: %s", errOut.String())
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "> ") && !strings.Contains(l, "] > ") && l != signalsTaken {
+			t.Errorf("stderr: %s", l)
+		}
 	}
 	return code, out.String(), took
 }
@@ -142,4 +171,30 @@ checks:
 		t.Error("the password shows")
 	}
 	t.Logf("exited %v after the signal", took)
+}
+
+// watchSignals takes a signal over only after its grace, and then a
+// signal cancels the context with its name as the cause.
+func TestWatchSignals(t *testing.T) {
+	ctx, ready, stop := watchSignals(context.Background(), time.Hour)
+	select {
+	case <-ready:
+		t.Fatal("signals taken over before the grace")
+	default:
+	}
+	stop()
+	if context.Cause(ctx) != context.Canceled { //nolint:errorlint // identity wanted
+		t.Errorf("after stop: cause %v", context.Cause(ctx))
+	}
+
+	ctx, ready, stop = watchSignals(context.Background(), 0)
+	defer stop()
+	<-ready
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-ctx.Done()
+	if got := context.Cause(ctx).Error(); got != "terminated signal received" {
+		t.Errorf("cause %q", got)
+	}
 }
