@@ -88,7 +88,7 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 		s.url = tmpl{parts: []tmplPart{{lit: c.URL}}} // placeholders only mean something in a template
 	}
 	if err := checkURLTemplate(s.url); err != nil {
-		return nil, fmt.Errorf("url %q: %w", redactRawURL(c.URL), err)
+		return nil, fmt.Errorf("url %q: %w", probe.RedactURLText(c.URL), err)
 	}
 	switch s.Method {
 	case http.MethodPost:
@@ -192,20 +192,6 @@ func secret(what, value, env, file string, getenv func(string) string) (string, 
 		return v, nil
 	}
 	return value, nil
-}
-
-var (
-	userinfo    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/?#@]*@`) })
-	secretParam = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)([?&][^=&#]*(?:key|token|pass|secret|pin|auth|sig)[^=&#]*=)[^&#]*`)
-	})
-)
-
-// redactRawURL hides credentials and secret-looking query values in a URL
-// (or URL template) without parsing it, for error messages.
-func redactRawURL(raw string) string {
-	s := userinfo().ReplaceAllString(raw, "://xxxxx@")
-	return probe.SanitizeLine(secretParam().ReplaceAllString(s, "${1}xxxxx"), 200)
 }
 
 // urlLabel is a URL without credentials, query or fragment.

@@ -202,11 +202,27 @@ var secretQuery = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)key|token|pass|secret|pin|auth|sig`)
 })
 
+// In a URL that does not parse: the userinfo, and a secret-looking query
+// parameter with its value (the same names as secretQuery).
+var (
+	rawUserinfo    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/?#@]*@`) })
+	rawSecretParam = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)([?&][^=&#]*(?:key|token|pass|secret|pin|auth|sig)[^=&#]*=)[^&#]*`)
+	})
+)
+
+// RedactURLText redacts a URL by its text, as one line: for a URL template
+// (placeholders stay as written) or a URL that does not parse.
+func RedactURLText(raw string) string {
+	s := rawUserinfo().ReplaceAllString(raw, "://xxxxx@")
+	return sanitizeLine(rawSecretParam().ReplaceAllString(s, "${1}xxxxx"), 200)
+}
+
 // redactURL removes a password and secret-looking query values from a URL.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "(unparsable URL)"
+		return RedactURLText(raw)
 	}
 	if u.User != nil {
 		if _, ok := u.User.Password(); ok {

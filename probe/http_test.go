@@ -556,10 +556,26 @@ func TestRedactURL(t *testing.T) {
 		"https://host/v1/?api_key=abc&method=monitor": "https://host/v1/?api_key=xxxxx&method=monitor",
 		"http://host/?token=t&x=1":                    "http://host/?token=xxxxx&x=1",
 		"http://host/plain":                           "http://host/plain",
+		// does not parse: redacted by its text
+		"http://u:p4ss@host:port?token=t\n": "http://xxxxx@host:port?token=xxxxx",
 	}
 	for in, want := range tests {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// RedactURLText redacts a URL template by its text: its placeholders stay
+// as written.
+func TestRedactURLText(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://u:pw@x/{name}?token=abc&data={response}": "https://xxxxx@x/{name}?token=xxxxx&data={response}",
+		"http://x/?api_key=k#frag":                        "http://x/?api_key=xxxxx#frag",
+		"http://x/?data={response}":                       "http://x/?data={response}",
+	} {
+		if got := RedactURLText(in); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
 		}
 	}
 }
