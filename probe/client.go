@@ -74,6 +74,10 @@ type ClientConfig struct {
 	// Secrets are masked in logged headers and bodies before these are cut
 	// to length (a server may echo a key the request carried in its query).
 	Secrets []string
+	// Redact, when set, masks the caller's own secrets in the same place,
+	// before the cut: the command line's, some of which are resolved after
+	// this config is built.
+	Redact func(string) string
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -357,10 +361,13 @@ func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(na
 
 // mask hides the configured secrets in a text about to be logged.
 func (c *Client) mask(s string) string {
-	if c.secrets == nil {
-		return s
+	if c.secrets != nil {
+		s = c.secrets.Replace(s)
 	}
-	return c.secrets.Replace(s)
+	if c.cfg.Redact != nil {
+		s = c.cfg.Redact(s)
+	}
+	return s
 }
 
 func logHeaders(log func(string, ...any), dir string, h http.Header, mask func(string) string) {

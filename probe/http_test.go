@@ -598,3 +598,29 @@ func TestVerboseLogNeverShowsCredentials(t *testing.T) {
 		t.Errorf("verbose log lacks the exchange:\n%s", out)
 	}
 }
+
+// A secret that a server echoes where the -vvv body excerpt is cut is
+// masked before the cut, by Secrets and by the caller's Redact alike: no
+// prefix of it shows.
+func TestBodyExcerptMasksBeforeTheCut(t *testing.T) {
+	const secret = "s3cr3t-echoed-by-the-server"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, strings.Repeat("x", 395)+secret+strings.Repeat("y", 100))
+	}))
+	t.Cleanup(srv.Close)
+	mask := func(s string) string { return strings.ReplaceAll(s, secret, "[redacted]") }
+	for name, cc := range map[string]ClientConfig{
+		"unmasked": {},
+		"Secrets":  {Secrets: []string{secret}},
+		"Redact":   {Redact: mask},
+	} {
+		var mu sync.Mutex
+		var log strings.Builder
+		cc.Verbose = 3
+		cc.Log = func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }
+		runHTTP(t, HTTPConfig{URL: srv.URL, Client: cc})
+		if shown := strings.Contains(log.String(), secret[:5]); shown != (name == "unmasked") {
+			t.Errorf("%s: a prefix of the secret shown: %v\n%s", name, shown, log.String())
+		}
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/url"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -385,6 +387,7 @@ func (g *globalOptions) clientConfig() probe.ClientConfig {
 		Timeout:      g.timeout,
 		TimeoutState: g.timeoutState,
 		Verbose:      g.verbose,
+		Redact:       g.redact,
 		Log: func(format string, args ...any) {
 			fmt.Fprintln(g.stderr, g.redact(fmt.Sprintf(format, args...)))
 		},
@@ -395,9 +398,16 @@ func (g *globalOptions) clientConfig() probe.ClientConfig {
 // occurrence of one or two characters would garble the output.
 const minSecretLen = 3
 
+// addSecret registers a value to redact, with the forms it takes in a URL
+// (a server may echo a query or path that carried it).
 func (g *globalOptions) addSecret(s string) {
-	if len(s) >= minSecretLen {
-		g.secrets = append(g.secrets, s)
+	if len(s) < minSecretLen {
+		return
+	}
+	for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+		if !slices.Contains(g.secrets, form) {
+			g.secrets = append(g.secrets, form)
+		}
 	}
 }
 
