@@ -321,3 +321,39 @@ func FuzzIcingaString(f *testing.F) {
 		}
 	})
 }
+
+// The README's excerpts of the generated definitions are the definitions:
+// each stretch between "…" lines stands in the file as written.
+func TestREADMEContribExcerpts(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"template CheckCommand": "../../contrib/icinga2/healthprobe.conf",
+		"define command {":      "../../contrib/nagios/healthprobe.cfg",
+	}
+	found := 0
+	for _, block := range strings.Split(string(readme), "```")[1:] {
+		block = strings.TrimPrefix(block, "\n")
+		for start, file := range files {
+			if !strings.HasPrefix(block, start) {
+				continue
+			}
+			found++
+			def, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range strings.Split(block, "…\n") {
+				part = strings.TrimRight(part, "\t ")
+				if !strings.Contains(string(def), part) {
+					t.Errorf("README.md shows what %s does not have:\n%s", file, part)
+				}
+			}
+		}
+	}
+	if found < len(files) {
+		t.Errorf("found %d of %d excerpts in README.md", found, len(files))
+	}
+}

@@ -30,7 +30,7 @@ import (
 // and otherwise checks that the committed table still says what the suite
 // finds (faults, probes and states; times vary and are not compared).
 
-var updateFaults = flag.Bool("update", false, "rewrite docs/faults.md from the fault suite's results")
+var updateFaults = flag.Bool("update", false, "rewrite docs/faults.md and README.md's fault table from the fault suite's results")
 
 const (
 	faultTimeout = 500 * time.Millisecond // -t of every run
@@ -169,6 +169,9 @@ func TestFaultSuite(t *testing.T) {
 	doc := faultsDoc(results)
 	if *updateFaults {
 		if err := os.WriteFile(faultsFile, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := updateREADMEFaultTable(doc); err != nil {
 			t.Fatal(err)
 		}
 		return
