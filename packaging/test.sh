@@ -2,7 +2,8 @@
 # Packaging check, run by .ci/run: installs goreleaser at a pinned version,
 # validates .goreleaser.yaml, builds a snapshot release twice (the second must
 # be byte-identical: reproducible builds), checks what the archives, the .deb
-# and the .rpm contain, then installs the .deb and uses what it installed:
+# and the .rpm contain, installs the .rpm into a scratch root (rpm -V, runs it),
+# then installs the .deb and uses what it installed:
 # the binary through the PATH link, the man pages and the bash completion.
 # Needs root (or sudo) for apt-get and dpkg; removes the package again.
 set -euo pipefail
@@ -110,6 +111,20 @@ has "$list" '^-rw-r--r-- /usr/share/man/man1/healthprobe-http\.1\.gz -> $'
 has "$list" '^-rw-r--r-- /usr/share/zsh/site-functions/_healthprobe -> $'
 has "$list" '^d[rwx-]+ /usr/share/healthprobe/contrib/icinga2 -> $'
 has "$(rpm -qp --qf '%{ARCH} %{LICENSE}\n' "$rpmfile" 2>/dev/null)" '^x86_64 MIT$'
+
+step "install the .rpm into a scratch root and use it"
+# rpm on Debian installs into --root without touching the system: the
+# files land where an RPM distribution puts them, the package verifies
+# (rpm -V: sizes, digests, modes) and the installed binary runs
+root=$(mktemp -d)
+rpm --root "$root" --initdb
+rpm -i --root "$root" --nodeps --noscripts "$rpmfile" 2>/dev/null || fail "rpm -i into $root failed"
+has "$(rpm -q --root "$root" healthprobe)" '^healthprobe-[0-9.]+~snapshot'
+rpm -V --root "$root" healthprobe || fail "rpm -V: the installed files differ from the package"
+[ "$(readlink "$root/usr/bin/healthprobe")" = /usr/lib64/nagios/plugins/healthprobe ] || fail "/usr/bin/healthprobe is not a link to the plugin"
+has "$("$root/usr/lib64/nagios/plugins/healthprobe" -V)" '^healthprobe [0-9.]+-snapshot'
+[ -s "$root/usr/share/healthprobe/contrib/icinga2/healthprobe.conf" ] || fail "no Icinga 2 definitions in the installed .rpm"
+rm -rf "$root"
 
 step "install the .deb and use it"
 if dpkg -s healthprobe >/dev/null 2>&1; then

@@ -148,9 +148,9 @@ func newRootCmdFor(g *globalOptions, args []string) *cobra.Command {
 	}
 	c, _, err := root.Find(args)
 	root.ResetCommands()
-	for _, sub := range subs {
-		if err == nil && c != root && sub.name == c.Name() && sub.alone {
-			root.AddCommand(sub.build())
+	if err == nil && c != root {
+		if i := slices.IndexFunc(subs, func(s subcommand) bool { return s.name == c.Name() }); i >= 0 && subs[i].alone {
+			root.AddCommand(subs[i].build())
 			root.CompletionOptions.DisableDefaultCmd = true
 			return root
 		}
@@ -169,7 +169,7 @@ type subcommand struct {
 	build func() *cobra.Command
 }
 
-// subcommands lists root's children in the order help shows them.
+// subcommands lists root's children.
 func subcommands(g *globalOptions) []subcommand {
 	subs := make([]subcommand, 0, len(checkKinds)+5)
 	for _, kind := range checkKinds {
