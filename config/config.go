@@ -3,7 +3,9 @@
 // is a name, a kind and options whose keys are the long flag names of that
 // kind's command. The package knows nothing of the flags themselves: it
 // checks the shape, keeps every key's line for error messages, and hands the
-// options on as strings.
+// options on as strings. One key has a shape of its own: the items of jq:
+// may be mappings (an expression with its own thresholds), handed on as
+// Items for the caller to turn into flags.
 package config
 
 import (
@@ -33,10 +35,25 @@ type Check struct {
 // Option is one key of a check or of the defaults, with its value(s).
 type Option struct {
 	Key    string   // as written, with underscores turned into dashes
-	Values []string // one value, or the items of a list
+	Values []string // one value, or the items of a list ("" for a mapping item)
 	List   bool     // written as a list
 	Line   int
+	// Items is set for a key whose items may be mappings (jq): one per
+	// value or list item, in order. A single mapping is one item.
+	Items []Item
 }
+
+// Item is one item of a key that takes mappings: a plain value, or a
+// mapping (Fields) whose keys each have one plain value.
+type Item struct {
+	Value  string
+	Fields []Option // nil for a plain value
+	Line   int
+}
+
+// takesMappings reports whether the items of a key may be mappings: jq:,
+// whose items pair an expression with its own value flags.
+func takesMappings(key string) bool { return key == "jq" }
 
 // MaxSize is the largest batch file read.
 const MaxSize = 4 << 20
@@ -151,6 +168,13 @@ func options(n *yaml.Node, where string) ([]Option, error) {
 		}
 		seen[key] = true
 		o := Option{Key: key, Line: k.Line}
+		if takesMappings(key) {
+			if err := mappingItems(&o, k, v); err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+			continue
+		}
 		switch v.Kind {
 		case yaml.ScalarNode:
 			if v.Tag == "!!null" {
@@ -176,6 +200,52 @@ func options(n *yaml.Node, where string) ([]Option, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// mappingItems reads the value of a key whose items may be mappings: a
+// plain value, a mapping, or a list of either.
+func mappingItems(o *Option, k, v *yaml.Node) error {
+	nodes := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		o.List = true
+		nodes = v.Content
+		if len(nodes) == 0 {
+			return fmt.Errorf("line %d: key %q: empty list", k.Line, k.Value)
+		}
+	}
+	for i, n := range nodes {
+		it := Item{Line: n.Line}
+		switch {
+		case n.Kind == yaml.ScalarNode && n.Tag != "!!null":
+			it.Value = n.Value
+		case n.Kind == yaml.ScalarNode && !o.List:
+			return fmt.Errorf("line %d: key %q has no value", k.Line, k.Value)
+		case n.Kind == yaml.MappingNode:
+			fields, err := options(n, fmt.Sprintf("%s item %d", k.Value, i+1))
+			if err != nil {
+				return err
+			}
+			for _, f := range fields {
+				switch {
+				case f.List:
+					return fmt.Errorf("line %d: %s item %d: key %q takes one value, not a list", f.Line, k.Value, i+1, f.Key)
+				case len(f.Items) > 0 && f.Items[0].Fields != nil:
+					return fmt.Errorf("line %d: %s item %d: key %q takes one value, not a mapping", f.Line, k.Value, i+1, f.Key)
+				}
+			}
+			it.Fields = fields
+			if it.Fields == nil {
+				it.Fields = []Option{}
+			}
+		case n.Kind == yaml.AliasNode:
+			return fmt.Errorf("line %d: key %q: YAML aliases are not supported", n.Line, k.Value)
+		default:
+			return fmt.Errorf("line %d: key %q: an item is a plain value or a mapping of plain values", n.Line, k.Value)
+		}
+		o.Items = append(o.Items, it)
+		o.Values = append(o.Values, it.Value)
+	}
+	return nil
 }
 
 func oneLine(err error) string {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -56,6 +57,61 @@ func TestParseJSON(t *testing.T) {
 	}
 }
 
+// TestParseJQItems: the items of jq: may be plain values or mappings of
+// plain values (a single mapping is one item), in YAML and in JSON; they
+// are handed on with their lines, in order.
+func TestParseJQItems(t *testing.T) {
+	for name, in := range map[string]string{
+		"yaml": `
+checks:
+  - name: api
+    kind: http
+    jq:
+      - .status
+      - {expr: .db, warning: 50, critical_: 200}
+      - expr: .version
+        regex: '^2\.'
+`,
+		"json": `{"checks":[{"name":"api","kind":"http","jq":[".status",
+{"expr":".db","warning":50,"critical_":200},
+{"expr":".version","regex":"^2\\."}]}]}`,
+	} {
+		f, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		o := f.Checks[0].Options[0]
+		var got []string
+		for _, it := range o.Items {
+			s := it.Value
+			for _, f := range it.Fields {
+				s += fmt.Sprintf("%s=%s@%d ", f.Key, strings.Join(f.Values, "|"), f.Line)
+			}
+			got = append(got, fmt.Sprintf("%d:%s", it.Line, s))
+		}
+		want := "6:.status|7:expr=.db@7 warning=50@7 critical-=200@7 |8:expr=.version@8 regex=^2\\.@9 "
+		if name == "json" {
+			want = "1:.status|2:expr=.db@2 warning=50@2 critical-=200@2 |3:expr=.version@3 regex=^2\\.@3 "
+		}
+		if o.Key != "jq" || !o.List || len(o.Values) != 3 || o.Values[0] != ".status" || strings.Join(got, "|") != want {
+			t.Errorf("%s: %+v\ngot  %s\nwant %s", name, o, strings.Join(got, "|"), want)
+		}
+	}
+	f, err := Parse([]byte("checks:\n  - {name: a, kind: http, jq: .a, k: b}\n  - {name: b, kind: http, jq: {expr: .b}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := f.Checks[0].Options[0]; o.List || len(o.Items) != 1 || o.Items[0].Value != ".a" || o.Items[0].Fields != nil {
+		t.Errorf("a plain jq: %+v", o)
+	}
+	if o := f.Checks[0].Options[1]; o.Items != nil {
+		t.Errorf("items of another key: %+v", o)
+	}
+	if o := f.Checks[1].Options[0]; o.List || len(o.Items) != 1 || len(o.Items[0].Fields) != 1 || o.Items[0].Fields[0].Values[0] != ".b" {
+		t.Errorf("a single mapping: %+v", o)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := map[string]string{
 		"":                        "the file is empty",
@@ -73,6 +129,18 @@ func TestParseErrors(t *testing.T) {
 		"checks:\n  - name: [a]\n    kind: http":                            "line 2: name must be one non-empty value",
 		"checks: [\n":                                                       "not valid YAML or JSON: ",
 		"checks:\n  - x":                                                    "line 2: each check must be a mapping with name and kind",
+		"checks:\n  - name: a\n    kind: http\n    jq: []":                  `line 4: key "jq": empty list`,
+		"checks:\n  - name: a\n    kind: http\n    jq:":                     `line 4: key "jq" has no value`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [.a, ~]":             `line 4: key "jq": an item is a plain value or a mapping of plain values`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [[.a]]":              `line 4: key "jq": an item is a plain value or a mapping of plain values`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [&x .a, *x]":         `line 4: key "jq": YAML aliases are not supported`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [{expr: [.a]}]":      `line 4: jq item 1: key "expr" takes one value, not a list`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [{jq: {expr: .a}}]":  `line 4: jq item 1: key "jq" takes one value, not a mapping`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [{c: {d: 1}}]":       `line 4: key "c" takes a value or a list of values, not a mapping`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [{c: 1, c: 2}]":      `line 4: key "c" given twice`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [{c: }]":             `line 4: key "c" has no value`,
+		"checks:\n  - name: a\n    kind: http\n    jq: [{[c]: 1}]":          `line 4: a key must be a plain name`,
+		"checks:\n  - name: a\n    kind: http\n    keyword: [{expr: .a}]":   `line 4: key "keyword": a list may hold only plain values`,
 	}
 	for in, want := range tests {
 		_, err := Parse([]byte(in))
@@ -89,6 +157,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("checks:\n  - name: a\n    kind: http\n    url: x\n"))
 	f.Add([]byte(`{"defaults":{"timeout":"1s"},"checks":[{"name":"a","kind":"b","k":[1,2]}]}`))
 	f.Add([]byte("a: &x [1]\nb: *x\n"))
+	f.Add([]byte("defaults: {jq: .s}\nchecks:\n  - name: a\n    kind: http\n    jq: [.a, {expr: .b, critical: 5, label: b}]\n"))
+	f.Add([]byte(`{"checks":[{"name":"a","kind":"b","jq":{"expr":".a","regex":"^2"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse(data)
 		if err != nil {
@@ -104,6 +174,19 @@ func FuzzParse(f *testing.F) {
 			for _, o := range c.Options {
 				if len(o.Values) == 0 {
 					t.Fatalf("option without value: %+v", o)
+				}
+				if o.Items == nil {
+					continue
+				}
+				if o.Key != "jq" || len(o.Items) != len(o.Values) {
+					t.Fatalf("items: %+v", o)
+				}
+				for _, it := range o.Items {
+					for _, f := range it.Fields {
+						if f.List || len(f.Values) != 1 || f.Items != nil && f.Items[0].Fields != nil {
+							t.Fatalf("a mapping item's key has not one plain value: %+v", it)
+						}
+					}
 				}
 			}
 		}

@@ -46,18 +46,22 @@ func (a *jqArg) Type() string {
 	return "string"
 }
 
+// jqPositional are the flags that keep their command-line order: --jq and
+// the value flags that bind to the --jq before them.
+var jqPositional = []struct{ name, usage string }{
+	{"jq", "jq expression run on the JSON body: one sub-check each (repeatable); the --jq-* flags after it apply to it"},
+	{"jq-warning", "WARNING range for the number the --jq before it yields (e.g. 100, 10:, @1:5)"},
+	{"jq-critical", "CRITICAL range for the number the --jq before it yields"},
+	{"jq-label", "perfdata label for the number the --jq before it yields (default: derived from the expression)"},
+	{"jq-equals", "the --jq before it must yield this value: a string's text, or JSON (3, true, null)"},
+	{"jq-regex", "the --jq before it must yield a value matching this regular expression"},
+	{"jq-state", "state when the --jq before it yields false or fails --jq-equals/--jq-regex (default critical)"},
+}
+
 func addJQFlags(cmd *cobra.Command, o *jqFlags) {
 	fs := cmd.Flags()
 	o.missingState, o.invalidState = nagios.Unknown, nagios.Unknown
-	for _, f := range []struct{ name, usage string }{
-		{"jq", "jq expression run on the JSON body: one sub-check each (repeatable); the --jq-* flags after it apply to it"},
-		{"jq-warning", "WARNING range for the number the --jq before it yields (e.g. 100, 10:, @1:5)"},
-		{"jq-critical", "CRITICAL range for the number the --jq before it yields"},
-		{"jq-label", "perfdata label for the number the --jq before it yields (default: derived from the expression)"},
-		{"jq-equals", "the --jq before it must yield this value: a string's text, or JSON (3, true, null)"},
-		{"jq-regex", "the --jq before it must yield a value matching this regular expression"},
-		{"jq-state", "state when the --jq before it yields false or fails --jq-equals/--jq-regex (default critical)"},
-	} {
+	for _, f := range jqPositional {
 		fs.Var(&jqArg{flag: f.name, items: &o.items}, f.name, f.usage)
 	}
 	fs.Var(&o.missingState, "jq-missing-state", "state when a --jq yields nothing, null, several values or an error")
@@ -77,27 +81,45 @@ func (o *jqFlags) build() ([]probe.BodyAssertion, error) {
 	return []probe.BodyAssertion{a}, nil
 }
 
-// specs pairs each value flag with the --jq before it.
-func (o *jqFlags) specs() ([]probe.JQSpec, error) {
-	var specs []probe.JQSpec
-	set := map[string]bool{}
-	for _, it := range o.items {
+// jqGroups splits the jq flags into one group per --jq: the expression
+// first, then the value flags after it. It is the one place where a value
+// flag is bound to its expression (a batch file's jq: items become the same
+// flags in the same order).
+func jqGroups(items []jqItem) ([][]jqItem, error) {
+	var groups [][]jqItem
+	for _, it := range items {
 		if it.flag == "jq" {
-			specs = append(specs, probe.JQSpec{Expr: it.value})
-			set = map[string]bool{}
+			groups = append(groups, []jqItem{it})
 			continue
 		}
-		if len(specs) == 0 {
+		if len(groups) == 0 {
 			return nil, fmt.Errorf("--%s %q comes before any --jq: put it after the --jq it applies to", it.flag, probe.SanitizeLine(it.value, 40))
 		}
-		s := &specs[len(specs)-1]
-		if set[it.flag] {
-			return nil, fmt.Errorf("--%s given twice for --jq %s", it.flag, probe.SanitizeLine(s.Expr, 60))
+		groups[len(groups)-1] = append(groups[len(groups)-1], it)
+	}
+	return groups, nil
+}
+
+// specs pairs each value flag with the --jq before it.
+func (o *jqFlags) specs() ([]probe.JQSpec, error) {
+	groups, err := jqGroups(o.items)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]probe.JQSpec, 0, len(groups))
+	for _, g := range groups {
+		s := probe.JQSpec{Expr: g[0].value}
+		set := map[string]bool{}
+		for _, it := range g[1:] {
+			if set[it.flag] {
+				return nil, fmt.Errorf("--%s given twice for --jq %s", it.flag, probe.SanitizeLine(s.Expr, 60))
+			}
+			set[it.flag] = true
+			if err := applyJQItem(&s, it); err != nil {
+				return nil, fmt.Errorf("--%s for --jq %s: %w", it.flag, probe.SanitizeLine(s.Expr, 60), err)
+			}
 		}
-		set[it.flag] = true
-		if err := applyJQItem(s, it); err != nil {
-			return nil, fmt.Errorf("--%s for --jq %s: %w", it.flag, probe.SanitizeLine(s.Expr, 60), err)
-		}
+		specs = append(specs, s)
 	}
 	return specs, nil
 }

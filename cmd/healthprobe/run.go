@@ -38,6 +38,8 @@ func newRunCmd(g *globalOptions) *cobra.Command {
 check fully before anything runs, then runs them concurrently, each under its
 own deadline. Each check takes the same options as the flags of its command,
 with the same long names (url for the http URL, node for pexip, host for itgrix).
+A jq: item may be a mapping that pairs an expression with its own value flags:
+{expr: .db.latency_ms, warning: 50, critical: 200, label: db_ms}.
 The exit code is the worst state.`,
 		Example: `  healthprobe run -c /etc/healthprobe/checks.yaml
   healthprobe run -c checks.yaml --output prometheus > /var/lib/node_exporter/textfile/healthprobe.prom
@@ -61,6 +63,7 @@ type plannedCheck struct {
 	argv       []string
 	tracker    *notify.Tracker // nil: no state kept
 	identity   string
+	jq         []jqItem // the jq flags, in order
 }
 
 func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
@@ -89,6 +92,7 @@ func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
 	if o.dryRun {
 		for _, p := range plan {
 			fmt.Fprintf(g.stdout, "[%s] %s\n", p.name, p.g.redact(shellJoin(append([]string{"healthprobe", p.kind}, p.argv...))))
+			printJQPairs(g.stdout, p)
 		}
 		return nil
 	}
@@ -162,6 +166,13 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 			return nil, fmt.Errorf("defaults: line %d: unknown key %q", d.Line, d.Key)
 		}
 	}
+	defaultJQ, lerr := readJQBlock(file.Defaults, true)
+	if lerr == nil {
+		_, lerr = bindJQ(defaultJQ)
+	}
+	if lerr != nil {
+		return nil, lerr.in("")
+	}
 	plan := make([]plannedCheck, 0, len(file.Checks))
 	for _, c := range file.Checks {
 		newCheck, ok := findKind(c.Kind)
@@ -197,7 +208,7 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 			given[o.Key] = true
 		}
 		for _, d := range file.Defaults {
-			if given[d.Key] || slices.Contains(runKeys, d.Key) || fs.Lookup(d.Key) == nil ||
+			if given[d.Key] || slices.Contains(runKeys, d.Key) || fs.Lookup(d.Key) == nil || isJQKey(d.Key) ||
 				(d.Key == "timeout" && cliTimeout) {
 				continue
 			}
@@ -213,9 +224,19 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 				positional = append(positional, o.Values[0])
 				continue
 			}
+			if isJQKey(o.Key) && fs.Lookup("jq") != nil {
+				continue // below, in their order
+			}
 			if err := set(o); err != nil {
 				return nil, fmt.Errorf("check %q (line %d): %w", c.Name, o.Line, err)
 			}
+		}
+		if fs.Lookup("jq") != nil {
+			jq, err := planJQ(fs, c, defaultJQ, &p.argv)
+			if err != nil {
+				return nil, err
+			}
+			p.jq = jq
 		}
 		if cc.arg != "" && len(positional) == 0 {
 			return nil, fmt.Errorf("check %q (line %d): missing key %q", c.Name, c.Line, cc.arg)
