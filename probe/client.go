@@ -109,6 +109,7 @@ type Exchange struct {
 type Client struct {
 	cfg      ClientConfig
 	http     *http.Client
+	base     *http.Transport // under the wrappers, which hide its CloseIdleConnections
 	authSent *atomic.Bool
 	secrets  *strings.Replacer // nil: none
 	origin   atomic.Pointer[url.URL]
@@ -121,6 +122,7 @@ type RequestError struct {
 	State  nagios.State
 	Reason string
 	Err    error
+	stall  *stall // a timeout: where the request stalled
 }
 
 func (e *RequestError) Error() string { return e.Reason }
@@ -179,14 +181,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		proxy = http.ProxyURL(u)
 	}
 	base := &http.Transport{
-		Proxy:                  proxy,
+		Proxy:                  traceProxy(proxy),
 		DialContext:            (&net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}).DialContext,
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		DisableCompression:     false,
 	}
-	c := &Client{cfg: cfg, authSent: new(atomic.Bool)}
+	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
 	var pairs []string
 	for _, s := range cfg.Secrets {
 		if len(s) >= 3 {
@@ -255,8 +257,10 @@ func (c *Client) logf(level int, format string, args ...any) {
 	}
 }
 
-// Close releases idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+// Close releases idle connections and cancels dials no request waits for
+// any more (a connection that a timeout gave up on). The http.Client's own
+// CloseIdleConnections would not reach the transport under the wrappers.
+func (c *Client) Close() { c.base.CloseIdleConnections() }
 
 // Do sends one request (following redirects as configured) and reads the
 // body up to the cap. Every failure is a *RequestError.
@@ -293,11 +297,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	c.origin.Store(req.URL)
 	c.authSent.Store(false)
 	tr := &tracer{}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), tr.trace()))
+	req = req.WithContext(context.WithValue(httptrace.WithClientTrace(req.Context(), tr.trace()), tracerKey{}, tr))
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.classify(ctx, err, rawURL)
+		return nil, c.classify(ctx, err, rawURL, tr)
 	}
 	defer resp.Body.Close()
 	ex := &Exchange{
@@ -320,8 +324,10 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	ex.Body, err = io.ReadAll(limited)
 	end := time.Now()
 	if err != nil {
-		rerr := c.classify(ctx, err, rawURL)
-		rerr.Reason = fmt.Sprintf("reading body failed after %s: %s", plural(int64(len(ex.Body)), "byte"), rerr.Reason)
+		rerr := c.classify(ctx, err, rawURL, tr)
+		if rerr.stall == nil { // a timeout's reason already says what arrived
+			rerr.Reason = fmt.Sprintf("reading body failed after %s: %s", plural(int64(len(ex.Body)), "byte"), rerr.Reason)
+		}
 		return ex, rerr
 	}
 	if int64(len(ex.Body)) > c.cfg.MaxBody {
@@ -405,8 +411,10 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if c.cfg.Verbose >= 2 {
 		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
 	}
+	h := startHop(req)
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
+		h.answered(resp)
 		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
 		if c.cfg.Verbose >= 2 {
 			logHeaders(c.cfg.Log, "<", resp.Header, c.mask)
@@ -567,16 +575,21 @@ func hasChallenge(h http.Header, scheme string) bool {
 	return false
 }
 
-// tracer records the phases of the last request through httptrace. Over
-// HTTP/2 some callbacks (WroteRequest) run on the connection's own goroutine
-// and may come after the answer was read, hence the lock.
+// tracer records the phases of the last request through httptrace, and
+// (stall.go) which request of the exchange is on the wire. Over HTTP/2 some
+// callbacks (WroteRequest) run on the connection's own goroutine and may
+// come after the answer was read, hence the lock. A phase that failed is
+// not marked done: a timeout is then placed in it.
 type tracer struct {
-	mu sync.Mutex
-	p  phases
+	mu  sync.Mutex
+	p   phases
+	hop *hop
 }
 
 type phases struct {
-	getConn, dnsStart, dnsDone, connStart, connDone, tlsStart, tlsDone, wrote, firstByte time.Time
+	getConn, dnsStart, dnsDone, connStart, connDone, tlsStart, tlsDone, gotConn, wrote, firstByte time.Time
+
+	dnsHost string // the name looked up
 }
 
 // mark runs f on the phases under the lock.
@@ -589,9 +602,15 @@ func (t *tracer) mark(f func(p *phases, now time.Time)) {
 
 func (t *tracer) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		GetConn:  func(string) { t.mark(func(p *phases, now time.Time) { *p = phases{getConn: now} }) },
-		DNSStart: func(httptrace.DNSStartInfo) { t.mark(func(p *phases, now time.Time) { p.dnsStart = now }) },
-		DNSDone:  func(httptrace.DNSDoneInfo) { t.mark(func(p *phases, now time.Time) { p.dnsDone = now }) },
+		GetConn: func(string) { t.mark(func(p *phases, now time.Time) { *p = phases{getConn: now} }) },
+		DNSStart: func(info httptrace.DNSStartInfo) {
+			t.mark(func(p *phases, now time.Time) { p.dnsStart, p.dnsHost = now, info.Host })
+		},
+		DNSDone: func(info httptrace.DNSDoneInfo) {
+			if info.Err == nil {
+				t.mark(func(p *phases, now time.Time) { p.dnsDone = now })
+			}
+		},
 		ConnectStart: func(string, string) {
 			t.mark(func(p *phases, now time.Time) {
 				if p.connStart.IsZero() {
@@ -604,9 +623,18 @@ func (t *tracer) trace() *httptrace.ClientTrace {
 				t.mark(func(p *phases, now time.Time) { p.connDone = now })
 			}
 		},
-		TLSHandshakeStart:    func() { t.mark(func(p *phases, now time.Time) { p.tlsStart = now }) },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.mark(func(p *phases, now time.Time) { p.tlsDone = now }) },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { t.mark(func(p *phases, now time.Time) { p.wrote = now }) },
+		TLSHandshakeStart: func() { t.mark(func(p *phases, now time.Time) { p.tlsStart = now }) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			if err == nil {
+				t.mark(func(p *phases, now time.Time) { p.tlsDone = now })
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { t.mark(func(p *phases, now time.Time) { p.gotConn = now }) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				t.mark(func(p *phases, now time.Time) { p.wrote = now })
+			}
+		},
 		GotFirstResponseByte: func() { t.mark(func(p *phases, now time.Time) { p.firstByte = now }) },
 	}
 }

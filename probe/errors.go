@@ -25,8 +25,9 @@ import (
 
 // classify maps a transport error to a state and an operator's one-line
 // reason. A network failure is a service problem (CRITICAL), a timeout takes
-// the configured timeout state, an interruption is UNKNOWN.
-func (c *Client) classify(ctx context.Context, err error, rawURL string) *RequestError {
+// the configured timeout state and says, from what t traced, where the
+// request stalled; an interruption is UNKNOWN.
+func (c *Client) classify(ctx context.Context, err error, rawURL string, t *tracer) *RequestError {
 	var rerr *RequestError
 	if errors.As(err, &rerr) {
 		return rerr
@@ -57,10 +58,7 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string) *Reques
 		return mk(nagios.Unknown, "interrupted: no answer")
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
 		(errors.As(err, &netErr) && netErr.Timeout()):
-		if c.cfg.Timeout > 0 {
-			return mk(c.cfg.TimeoutState, "timeout: no complete answer from %s within %s", host, c.cfg.Timeout)
-		}
-		return mk(c.cfg.TimeoutState, "timeout: no complete answer from %s", host)
+		return c.timeout(ctx, err, host, t)
 	case errors.Is(err, errTooManyRedirects):
 		return mk(nagios.Critical, "redirect loop: more than %d redirects", c.cfg.MaxRedirects)
 	case errors.As(err, &uerr) && strings.HasPrefix(uerr.Err.Error(), "unsupported protocol scheme"):

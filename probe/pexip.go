@@ -179,10 +179,15 @@ func pexipRelease(ctx context.Context, client *Client, releaseURL string, g *pex
 	if err != nil {
 		reason := "request failed"
 		var rerr *RequestError
-		switch {
+		errors.As(err, &rerr)
+		switch within := budget.Round(time.Millisecond); {
 		case errors.Is(rctx.Err(), context.DeadlineExceeded):
-			reason = "no answer within " + budget.Round(time.Millisecond).String()
-		case errors.As(err, &rerr):
+			// the release's own budget, not the run's deadline
+			reason = "no answer within " + within.String()
+			if where, ok := rerr.stalledWithin(within); ok {
+				reason = where
+			}
+		case rerr != nil:
 			reason = rerr.Reason
 		}
 		r.Add("release", nagios.Warning, "token not released ("+reason+"): "+stays)

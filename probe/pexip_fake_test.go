@@ -213,12 +213,17 @@ func TestPexipTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	r := Pexip(ctx, cfg)
-	want := `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 200ms$`
+	// request_token is the second request (after the status call, which
+	// was answered): the reason is about it
+	want := `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 200ms$`
 	if r.State != nagios.Critical || !regexp.MustCompile(want).MatchString(r.Summary) {
 		t.Errorf("got %s %q", r.State, r.Summary)
 	}
 	if len(p.Issued()) != 0 {
 		t.Errorf("a token was issued")
+	}
+	if reqs := p.Requests(); len(reqs) != 2 || !strings.HasSuffix(reqs[0].Path, "/status") {
+		t.Errorf("requests %+v, want the status call, then request_token", reqs)
 	}
 	cfg.Client.TimeoutState = nagios.Unknown
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -239,7 +244,8 @@ func TestPexipReleaseHangs(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	r := Pexip(ctx, cfg)
-	want := `^token not released \(no answer within 600ms\): the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST, `
+	// the release's own budget (the grace), not the run's deadline
+	want := `^token not released \(127\.0\.0\.1:\d+ accepted the request but sent no answer within 600ms\): the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST, `
 	if r.State != nagios.Warning || !regexp.MustCompile(want).MatchString(r.Summary) {
 		t.Errorf("got %s %q", r.State, r.Summary)
 	}

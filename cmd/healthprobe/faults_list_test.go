@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/healthprobe/healthprobe/emulate"
+	"github.com/healthprobe/healthprobe/internal/stallnet"
 	"github.com/healthprobe/healthprobe/internal/testcert"
 )
 
@@ -159,6 +161,17 @@ const day = 24 * time.Hour
 // faults is every fault of the suite, in the order of the table.
 var faults = []fault{
 	// Connections that stall.
+	{name: "never accepts the connection (accept queue full)", serve: func(fx *faultEnv) string {
+		full, err := stallnet.NewFull()
+		if errors.Is(err, errors.ErrUnsupported) {
+			fx.t.Skip(err)
+		}
+		if err != nil {
+			fx.t.Fatal(err)
+		}
+		fx.t.Cleanup(func() { full.Close() }) // it starts no goroutine
+		return "http://" + full.Addr
+	}},
 	{name: "accepts the connection, never answers", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, false, func(_ net.Conn, _ *http.Request, done <-chan struct{}) { <-done })
 	}},

@@ -6,29 +6,35 @@ import "github.com/healthprobe/healthprobe/nagios"
 // regular expression for the whole summary on line 1. A probe a fault does
 // not apply to is left out.
 var faultWant = map[string]map[string]expect{
+	"never accepts the connection (accept queue full)": {
+		"http":    {nagios.Critical, `^timeout: no TCP connection to 127\.0\.0\.1:\d+ within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: no TCP connection to 127\.0\.0\.1:\d+ within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: no TCP connection to 127\.0\.0\.1:\d+ within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: no TCP connection to 127\.0\.0\.1:\d+ within 500ms$`},
+	},
 	"accepts the connection, never answers": {
-		"http":    {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"itgrix":  {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"pexip":   {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"kaleyra": {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
 	},
 	"answers one byte a second": {
-		"http":    {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"itgrix":  {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"pexip":   {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"kaleyra": {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
 	},
 	"body trickles one byte a second": {
-		"http":    {nagios.Critical, `^reading body failed after \d+ bytes?: timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"itgrix":  {nagios.Critical, `^reading body failed after \d+ bytes?: timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"pexip":   {nagios.Critical, `^reading body failed after \d+ bytes?: timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"kaleyra": {nagios.Critical, `^reading body failed after \d+ bytes?: timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ sent the headers \(200 OK\) but not the whole body within 500ms \(1 B received\)$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ sent the headers \(200 OK\) but not the whole body within 500ms \(1 B received\)$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ sent the headers \(200 OK\) but not the whole body within 500ms \(1 B received\)$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ sent the headers \(200 OK\) but not the whole body within 500ms \(1 B received\)$`},
 	},
 	"headers never end (slowly)": {
-		"http":    {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"itgrix":  {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"pexip":   {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"kaleyra": {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
 	},
 	"headers never end (flood)": {
 		"http":    {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
@@ -151,10 +157,10 @@ var faultWant = map[string]map[string]expect{
 		"kaleyra": {nagios.Critical, `^certificate localhost expired on \d{4}-\d{2}-\d{2}; 2 numbers operational$`},
 	},
 	"TLS handshake never completes, with --insecure": {
-		"http":    {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"itgrix":  {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"pexip":   {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
-		"kaleyra": {nagios.Critical, `^timeout: no complete answer from 127\.0\.0\.1:\d+ within 500ms$`},
+		"http":    {nagios.Critical, `^timeout: TLS handshake with 127\.0\.0\.1:\d+ not finished within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: TLS handshake with 127\.0\.0\.1:\d+ not finished within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: TLS handshake with 127\.0\.0\.1:\d+ not finished within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: TLS handshake with 127\.0\.0\.1:\d+ not finished within 500ms$`},
 	},
 	"plain HTTP on an https URL": {
 		"http":    {nagios.Critical, `^TLS handshake with 127\.0\.0\.1:\d+ failed: the server does not speak TLS$`},
