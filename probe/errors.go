@@ -52,10 +52,15 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 	case errors.Is(ctx.Err(), context.Canceled) && !errors.Is(ctx.Err(), context.DeadlineExceeded):
 		// a signal's cause (os/signal's) says which signal; it also Is
 		// context.Canceled, so compare with the plain cancellation itself
-		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled { //nolint:errorlint // identity wanted
-			return mk(nagios.Unknown, "interrupted (%s): no answer", sanitizeLine(cause.Error(), 60))
+		// and where the request was, as a timeout says it
+		why := "no answer"
+		if s := t.stalled(host); s.phase != stallUnknown {
+			why = s.text(0)
 		}
-		return mk(nagios.Unknown, "interrupted: no answer")
+		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled { //nolint:errorlint // identity wanted
+			return mk(nagios.Unknown, "interrupted (%s): %s", sanitizeLine(cause.Error(), 60), why)
+		}
+		return mk(nagios.Unknown, "interrupted: %s", why)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
 		(errors.As(err, &netErr) && netErr.Timeout()):
 		return c.timeout(ctx, err, host, t)

@@ -274,3 +274,22 @@ func TestInterruptedSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// A run interrupted while it waits says where the request was.
+func TestInterruptedSaysWhere(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	srv := plainServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}))
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		<-arrived
+		cancel(errors.New("terminated signal received"))
+	}()
+	r := HTTP(ctx, HTTPConfig{URL: srv.URL})
+	want := "interrupted (terminated signal received): " + srv.Listener.Addr().String() + " accepted the request but sent no answer"
+	if r.State != nagios.Unknown || r.Summary != want {
+		t.Errorf("got %v %q, want UNKNOWN %q", r.State, r.Summary, want)
+	}
+}

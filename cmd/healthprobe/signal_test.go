@@ -136,7 +136,7 @@ func TestSignalEndsACheck(t *testing.T) {
 		t.Run(tt.text, func(t *testing.T) {
 			srv, got := waitingServer(t)
 			code, out, took := interrupt(t, tt.sig, got, 1, "http", srv.URL+"/health", "-t", "60")
-			want := "HTTP UNKNOWN - interrupted (" + tt.text + " signal received): no answer\n"
+			want := "HTTP UNKNOWN - interrupted (" + tt.text + " signal received): " + srv.Addr + " accepted the request but sent no answer\n"
 			if code != 3 || out != want {
 				t.Errorf("exit %d, stdout %q; want exit 3, %q", code, out, want)
 			}
@@ -161,7 +161,7 @@ checks:
 		t.Fatal(err)
 	}
 	code, out, took := interrupt(t, syscall.SIGTERM, got, 4, "run", "-c", batch)
-	const cut = ` UNKNOWN - interrupted \(terminated signal received\): no answer`
+	cut := ` UNKNOWN - interrupted \(terminated signal received\): ` + regexp.QuoteMeta(srv.Addr) + ` accepted the request but sent no answer`
 	want := regexp.MustCompile(`^\[web\] HTTP` + cut + `\n\[pbx\] ITGRIX` + cut + `\n\[node\] PEXIP` + cut + `\n\[voice\] KALEYRA` + cut + `\n` +
 		`RUN UNKNOWN - 4 checks, 4 unknown: web UNKNOWN, pbx UNKNOWN, node UNKNOWN, voice UNKNOWN \| checks=4 ok=0 warning=0 critical=0 unknown=4\n$`)
 	if code != 3 || !want.MatchString(out) {
