@@ -176,7 +176,8 @@ var faults = []fault{
 		return fx.raw(nil, false, func(_ net.Conn, _ *http.Request, done <-chan struct{}) { <-done })
 	}},
 	{name: "answers one byte a second", serve: func(fx *faultEnv) string {
-		return fx.raw(nil, true, trickle("", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"+okJSON, time.Second))
+		// the first byte at once, so that the answer has begun
+		return fx.raw(nil, true, trickle("H", "TTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"+okJSON, time.Second))
 	}},
 	{name: "body trickles one byte a second", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, trickle("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", " ", time.Second))

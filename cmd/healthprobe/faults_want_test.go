@@ -19,10 +19,10 @@ var faultWant = map[string]map[string]expect{
 		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
 	},
 	"answers one byte a second": {
-		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
-		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
-		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
-		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ accepted the request but sent no answer within 500ms$`},
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
 	},
 	"body trickles one byte a second": {
 		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ sent the headers \(200 OK\) but not the whole body within 500ms \(1 B received\)$`},
