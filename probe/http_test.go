@@ -582,13 +582,11 @@ func TestRedactURLText(t *testing.T) {
 
 func TestVerboseLogNeverShowsCredentials(t *testing.T) {
 	srv := webServer(t)
-	var mu sync.Mutex
-	var log strings.Builder
+	logs := &logCapture{}
 	cfg := ClientConfig{User: emulate.WebUser, Password: emulate.WebPassword, Verbose: 3,
-		Headers: http.Header{"Cookie": {"session=cookie-secret-3"}},
-		Log:     func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }}
+		Headers: http.Header{"Cookie": {"session=cookie-secret-3"}}, Log: logs.logf}
 	runHTTP(t, HTTPConfig{URL: srv.URL + "/basic?token=query-secret-2", Client: cfg})
-	out := log.String()
+	out := logs.text()
 	for _, secret := range []string{emulate.WebPassword, "cookie-secret-3", "query-secret-2", "ZGVtbzpkZW1v"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("verbose log shows %q:\n%s", secret, out)
@@ -614,13 +612,11 @@ func TestBodyExcerptMasksBeforeTheCut(t *testing.T) {
 		"Secrets":  {Secrets: []string{secret}},
 		"Redact":   {Redact: mask},
 	} {
-		var mu sync.Mutex
-		var log strings.Builder
-		cc.Verbose = 3
-		cc.Log = func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&log, f+"\n", a...); mu.Unlock() }
+		logs := &logCapture{}
+		cc.Verbose, cc.Log = 3, logs.logf
 		runHTTP(t, HTTPConfig{URL: srv.URL, Client: cc})
-		if shown := strings.Contains(log.String(), secret[:5]); shown != (name == "unmasked") {
-			t.Errorf("%s: a prefix of the secret shown: %v\n%s", name, shown, log.String())
+		if shown := strings.Contains(logs.text(), secret[:5]); shown != (name == "unmasked") {
+			t.Errorf("%s: a prefix of the secret shown: %v\n%s", name, shown, logs.text())
 		}
 	}
 }

@@ -239,14 +239,13 @@ func TestItgrixHTTPAndAuth(t *testing.T) {
 			if tt.client != nil {
 				tt.client(&cfg.Client)
 			}
-			var logged strings.Builder
-			cfg.Client.Verbose = 3
-			cfg.Client.Log = func(format string, args ...any) { fmt.Fprintf(&logged, format+"\n", args...) }
+			logged := &logCapture{}
+			cfg.Client.Verbose, cfg.Client.Log = 3, logged.logf
 			r := Itgrix(context.Background(), cfg)
 			if r.State != tt.state || r.Summary != tt.summary {
 				t.Errorf("got %v %q\nwant %v %q", r.State, r.Summary, tt.state, tt.summary)
 			}
-			all := fmt.Sprintf("%+v", r) + logged.String()
+			all := fmt.Sprintf("%+v", r) + logged.text()
 			for _, secret := range []string{testPassword, "wrong-password-1"} {
 				if strings.Contains(all, secret) {
 					t.Errorf("the password %q shows in the result or the verbose log", secret)
