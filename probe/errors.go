@@ -214,6 +214,18 @@ var (
 	})
 )
 
+// SecretForms are the forms a secret takes in a request: as given, and
+// escaped for a URL's query and path (duplicates dropped).
+func SecretForms(s string) []string {
+	forms := []string{s}
+	for _, f := range []string{url.QueryEscape(s), url.PathEscape(s)} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
 // RedactURLText redacts a URL by its text, as one line: for a URL template
 // (placeholders stay as written) or a URL that does not parse.
 func RedactURLText(raw string) string {

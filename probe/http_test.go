@@ -620,3 +620,15 @@ func TestBodyExcerptMasksBeforeTheCut(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":     "plain",
+		"a b/c":     "a b/c|a+b%2Fc|a%20b%2Fc",
+		"p@ss&word": "p@ss&word|p%40ss%26word", // its path form is the plain one: listed once
+	} {
+		if got := strings.Join(SecretForms(in), "|"); got != want {
+			t.Errorf("SecretForms(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	r.Target = redactURL(rawURL)
 	cc := cfg.Client
 	cc.Follow = false // a redirect is reported: the key is not sent where --url does not say
-	cc.Secrets = append(slices.Clip(cc.Secrets), cfg.APIKey, url.QueryEscape(cfg.APIKey), url.PathEscape(cfg.APIKey))
+	cc.Secrets = append(slices.Clip(cc.Secrets), SecretForms(cfg.APIKey)...)
 	client, err := NewClient(cc)
 	if err != nil {
 		return r.Fail(nagios.Unknown, err.Error())
@@ -171,7 +171,7 @@ func scrubKey(b []byte, key string) []byte {
 	if len(key) < 3 { // as the CLI: replacing one or two characters would garble the text
 		return b
 	}
-	for _, form := range []string{key, url.QueryEscape(key), url.PathEscape(key)} {
+	for _, form := range SecretForms(key) {
 		b = bytes.ReplaceAll(b, []byte(form), []byte("xxxxx"))
 	}
 	return b

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net/url"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -404,7 +403,7 @@ func (g *globalOptions) addSecret(s string) {
 	if len(s) < minSecretLen {
 		return
 	}
-	for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+	for _, form := range probe.SecretForms(s) {
 		if !slices.Contains(g.secrets, form) {
 			g.secrets = append(g.secrets, form)
 		}
