@@ -128,8 +128,10 @@ func Pexip(ctx context.Context, cfg PexipConfig) (r Result) {
 // checkPexipStatus asks the status endpoint whether the node is in
 // maintenance mode. It returns false when the check ends there.
 func checkPexipStatus(ctx context.Context, client *Client, statusURL string, cfg PexipConfig, r *Result) bool {
-	// Connection: close, so that the call is timed on a connection of its
-	// own, as a joining client sees it (connect and TLS included)
+	// Connection: close (Client.Do then closes the connection after the
+	// answer), so that the call is timed on a connection of its own, as a
+	// joining client sees it (connect and TLS included), and is never sent
+	// on a pooled connection that the node may have closed in silence
 	ex, err := client.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}, "Connection": {"close"}})
 	if err != nil {
 		var rerr *RequestError
