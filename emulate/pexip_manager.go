@@ -43,11 +43,12 @@ const (
 	FleetAlarmsEachLevel   = "alarms-each-level"   // an alarm of every level, one acknowledged, one on the platform
 	FleetLicencesNearLimit = "licences-near-limit" // ports at 90% and audio at 96% of the licences
 	FleetTroubled          = "troubled"            // a stale node, one in maintenance, one out of sync, a critical alarm
+	FleetCallRefused       = "call-refused"        // all well to the Management Node, but conf-syd-01 refuses calls (503)
 )
 
 // PexipFleets lists every fleet, in the order the demo shows them.
 var PexipFleets = []string{FleetHealthy, FleetNodeOutOfSync, FleetNodeStale, FleetNodeInMaintenance,
-	FleetNodesLoaded, FleetAlarmsEachLevel, FleetLicencesNearLimit, FleetTroubled}
+	FleetNodesLoaded, FleetAlarmsEachLevel, FleetLicencesNearLimit, FleetTroubled, FleetCallRefused}
 
 // PexipFleetNode is one Conferencing (or Proxying Edge) Node of a fleet.
 type PexipFleetNode struct {
@@ -146,6 +147,7 @@ func NewPexipManager(fleet string) (*PexipManager, error) {
 		m.alarms = alarmsEachLevel()
 	case FleetLicencesNearLimit:
 		m.licences.PortCount, m.licences.AudioCount = 180, 48
+	case FleetCallRefused:
 	case FleetTroubled:
 		m.node("conf-syd-02").Age = 20*time.Minute + 4*time.Second + 117304*time.Microsecond
 		n := m.node("conf-lon-02")
@@ -159,6 +161,9 @@ func NewPexipManager(fleet string) (*PexipManager, error) {
 		p := NewPexip()
 		p.SetMaintenance(n.Maintenance)
 		m.emulators[n.Name] = p
+	}
+	if fleet == FleetCallRefused {
+		m.emulators["conf-syd-01"].FailRequestToken(http.StatusServiceUnavailable)
 	}
 	return m, nil
 }

@@ -39,6 +39,9 @@ type PexipFleetConfig struct {
 	// Assertions run on the fleet's JSON (FleetDocument).
 	Assertions []BodyAssertion
 
+	// CertWarnDays and CertCritDays check the Management Node's certificate.
+	CertWarnDays, CertCritDays *int
+
 	MaxPages, MaxObjects int              // per list; 0: the defaults
 	Now                  func() time.Time // nil: time.Now
 }
@@ -178,6 +181,9 @@ func PexipFleet(ctx context.Context, cfg PexipFleetConfig) (r Result) {
 		f.testCalls(ctx)
 	}
 	f.report(&r)
+	if m.first != nil {
+		checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, m.first)
+	}
 	if len(cfg.Assertions) > 0 {
 		ex := &Exchange{Body: f.document()}
 		for _, a := range cfg.Assertions {
@@ -630,11 +636,10 @@ func (f *fleet) report(r *Result) {
 		r.Add(name, AlarmState(string(a.Level)), "platform "+alarmText(a))
 		f.short[name] = "platform " + alarmName(a)
 	}
-	switch {
-	case f.alarmsErr != nil:
+	if f.alarmsErr != nil {
 		r.Add("alarms", f.alarmsErr.state, f.alarmsErr.reason)
-	case f.acknowledged > 0:
-		r.Add("alarms", nagios.OK, plural(int64(f.acknowledged), "acknowledged alarm")+" not counted (--include-acknowledged counts them)")
+	} else if notes := f.uncounted(); notes != "" {
+		r.Add("alarms", nagios.OK, notes)
 	}
 	f.reportLicences(r)
 	if f.configErr != nil {
@@ -663,6 +668,18 @@ func (f *fleet) report(r *Result) {
 			r.AddPerf(TimePerf("call_"+n.label, c.took, nagios.Thresholds{}))
 		}
 	}
+}
+
+// uncounted says which alarms were left out, and why.
+func (f *fleet) uncounted() string {
+	var notes []string
+	if f.acknowledged > 0 {
+		notes = append(notes, plural(int64(f.acknowledged), "acknowledged alarm")+" not counted (--include-acknowledged counts them)")
+	}
+	if f.filteredOut > 0 {
+		notes = append(notes, plural(int64(f.filteredOut), "alarm")+" on nodes the filters leave out, not counted")
+	}
+	return strings.Join(notes, "; ")
 }
 
 // licenceUse is one kind of licence: used of total.

@@ -73,7 +73,8 @@ type managerReader struct {
 	maxObjs  int
 
 	mu       sync.Mutex
-	requests int // pages asked for, over all lists
+	requests int       // pages asked for, over all lists
+	first    *Exchange // the first answer, for the certificate check
 }
 
 // list reads every object of a list, following meta.next (or the offset
@@ -161,6 +162,11 @@ func (m *managerReader) page(ctx context.Context, rawURL, what string) (*tastypi
 		}
 		return nil, &listError{rerr.State, rerr.Reason}
 	}
+	m.mu.Lock()
+	if m.first == nil {
+		m.first = ex
+	}
+	m.mu.Unlock()
 	if st, reason := managerHTTPStatus(ex, m.haveAuth); reason != "" {
 		return nil, &listError{st, what + ": " + reason}
 	}

@@ -208,6 +208,7 @@ func TestPexipFleetFilters(t *testing.T) {
 		state       nagios.State
 		summary     string
 		nodes       []string // the node sub-checks, in order
+		detail      string   // among the sub-checks
 	}{
 		{
 			name: "a location", fleet: emulate.FleetHealthy, state: nagios.OK,
@@ -239,7 +240,8 @@ func TestPexipFleetFilters(t *testing.T) {
 			setup: func(cfg *PexipFleetConfig) { cfg.Locations = []string{"London"} },
 			summary: `platform alarm error "Failed to connect to syslog server"; ` +
 				`conf-lon-01 alarm warning "Call capacity limit reached"; 1 of 3 nodes not OK`,
-			nodes: []string{"node:conf-lon-01", "node:conf-lon-02", "node:edge-lon-01"},
+			nodes:  []string{"node:conf-lon-01", "node:conf-lon-02", "node:edge-lon-01"},
+			detail: "OK alarms: 1 acknowledged alarm not counted (--include-acknowledged counts them); 3 alarms on nodes the filters leave out, not counted",
 		},
 		{
 			name: "no node matches", fleet: emulate.FleetHealthy, state: nagios.Unknown,
@@ -267,6 +269,9 @@ func TestPexipFleetFilters(t *testing.T) {
 			}
 			if tt.nodes != nil && !slices.Equal(nodes, tt.nodes) {
 				t.Errorf("nodes %v, want %v", nodes, tt.nodes)
+			}
+			if tt.detail != "" && !hasDetail(r, tt.detail) {
+				t.Errorf("no %q in %v", tt.detail, details(r))
 			}
 		})
 	}
