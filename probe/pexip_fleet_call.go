@@ -171,20 +171,14 @@ type fleetCall struct {
 }
 
 // nodeClientConfig is the client for test calls: the Management Node's
-// TLS and connection settings, never its login or secret headers.
+// TLS and connection settings (CA, client certificate, --insecure, proxy,
+// User-Agent), never its login, bearer token or headers (-H, which may
+// carry a secret or a Host meant for the Management Node), nor its TLS
+// server name.
 func nodeClientConfig(c ClientConfig) ClientConfig {
 	nc := c
 	nc.User, nc.Password, nc.Auth, nc.Bearer = "", "", "", ""
-	nc.RedactBody = nil
-	nc.Headers = nil
-	for k, vs := range c.Headers {
-		if !SensitiveHeader(k) {
-			if nc.Headers == nil {
-				nc.Headers = map[string][]string{}
-			}
-			nc.Headers[k] = append([]string(nil), vs...)
-		}
-	}
+	nc.Headers, nc.SNI, nc.RedactBody = nil, "", nil
 	return nc
 }
 

@@ -339,12 +339,14 @@ func TestPexipFleetSecrets(t *testing.T) {
 	cfg.TestCall.NodeURL = base + "/nodes/{hostname}" // the configuration list is read
 	cfg.Client.Verbose, cfg.Client.Log = 3, logs.logf
 	cfg.Client.Headers = http.Header{"X-Api-Key": {"hdr-secret-5521"}, "X-Probe": {"fleet"}}
+	cfg.Client.SNI = "mgr.pexip.example.com" // the Management Node's name: not the nodes'
+	cfg.Client.Bearer = "bearer-secret-7730"
 	cfg.Assertions = []BodyAssertion{spy}
 	r := runFleet(t, cfg)
 	out, _ := json.Marshal(r)
 	all := logs.text() + "\n" + string(out) + "\n" + string(spy.body)
 	for _, secret := range []string{emulate.PexipManagerPassword, emulate.PexipFleetSNMPCommunity, emulate.PexipFleetNodePassword,
-		emulate.PexipTokenPrefix, "hdr-secret-5521", "bW9uaXRvcj"} { // base64 of the login's start
+		emulate.PexipTokenPrefix, "hdr-secret-5521", "bearer-secret-7730", "bW9uaXRvcj"} { // base64 of the login's start
 		if strings.Contains(all, secret) {
 			t.Errorf("%q shows", secret)
 		}
