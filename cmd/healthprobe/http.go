@@ -55,16 +55,12 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
 	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
 	cc.User, cc.Auth = c.user, c.auth
+	cc.CertWarnDays, cc.CertCritDays = c.certWarn, c.certCrit
 	if err := headerSafe("--user-agent", c.agent); err != nil {
 		return cc, err
 	}
 	if err := headerSafe("--user", c.user); err != nil {
 		return cc, err
-	}
-	switch strings.ToLower(c.auth) {
-	case "", "auto", "basic", "digest":
-	default:
-		return cc, fmt.Errorf("invalid --auth %q (want auto, basic or digest)", c.auth)
 	}
 	var err error
 	if c.password.given() {
@@ -93,8 +89,9 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 			}
 		}
 	}
-	// a CA, client certificate or proxy that does not load is a problem of
-	// the command line: report it now, before anything runs
+	// an auth scheme it does not know, or a CA, client certificate or proxy
+	// that does not load, is a problem of the command line: report it now,
+	// before anything runs
 	if _, err := probe.NewClient(cc); err != nil {
 		return cc, err
 	}
@@ -104,10 +101,8 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 // headerSafe checks a value sent in a request header: no control
 // characters, which net/http would refuse only when the request is sent.
 func headerSafe(what, v string) error {
-	for _, r := range v {
-		if r != '\t' && (r < 0x20 || r == 0x7f) {
-			return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
-		}
+	if !probe.ValidHeaderValue(v) {
+		return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
 	}
 	return nil
 }
@@ -295,7 +290,6 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
 		return nil, err
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}

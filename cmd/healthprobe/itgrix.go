@@ -82,7 +82,6 @@ func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string)
 		Client: cc, BaseURL: base, Path: o.path,
 		LicenseWarnDays: o.licWarn, LicenseCritDays: o.licCrit, LicenseTypes: types,
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -72,14 +71,10 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(assertions) > 0 && !strings.EqualFold(strings.TrimSpace(o.format), "json") {
-		return nil, errors.New("--jq reads JSON: add --format json")
-	}
-	warn, crit := o.client.certWarn, o.client.certCrit
 	cfg := probe.KaleyraConfig{
 		Client: cc, BaseURL: base, APIKey: key, Format: o.format,
 		Regions: o.regions, RegionCodes: o.regionCodes, Numbers: o.numbers, Services: o.services,
-		CertWarnDays: warn, CertCritDays: crit, Assertions: assertions,
+		Assertions: assertions,
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

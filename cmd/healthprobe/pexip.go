@@ -94,7 +94,6 @@ func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
 		return nil, err
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}

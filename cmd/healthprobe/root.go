@@ -20,6 +20,7 @@ import (
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // Set by the linker: -X main.version=... -X main.commit=... -X main.date=...
@@ -48,8 +49,8 @@ type globalOptions struct {
 	color        string
 	showVersion  bool
 
-	secrets  []string    // values resolved from secret flags: redacted from all output
-	logMu    *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
+	redactor *redact.Redactor // every secret of the run: redacted from all output
+	logMu    *sync.Mutex      // keeps the verbose lines of a batch's concurrent checks whole
 	exitCode int
 
 	notify notifyFlags
@@ -71,7 +72,7 @@ func Main() int {
 // run executes one command line. It is the single place that turns errors
 // and panics into an exit code; nothing below it exits.
 func run(ctx context.Context, args []string, e env) (code int) {
-	g := &globalOptions{env: e, timeout: 10 * time.Second, timeoutState: nagios.Critical, output: "nagios", color: "auto"}
+	g := &globalOptions{env: e, redactor: redact.New(), timeout: 10 * time.Second, timeoutState: nagios.Critical, output: "nagios", color: "auto"}
 	kind := "HEALTHPROBE"
 	defer func() {
 		if p := recover(); p != nil {
@@ -386,39 +387,20 @@ func (g *globalOptions) clientConfig() probe.ClientConfig {
 		Timeout:      g.timeout,
 		TimeoutState: g.timeoutState,
 		Verbose:      g.verbose,
-		Redact:       g.redact,
+		Redactor:     g.redactor,
 		Log: func(format string, args ...any) {
 			fmt.Fprintln(g.stderr, g.redact(fmt.Sprintf(format, args...)))
 		},
 	}
 }
 
-// minSecretLen: shorter values are not redacted, since replacing every
-// occurrence of one or two characters would garble the output.
-const minSecretLen = 3
+// addSecret registers a value to redact (see redact.Redactor.Add).
+func (g *globalOptions) addSecret(s string) { g.redactor.Add(s) }
 
-// addSecret registers a value to redact, with the forms it takes in a URL
-// (a server may echo a query or path that carried it).
-func (g *globalOptions) addSecret(s string) {
-	if len(s) < minSecretLen {
-		return
-	}
-	for _, form := range probe.SecretForms(s) {
-		if !slices.Contains(g.secrets, form) {
-			g.secrets = append(g.secrets, form)
-		}
-	}
-}
-
-func (g *globalOptions) redact(s string) string {
-	for _, sec := range g.secrets {
-		s = strings.ReplaceAll(s, sec, "[redacted]")
-	}
-	return s
-}
+func (g *globalOptions) redact(s string) string { return g.redactor.String(s) }
 
 func (g *globalOptions) redactResult(r probe.Result) probe.Result {
-	if len(g.secrets) == 0 {
+	if g.redactor.Len() == 0 {
 		return r
 	}
 	r.Summary = g.redact(r.Summary)

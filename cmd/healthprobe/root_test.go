@@ -158,24 +158,3 @@ func TestTreeFor(t *testing.T) {
 		t.Errorf("newRootCmd built %d subcommands", len(full.Commands()))
 	}
 }
-
-// A secret is redacted in the forms a URL gives it too.
-func TestRedactEscapedForms(t *testing.T) {
-	g := &globalOptions{}
-	g.addSecret("p@ss w/rd")
-	g.addSecret("p@ss w/rd") // once is enough
-	g.addSecret("ab")        // too short to redact
-	for in, want := range map[string]string{
-		"as given p@ss w/rd":      "as given [redacted]",
-		"query ?pw=p%40ss+w%2Frd": "query ?pw=[redacted]",
-		"path /p@ss%20w%2Frd/x":   "path /[redacted]/x",
-		"ab stays":                "ab stays",
-	} {
-		if got := g.redact(in); got != want {
-			t.Errorf("redact(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if len(g.secrets) != 3 {
-		t.Errorf("secrets %q", g.secrets)
-	}
-}

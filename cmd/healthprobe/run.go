@@ -266,10 +266,11 @@ func repeatable(f *pflag.Flag) bool {
 }
 
 // forCheck returns the options one check of a batch runs with: the run's
-// environment and deadline, its own list of secrets, and verbose lines
-// prefixed with the check's name.
+// environment, deadline and redactor (every check's output is redacted with
+// the secrets of all checks in the file), and verbose lines prefixed with
+// the check's name.
 func (g *globalOptions) forCheck(name string) *globalOptions {
-	cg := &globalOptions{env: g.env, timeout: g.timeout, timeoutState: g.timeoutState, verbose: g.verbose,
+	cg := &globalOptions{env: g.env, redactor: g.redactor, timeout: g.timeout, timeoutState: g.timeoutState, verbose: g.verbose,
 		output: g.output, color: g.color}
 	if g.logMu == nil {
 		g.logMu = new(sync.Mutex)
