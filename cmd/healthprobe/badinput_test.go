@@ -329,7 +329,7 @@ type argGen struct {
 
 func newArgGen(dir string) *argGen {
 	g := &argGen{dir: dir, commands: map[string][]*pflag.Flag{}}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
 		name := c.Name()
 		if name == "demo" || name == "completion" || name == "help" || c.Hidden {

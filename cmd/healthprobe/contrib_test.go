@@ -58,9 +58,9 @@ func firstDiff(committed, generated []byte) string {
 
 func testRoot(t *testing.T) *cobra.Command {
 	t.Helper()
-	g := &globalOptions{env: env{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
-		getenv: func(string) string { return "" }}}
-	return newRootCmd(g)
+	rs := newRunState(env{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		getenv: func(string) string { return "" }})
+	return newRootCmd(defaultFlags(), rs)
 }
 
 func TestCheckSpecsHTTP(t *testing.T) {

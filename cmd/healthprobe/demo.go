@@ -39,7 +39,7 @@ func demoSections() []demoSection {
 	}
 }
 
-func newDemoCmd(g *globalOptions) *cobra.Command {
+func newDemoCmd(f *globalFlags, rs *runState) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Run every probe against built-in emulators on 127.0.0.1, to see healthprobe work",
@@ -49,13 +49,13 @@ and its result as you would see them. It exits 0 when every check came out as
 expected, and 3 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			colour, err := g.useColor()
+			colour, err := rs.useColor(f.color)
 			if err != nil {
 				return err
 			}
 			vars := map[string]string{}
 			var cases []demoCase
-			w := g.stdout
+			w := rs.stdout
 			fmt.Fprintln(w, "healthprobe demo: each check below runs for real against emulators on 127.0.0.1.")
 			total, good := 0, 0
 			for _, sec := range demoSections() {
@@ -66,7 +66,7 @@ expected, and 3 otherwise.`,
 				fmt.Fprintf(w, "\n=== %s\n", sec.name)
 				for _, c := range cases {
 					total++
-					if runDemoCase(cmd, g, c, vars, colour) {
+					if runDemoCase(cmd, rs, c, vars, colour) {
 						good++
 					}
 				}
@@ -75,15 +75,15 @@ expected, and 3 otherwise.`,
 			_ = cases
 			fmt.Fprintf(w, "\ndemo: %d of %d checks came out as expected.\n", good, total)
 			if good != total {
-				g.exitCode = nagios.Unknown.ExitCode()
+				rs.exitCode = nagios.Unknown.ExitCode()
 			}
 			return nil
 		},
 	}
 }
 
-func runDemoCase(cmd *cobra.Command, g *globalOptions, c demoCase, vars map[string]string, colour bool) bool {
-	w := g.stdout
+func runDemoCase(cmd *cobra.Command, rs *runState, c demoCase, vars map[string]string, colour bool) bool {
+	w := rs.stdout
 	shown := c.args
 	if c.show != nil {
 		shown = c.show

@@ -50,8 +50,8 @@ func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
 }
 
 // build turns the flags into a client config, resolving secrets.
-func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
-	cc := g.clientConfig()
+func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
+	cc := ce.clientConfig()
 	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
 	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
 	cc.User, cc.Auth = c.user, c.auth
@@ -67,12 +67,12 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 		if c.user == "" {
 			return cc, fmt.Errorf("a password needs --user")
 		}
-		if cc.Password, err = c.password.resolve(g); err != nil {
+		if cc.Password, err = c.password.resolve(ce.run); err != nil {
 			return cc, err
 		}
 	}
 	if c.bearer.given() {
-		if cc.Bearer, err = c.bearer.resolve(g); err != nil {
+		if cc.Bearer, err = c.bearer.resolve(ce.run); err != nil {
 			return cc, err
 		}
 		if err := headerSafe("--bearer", cc.Bearer); err != nil {
@@ -85,7 +85,7 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	for name, values := range cc.Headers {
 		if probe.SensitiveHeader(name) {
 			for _, v := range values {
-				g.addSecret(v)
+				ce.run.redactor.Add(v)
 			}
 		}
 	}
@@ -173,7 +173,7 @@ type httpOptions struct {
 	jq           jqFlags
 }
 
-func newHTTPCheck(g *globalOptions) checkCommand {
+func newHTTPCheck(ce *checkEnv) checkCommand {
 	o := &httpOptions{}
 	cmd := &cobra.Command{
 		Use:   "http URL",
@@ -200,15 +200,15 @@ func newHTTPCheck(g *globalOptions) checkCommand {
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
-func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) {
+func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
 	u, err := normalizeURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type itgrixOptions struct {
 	jq               jqFlags
 }
 
-func newItgrixCheck(g *globalOptions) checkCommand {
+func newItgrixCheck(ce *checkEnv) checkCommand {
 	o := &itgrixOptions{}
 	cmd := &cobra.Command{
 		Use:   "itgrix HOST",
@@ -49,10 +49,10 @@ and --license-critical). HOST may also be a full base URL (https://pbx:8443).`,
 	fs.StringVar(&o.path, "path", "", "ask for one element through the path request parameter (app_state, license.type ...) and check just that")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "host", build: func(args []string) (checkFunc, error) { return o.build(g, cmd, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "host", build: func(args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }
 
-func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string) (checkFunc, error) {
+func (o *itgrixOptions) build(ce *checkEnv, cmd *cobra.Command, host string) (checkFunc, error) {
 	fs := cmd.Flags()
 	base, err := itgrixBaseURL(host, o.port, o.scheme, fs.Changed("port"), fs.Changed("scheme"))
 	if err != nil {
@@ -73,7 +73,7 @@ func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string)
 	if strings.ContainsAny(o.path, "&#?= \t\r\n") {
 		return nil, fmt.Errorf("invalid --path %q: give an element name such as app_state or license.type", probe.SanitizeLine(o.path, 60))
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}

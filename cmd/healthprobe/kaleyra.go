@@ -21,7 +21,7 @@ type kaleyraOptions struct {
 	jq          jqFlags
 }
 
-func newKaleyraCheck(g *globalOptions) checkCommand {
+func newKaleyraCheck(ce *checkEnv) checkCommand {
 	o := &kaleyraOptions{}
 	cmd := &cobra.Command{
 		Use:   "kaleyra",
@@ -46,10 +46,10 @@ number; a filter value that matches nothing in the answer is UNKNOWN.`,
 	fs.StringArrayVar(&o.services, "service", nil, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
 	addClientFlags(cmd, &o.client, false)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(g) }}
+	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(ce) }}
 }
 
-func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
+func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {
 	raw := strings.TrimSpace(o.url)
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw // the key travels in the query: never default to plain http
@@ -59,11 +59,11 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 		return nil, err
 	}
 	// the probe checks the values of the flags; an empty key is its "no API key"
-	key, err := o.apiKey.resolve(g) // registered for redaction with its URL-encoded forms
+	key, err := o.apiKey.resolve(ce.run) // registered for redaction with its URL-encoded forms
 	if err != nil {
 		return nil, err
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ type pexipOptions struct {
 	jq               jqFlags
 }
 
-func newPexipCheck(g *globalOptions) checkCommand {
+func newPexipCheck(ce *checkEnv) checkCommand {
 	o := &pexipOptions{maintenanceState: nagios.Warning}
 	cmd := &cobra.Command{
 		Use:   "pexip NODE --alias ALIAS",
@@ -57,10 +57,10 @@ Point --alias at a test call service, named so admins know the calls are the pro
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the request_token time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "node", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "node", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
-func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
+func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 	base, err := pexipBaseURL(node)
 	if err != nil {
 		return nil, err
@@ -77,14 +77,14 @@ func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
 	case o.guest && o.pin.given():
 		return nil, fmt.Errorf("give either a PIN or --guest, not both")
 	}
-	if cfg.Client, err = o.client.build(g); err != nil {
+	if cfg.Client, err = o.client.build(ce); err != nil {
 		return nil, err
 	}
 	switch {
 	case o.guest:
 		cfg.PIN = "none"
 	case o.pin.given():
-		if cfg.PIN, err = o.pin.resolve(g); err != nil {
+		if cfg.PIN, err = o.pin.resolve(ce.run); err != nil {
 			return nil, err
 		}
 		if err := headerSafe("--pin", cfg.PIN); err != nil {

@@ -141,7 +141,7 @@ func TestTreeFor(t *testing.T) {
 		{nil, all},
 	}
 	for _, tt := range tests {
-		root := newRootCmdFor(&globalOptions{env: env{getenv: func(string) string { return "" }}}, tt.args)
+		root := newRootCmdFor(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}), tt.args)
 		var names []string
 		for _, c := range root.Commands() {
 			names = append(names, c.Name())
@@ -153,7 +153,7 @@ func TestTreeFor(t *testing.T) {
 			t.Errorf("%q: the default completion command is still built", tt.args)
 		}
 	}
-	full := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	full := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	if len(full.Commands()) != len(strings.Fields(all)) {
 		t.Errorf("newRootCmd built %d subcommands", len(full.Commands()))
 	}

@@ -171,7 +171,7 @@ func serveItgrix(t *testing.T) string {
 // inherit one); none in a tree without notification state.
 func stateDirFlags() map[string]bool {
 	out := map[string]bool{}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
 		var has bool
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.InheritedFlags()} {
@@ -199,7 +199,7 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 	if len(withState) == 0 {
 		t.Log("no --state-dir flag in this tree: there are no state or outbox files to scan")
 	}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
 		if name := c.Name(); name != "help" && name != "completion" && !c.Hidden && len(cases[name]) == 0 {
 			t.Errorf("subcommand %q has no command lines in secretCases: add some that set its secrets", name)
