@@ -171,7 +171,7 @@ func TestContribCoversANewCheck(t *testing.T) {
 
 	b.Reset()
 	err = writeNagios(&b, m)
-	if err == nil || !strings.Contains(err.Error(), `no $USERn$ for the secret(s) "fakecheck api-key": give each a new number in nagiosUserMacros`) {
+	if err == nil || !strings.Contains(err.Error(), `no $USERn$ for the secret(s) "fakecheck api-key": give each a new number in its kind's macros`) {
 		t.Fatalf("writeNagios with an unassigned secret: %v", err)
 	}
 }

@@ -4,15 +4,29 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// httpKind is the check of an HTTP(S) endpoint; its emulator is a small web
+// application.
+var httpKind = kind{
+	name:    "http",
+	command: newHTTPCheck,
+	demo:    []demoSection{{"HTTP(S) probe", httpDemo}},
+	emulators: []emulator{{
+		name:    "web",
+		handler: func(string) (http.Handler, error) { return emulate.Web(), nil },
+		vars:    []demoVar{{"WEB_USER", emulate.WebUser}, {"WEB_PASSWORD", emulate.WebPassword}},
+	}},
+	macros: []nagiosMacro{{"password", 3}, {"bearer", 4}},
+}
 
 // clientFlags are the connection, TLS and auth flags shared by every probe
 // that speaks HTTP.
@@ -136,25 +150,6 @@ func parseHeaders(list []string) (http.Header, error) {
 	return h, nil
 }
 
-// normalizeURL adds http:// to a URL given without a scheme and checks it.
-func normalizeURL(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("invalid URL %q", probe.RedactURL(raw))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("invalid URL %q: the scheme must be http or https", probe.RedactURL(raw))
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("invalid URL %q: no host", probe.RedactURL(raw))
-	}
-	return s, nil
-}
-
 type httpOptions struct {
 	client       clientFlags
 	method       string
@@ -204,7 +199,7 @@ func newHTTPCheck(ce *checkEnv) checkCommand {
 }
 
 func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
-	u, err := normalizeURL(rawURL)
+	u, _, err := targetURL(rawURL, "URL", "http")
 	if err != nil {
 		return nil, err
 	}

@@ -4,14 +4,37 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// itgrixKind is the check of the Itgrix connector's /status.
+var itgrixKind = kind{
+	name:    "itgrix",
+	command: newItgrixCheck,
+	demo:    []demoSection{{"Itgrix status probe", itgrixDemo}},
+	emulators: []emulator{{
+		// every case is also served at ITGRIX_URL/CASE
+		name: "itgrix",
+		handler: func(variant string) (http.Handler, error) {
+			e, err := emulate.NewItgrix(variant)
+			if err != nil {
+				return nil, err
+			}
+			return e, nil
+		},
+		vars: []demoVar{{"ITGRIX_USER", emulate.ItgrixUser}, {"ITGRIX_PASSWORD", emulate.ItgrixPassword}},
+	}},
+	macros: []nagiosMacro{{"password", 5}, {"bearer", 6}},
+	doc:    "docs/itgrix.md",
+}
 
 type itgrixOptions struct {
 	client           clientFlags
@@ -99,13 +122,9 @@ func itgrixBaseURL(host string, port int, scheme string, portSet, schemeSet bool
 		if portSet || schemeSet {
 			return "", fmt.Errorf("HOST is a full URL: give the port and scheme in it, not with --port or --scheme")
 		}
-		u, err := normalizeURL(host)
+		_, pu, err := targetURL(host, "URL", "http")
 		if err != nil {
 			return "", err
-		}
-		pu, err := url.Parse(u)
-		if err != nil {
-			return "", fmt.Errorf("invalid URL %q", probe.RedactURL(host))
 		}
 		if pu.RawQuery != "" || pu.Fragment != "" {
 			return "", fmt.Errorf("invalid HOST %q: a base URL takes no query; use --path for one element", probe.RedactURL(host))

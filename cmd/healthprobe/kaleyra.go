@@ -2,12 +2,27 @@ package main
 
 import (
 	"context"
-	"strings"
+	"net/http"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// kaleyraKind is the check of Kaleyra's voice incident API.
+var kaleyraKind = kind{
+	name:    "kaleyra",
+	command: newKaleyraCheck,
+	demo:    []demoSection{{"Kaleyra voice incident probe", kaleyraDemo}},
+	emulators: []emulator{{
+		name:    "kaleyra",
+		handler: func(string) (http.Handler, error) { return emulate.Kaleyra(emulate.KaleyraAPIKey), nil },
+		vars:    []demoVar{{"KALEYRA_API_KEY", emulate.KaleyraAPIKey}},
+	}},
+	macros: []nagiosMacro{{"api-key", 10}},
+	doc:    "docs/kaleyra.md",
+}
 
 type kaleyraOptions struct {
 	client      clientFlags
@@ -50,11 +65,8 @@ number; a filter value that matches nothing in the answer is UNKNOWN.`,
 }
 
 func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {
-	raw := strings.TrimSpace(o.url)
-	if !strings.Contains(raw, "://") {
-		raw = "https://" + raw // the key travels in the query: never default to plain http
-	}
-	base, err := normalizeURL(raw)
+	// the key travels in the query: never default to plain http
+	base, _, err := targetURL(o.url, "URL", "https")
 	if err != nil {
 		return nil, err
 	}

@@ -123,7 +123,7 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 	n := &ce.notify
 	var cfgs []notify.SinkConfig
 	for _, u := range n.urls {
-		nu, err := normalizeURL(u)
+		nu, _, err := targetURL(u, "URL", "http")
 		if err != nil {
 			return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
 		}

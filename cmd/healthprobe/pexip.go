@@ -3,14 +3,30 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
+	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// pexipKind is the check that a Pexip Infinity Conferencing Node takes a
+// call.
+var pexipKind = kind{
+	name:    "pexip",
+	command: newPexipCheck,
+	demo:    []demoSection{{"Pexip Infinity probe", pexipDemo}},
+	emulators: []emulator{{
+		name:    "pexip",
+		handler: func(string) (http.Handler, error) { return emulate.NewPexip(), nil },
+		vars:    []demoVar{{"PEXIP_PIN", emulate.PexipHostPIN}},
+	}},
+	macros: []nagiosMacro{{"pin", 7}, {"password", 8}, {"bearer", 9}},
+	doc:    "docs/pexip.md",
+}
 
 type pexipOptions struct {
 	client           clientFlags
@@ -103,18 +119,10 @@ func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 // pexipBaseURL turns NODE (host, host:port or URL) into the node's base URL,
 // https unless the URL says otherwise.
 func pexipBaseURL(node string) (string, error) {
-	s := strings.TrimSpace(node)
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
+	s, u, err := targetURL(node, "NODE", "https")
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("invalid NODE %q", probe.RedactURL(node))
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("invalid NODE %q: the scheme must be http or https", probe.RedactURL(node))
-	case u.Host == "":
-		return "", fmt.Errorf("invalid NODE %q: no host", probe.RedactURL(node))
+		return "", err
 	case strings.Contains(u.Path, "/api/client/"):
 		return "", fmt.Errorf("NODE is the node's address, not an API URL: give %s://%s and --alias", u.Scheme, u.Host)
 	case u.RawQuery != "" || u.Fragment != "":

@@ -185,9 +185,9 @@ type subcommand struct {
 
 // subcommands lists root's children.
 func subcommands(f *globalFlags, rs *runState) []subcommand {
-	subs := make([]subcommand, 0, len(checkKinds)+5)
-	for _, kind := range checkKinds {
-		subs = append(subs, subcommand{kind.name, true, func() *cobra.Command { return checkCmd(rs.checkEnv(f), kind.new) }})
+	subs := make([]subcommand, 0, len(kinds)+5)
+	for _, k := range kinds {
+		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.checkEnv(f), k.command) }})
 	}
 	cmd := func(build func(*globalFlags, *runState) *cobra.Command) func() *cobra.Command {
 		return func() *cobra.Command { return build(f, rs) }
@@ -265,27 +265,6 @@ type checkCommand struct {
 	cmd   *cobra.Command
 	arg   string // "url" for http; "" when the command takes no argument
 	build func(args []string) (checkFunc, error)
-}
-
-// checkKinds lists the check subcommands. Each constructor returns a fresh
-// command bound to its checkEnv, so a batch run builds one per check.
-var checkKinds = []struct {
-	name string
-	new  func(ce *checkEnv) checkCommand
-}{
-	{"http", newHTTPCheck},
-	{"itgrix", newItgrixCheck},
-	{"pexip", newPexipCheck},
-	{"kaleyra", newKaleyraCheck},
-}
-
-func findKind(name string) (func(ce *checkEnv) checkCommand, bool) {
-	for _, k := range checkKinds {
-		if k.name == name {
-			return k.new, true
-		}
-	}
-	return nil, false
 }
 
 func versionString() string {

@@ -155,10 +155,6 @@ func (o *runOptions) selectOnly(plan []plannedCheck) ([]plannedCheck, error) {
 // planChecks validates every check of the file and builds it, exactly as
 // its command would from flags: each key is set on that command's flag set.
 func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout bool) ([]plannedCheck, error) {
-	var kindNames []string
-	for _, k := range checkKinds {
-		kindNames = append(kindNames, k.name)
-	}
 	// a default key must mean something to the batch or to some kind
 	known := checkKeys()
 	for _, d := range file.Defaults {
@@ -175,12 +171,12 @@ func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout bool
 	}
 	plan := make([]plannedCheck, 0, len(file.Checks))
 	for _, c := range file.Checks {
-		newCheck, ok := findKind(c.Kind)
+		k, ok := findKind(c.Kind)
 		if !ok {
-			return nil, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames, ", "))
+			return nil, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames(), ", "))
 		}
 		ce := rs.forCheck(f, c.Name)
-		cc := newCheck(ce)
+		cc := k.command(ce)
 		fs := cc.cmd.Flags()
 		addDeadlineFlags(fs, ce.globalFlags)
 		addNotifyFlags(fs, &ce.notify)
@@ -347,8 +343,8 @@ func checkKeys() map[string]bool {
 	delete(keys, "name")
 	// the commands are built only to read their flags: they never run
 	rs := newRunState(env{getenv: func(string) string { return "" }})
-	for _, k := range checkKinds {
-		k.new(rs.checkEnv(defaultFlags())).cmd.Flags().VisitAll(add)
+	for _, k := range kinds {
+		k.command(rs.checkEnv(defaultFlags())).cmd.Flags().VisitAll(add)
 	}
 	return keys
 }
