@@ -19,7 +19,7 @@ func TestKinds(t *testing.T) {
 	rs := newRunState(env{getenv: func(string) string { return "" }})
 	seen := map[string]string{}
 	for _, k := range kinds {
-		if got := k.command(rs.checkEnv(defaultFlags())).cmd.Name(); got != k.name {
+		if got := k.command(rs.commandEnv(defaultFlags())).cmd.Name(); got != k.name {
 			t.Errorf("kind %s builds the command %q", k.name, got)
 		}
 		if len(k.demo) == 0 {

@@ -15,7 +15,7 @@ import (
 )
 
 func newNotifyCmd(f *globalFlags, rs *runState) *cobra.Command {
-	ce := rs.checkEnv(f)
+	ce := rs.commandEnv(f)
 	cmd := &cobra.Command{
 		Use:   "notify",
 		Short: "Test the notification sinks, deliver the outbox, verify a WMSPanel payload",

@@ -77,8 +77,8 @@ type checkEnv struct {
 	stderr io.Writer
 }
 
-// checkEnv is a command's environment on the run's own stderr.
-func (rs *runState) checkEnv(f *globalFlags) *checkEnv {
+// commandEnv is the checkEnv of a command line: its flags, on the run's own stderr.
+func (rs *runState) commandEnv(f *globalFlags) *checkEnv {
 	return &checkEnv{globalFlags: f, run: rs, stderr: rs.stderr}
 }
 
@@ -187,7 +187,7 @@ type subcommand struct {
 func subcommands(f *globalFlags, rs *runState) []subcommand {
 	subs := make([]subcommand, 0, len(kinds)+5)
 	for _, k := range kinds {
-		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.checkEnv(f), k.command) }})
+		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.commandEnv(f), k.command) }})
 	}
 	cmd := func(build func(*globalFlags, *runState) *cobra.Command) func() *cobra.Command {
 		return func() *cobra.Command { return build(f, rs) }

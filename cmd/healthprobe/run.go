@@ -344,7 +344,7 @@ func checkKeys() map[string]bool {
 	// the commands are built only to read their flags: they never run
 	rs := newRunState(env{getenv: func(string) string { return "" }})
 	for _, k := range kinds {
-		k.command(rs.checkEnv(defaultFlags())).cmd.Flags().VisitAll(add)
+		k.command(rs.commandEnv(defaultFlags())).cmd.Flags().VisitAll(add)
 	}
 	return keys
 }
