@@ -39,9 +39,6 @@ type PexipFleetConfig struct {
 	// Assertions run on the fleet's JSON (FleetDocument).
 	Assertions []BodyAssertion
 
-	// CertWarnDays and CertCritDays check the Management Node's certificate.
-	CertWarnDays, CertCritDays *int
-
 	MaxPages, MaxObjects int              // per list; 0: the defaults
 	Now                  func() time.Time // nil: time.Now
 }
@@ -137,14 +134,7 @@ type fleetLicensing struct {
 }
 
 // PexipFleet runs the check once.
-func PexipFleet(ctx context.Context, cfg PexipFleetConfig) (r Result) {
-	start := time.Now()
-	r = Result{Kind: fleetKind, Target: redactURL(cfg.BaseURL)}
-	defer func() { r.Duration = time.Since(start) }()
-	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	if err != nil || base.Host == "" {
-		return r.Fail(nagios.Unknown, "invalid Management Node URL "+strconv.Quote(redactURL(cfg.BaseURL)))
-	}
+func PexipFleet(ctx context.Context, cfg PexipFleetConfig) Result {
 	mc := cfg.Client
 	if mc.User != "" {
 		mc.Auth = "basic" // the management API takes Basic; sent with the first request, no 401 round trip
@@ -153,45 +143,48 @@ func PexipFleet(ctx context.Context, cfg PexipFleetConfig) (r Result) {
 		mc.MaxBody = DefaultFleetMaxPage
 	}
 	mc.RedactBody = redactManagerBody
-	client, err := NewClient(mc)
-	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	defer client.Close()
-	defer client.NoteInsecure(&r)
-	m := &managerReader{client: client, base: base, haveAuth: mc.User != "",
-		maxPages: orDefault(cfg.MaxPages, DefaultFleetMaxPages), maxObjs: orDefault(cfg.MaxObjects, DefaultFleetMaxObjects)}
-	now := time.Now
-	if cfg.Now != nil {
-		now = cfg.Now
-	}
-	f := &fleet{cfg: cfg, m: m}
-	f.call = f.testCall
-	if st, reason := f.readNodes(ctx); reason != "" {
-		return r.Fail(st, reason)
-	}
-	f.readAlarms(ctx)
-	f.readLicensing(ctx)
-	if f.needConfig() {
-		f.readConfig(ctx)
-	}
-	f.placeAlarms()
-	f.evaluate(now())
-	if cfg.TestCall != nil {
-		f.testCalls(ctx)
-	}
-	f.report(&r)
-	if m.first != nil {
-		checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, m.first)
-	}
-	if len(cfg.Assertions) > 0 {
-		ex := &Exchange{Body: f.document()}
-		for _, a := range cfg.Assertions {
-			a.Assert(ex, &r)
+	return RunHTTP(ctx, fleetKind, RedactURL(cfg.BaseURL), mc, func(ctx context.Context, s *Session) {
+		base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+		if err != nil || base.Host == "" {
+			s.R.Fail(nagios.Unknown, "invalid Management Node URL "+strconv.Quote(RedactURL(cfg.BaseURL)))
+			return
 		}
-	}
-	f.summarise(&r)
-	return r
+		// the test calls share the run's redactor (their tokens join it)
+		cfg.Client.Redactor = s.Redactor
+		m := &managerReader{s: s, base: base, haveAuth: mc.User != "",
+			maxPages: orDefault(cfg.MaxPages, DefaultFleetMaxPages), maxObjs: orDefault(cfg.MaxObjects, DefaultFleetMaxObjects)}
+		now := time.Now
+		if cfg.Now != nil {
+			now = cfg.Now
+		}
+		f := &fleet{cfg: cfg, m: m}
+		f.call = f.testCall
+		if st, reason := f.readNodes(ctx); reason != "" {
+			s.R.Fail(st, reason)
+			return
+		}
+		f.readAlarms(ctx)
+		f.readLicensing(ctx)
+		if f.needConfig() {
+			f.readConfig(ctx)
+		}
+		f.placeAlarms()
+		f.evaluate(now())
+		if cfg.TestCall != nil {
+			f.testCalls(ctx)
+		}
+		f.report(s.R)
+		if m.first != nil {
+			s.CheckCertificate(m.first) // the Management Node's; the nodes' are in their test calls
+		}
+		if len(cfg.Assertions) > 0 {
+			ex := &Exchange{Body: f.document()}
+			for _, a := range cfg.Assertions {
+				a.Assert(ex, s.R)
+			}
+		}
+		f.summarise(s.R)
+	})
 }
 
 func orDefault(n, def int) int {

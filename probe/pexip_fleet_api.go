@@ -66,7 +66,7 @@ func (e *listError) Error() string { return e.reason }
 
 // managerReader reads lists from the Management Node, one request per page.
 type managerReader struct {
-	client   *Client
+	s        *Session
 	base     *url.URL // the Management Node's base URL
 	haveAuth bool
 	maxPages int
@@ -154,12 +154,8 @@ func (m *managerReader) page(ctx context.Context, rawURL, what string) (*tastypi
 	m.mu.Lock()
 	m.requests++
 	m.mu.Unlock()
-	ex, err := m.client.Do(ctx, http.MethodGet, rawURL, nil, http.Header{"Accept": {"application/json"}})
-	if err != nil {
-		var rerr *RequestError
-		if !errors.As(err, &rerr) {
-			return nil, &listError{nagios.Unknown, what + ": " + SanitizeLine(err.Error(), 200)}
-		}
+	ex, rerr := m.s.Do(ctx, http.MethodGet, rawURL, nil, http.Header{"Accept": {"application/json"}})
+	if rerr != nil {
 		return nil, &listError{rerr.State, rerr.Reason}
 	}
 	m.mu.Lock()
@@ -208,7 +204,7 @@ func managerHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	case code == http.StatusNotFound:
 		return nagios.Critical, "not a Pexip Management Node: " + ex.StatusLine + " to the management API, " + describeBody(ex)
 	case code >= 300 && code < 400:
-		loc := SanitizeLine(redactURL(ex.Header.Get("Location")), 100)
+		loc := SanitizeLine(RedactURL(ex.Header.Get("Location")), 100)
 		return nagios.Critical, fmt.Sprintf("redirected (%s to %s): give the Management Node's own address", ex.StatusLine, loc)
 	default:
 		return nagios.Critical, "answered " + ex.StatusLine + ", " + describeBody(ex)
