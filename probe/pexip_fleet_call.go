@@ -172,13 +172,14 @@ type fleetCall struct {
 
 // nodeClientConfig is the client for test calls: the Management Node's
 // TLS and connection settings (CA, client certificate, --insecure, proxy,
-// User-Agent), never its login, bearer token or headers (-H, which may
+// User-Agent, certificate days), never its login, bearer token or headers (-H, which may
 // carry a secret or a Host meant for the Management Node), nor its TLS
 // server name.
 func nodeClientConfig(c ClientConfig) ClientConfig {
 	nc := c
 	nc.User, nc.Password, nc.Auth, nc.Bearer = "", "", "", ""
 	nc.Headers, nc.SNI, nc.RedactBody = nil, "", nil
+	nc.MaxBody = 0 // a node's answers are small: the usual cap, not a page's
 	return nc
 }
 
