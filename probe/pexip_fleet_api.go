@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -40,13 +41,16 @@ const (
 	DefaultFleetMaxObjects = 20000
 	// DefaultFleetMaxPage is the body cap of one page when --max-body is not
 	// given: a page of 1000 node status objects is about 1 MiB.
-	DefaultFleetMaxPage = 16 << 20
+	DefaultFleetMaxPage = 4 << 20
+	// FleetMaxListBytes bounds the pages of one list, together.
+	FleetMaxListBytes = 32 << 20
 )
 
 // tastypiePage is one page of a list.
 type tastypiePage struct {
 	Meta    *tastypieMeta     `json:"meta"`
 	Objects []json.RawMessage `json:"objects"`
+	size    int               // of the body
 }
 
 type tastypieMeta struct {
@@ -89,6 +93,7 @@ func (m *managerReader) list(ctx context.Context, path, what string) ([]json.Raw
 		return &listError{state, what + ": " + fmt.Sprintf(format, args...)}
 	}
 	var objects []json.RawMessage
+	var size int
 	seen := map[string]bool{}
 	u := &first
 	for page := 1; ; page++ {
@@ -104,6 +109,9 @@ func (m *managerReader) list(ctx context.Context, path, what string) ([]json.Raw
 			return nil, err
 		}
 		objects = append(objects, p.Objects...)
+		if size += p.size; size > FleetMaxListBytes {
+			return nil, fail(nagios.Unknown, "more than %s: not read further", FormatBytes(FleetMaxListBytes))
+		}
 		if len(objects) > m.maxObjs {
 			return nil, fail(nagios.Unknown, "more than %d objects: not read further", m.maxObjs)
 		}
@@ -174,6 +182,7 @@ func (m *managerReader) page(ctx context.Context, rawURL, what string) (*tastypi
 	if err != nil {
 		return nil, &listError{nagios.Unknown, what + ": " + err.Error()}
 	}
+	p.size = len(ex.Body)
 	return p, nil
 }
 
@@ -282,41 +291,119 @@ var secretKey = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)pass|secret|community|private|token|credential|authorized_keys|^key$|_key$`)
 })
 
+// redactLogCap bounds the re-encoding of a body for the -vvv log, which
+// shows its first 400 characters: the work stays small however large the
+// page (a hostile one included).
+const redactLogCap = 4 << 10
+
 // redactManagerBody masks the secret values of a management API answer,
-// for the -vvv log. A body that is not JSON is shown only when it names
-// no secret.
+// for the -vvv log: the start of the body, re-encoded token by token in its
+// own order, each value of a secret key (at any depth) "[redacted]", "…"
+// where it stops. A body that is not JSON is shown only when its start
+// names no secret.
 func redactManagerBody(body []byte) []byte {
-	var v any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if dec.Decode(&v) != nil {
-		if secretKey().Match(body) {
+	type frame struct {
+		object, wantKey bool
+		n               int // members or elements written
+	}
+	var (
+		out    bytes.Buffer
+		stack  []frame
+		secret bool // the value about to come belongs to a secret key
+	)
+	notJSON := func() []byte {
+		start := body[:min(len(body), redactLogCap)] // all the log shows, and more
+		if secretKey().Match(start) {
 			return []byte("[not shown: not valid JSON, and it may hold a secret]")
 		}
-		return body
+		return start
 	}
-	out, err := json.Marshal(maskSecrets(v))
-	if err != nil {
-		return []byte("[not shown]")
+	// value ends a value in the container it stands in; done says it was
+	// the whole body's
+	value := func() (done bool) {
+		if len(stack) == 0 {
+			return true
+		}
+		top := &stack[len(stack)-1]
+		top.n++
+		top.wantKey = top.object
+		return false
 	}
-	return out
-}
-
-// maskSecrets replaces the values of secret keys, at any depth.
-func maskSecrets(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if secretKey().MatchString(k) {
-				v[k] = "[redacted]"
-			} else {
-				v[k] = maskSecrets(x)
+	// end is the output once the body's one value is written: nothing may follow
+	end := func() []byte {
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return notJSON()
+		}
+		return out.Bytes()
+	}
+	for out.Len() < redactLogCap {
+		tok, err := dec.Token()
+		if err != nil {
+			return notJSON()
+		}
+		closing := tok == json.Delim('}') || tok == json.Delim(']')
+		if len(stack) > 0 && !closing {
+			top := stack[len(stack)-1]
+			switch {
+			case top.object && !top.wantKey:
+				out.WriteByte(':')
+			case top.n > 0:
+				out.WriteByte(',')
 			}
 		}
-	case []any:
-		for i, x := range v {
-			v[i] = maskSecrets(x)
+		if key, ok := tok.(string); ok && len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey {
+			b, _ := json.Marshal(key)
+			out.Write(b)
+			stack[len(stack)-1].wantKey = false
+			secret = secretKey().MatchString(key)
+			continue
+		}
+		if secret {
+			secret = false
+			out.WriteString(`"[redacted]"`)
+			if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+				for depth := 1; depth > 0; { // skip the whole secret value
+					t, err := dec.Token()
+					if err != nil {
+						return notJSON()
+					}
+					switch t {
+					case json.Delim('{'), json.Delim('['):
+						depth++
+					case json.Delim('}'), json.Delim(']'):
+						depth--
+					}
+				}
+			}
+			if value() {
+				return end()
+			}
+			continue
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			out.WriteRune(rune(t))
+			if t == '{' || t == '[' {
+				stack = append(stack, frame{object: t == '{', wantKey: t == '{'})
+				continue
+			}
+			if len(stack) == 0 {
+				return notJSON()
+			}
+			stack = stack[:len(stack)-1]
+		default:
+			b, err := json.Marshal(t)
+			if err != nil {
+				return notJSON()
+			}
+			out.Write(b)
+		}
+		if value() {
+			return end()
 		}
 	}
-	return v
+	out.WriteString("…")
+	return out.Bytes()
 }

@@ -428,3 +428,22 @@ func TestRedactManagerBody(t *testing.T) {
 		t.Errorf("HTML: %q", got)
 	}
 }
+
+func TestRedactManagerBodyShapes(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	for _, tt := range []struct{ body, want string }{
+		{`{"a":1,"password":"p1","b":[1,{"snmp_community":{"x":["p2"]},"c":null}],"d":true}`,
+			`{"a":1,"password":"[redacted]","b":[1,{"snmp_community":"[redacted]","c":null}],"d":true}`},
+		{`[{"ssh_authorized_keys":["k1","k2"]},{"name":"a"}]`, `[{"ssh_authorized_keys":"[redacted]"},{"name":"a"}]`},
+		{`{"meta":{},"objects":[]}`, `{"meta":{},"objects":[]}`},
+		{`"just a string"`, `"just a string"`},
+		{`{"a":1,` + "\x00", `{"a":1,` + "\x00"}, // not JSON, and no secret named
+		{`{"a":1,"password":"p1"` + "\x00", `[not shown: not valid JSON, and it may hold a secret]`},
+		{`{"a":1} {"password":"p1"}`, `[not shown: not valid JSON, and it may hold a secret]`},
+		{`{"a":{"b":"` + long + `"}}`, `{"a":{"b":"` + long + `"…`},
+	} {
+		if got := string(redactManagerBody([]byte(tt.body))); got != tt.want {
+			t.Errorf("%.60q:\n got %.200q\nwant %.200q", tt.body, got, tt.want)
+		}
+	}
+}

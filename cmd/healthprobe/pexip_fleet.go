@@ -102,7 +102,7 @@ MANAGER is a host, host:port or base URL; https is assumed unless a URL says htt
 	// a page of 1000 nodes is about 1 MiB: a larger cap per page by default
 	o.client.maxBody = probe.DefaultFleetMaxPage
 	maxBody := fs.Lookup("max-body")
-	maxBody.DefValue, maxBody.Usage = maxBody.Value.String(), "read at most this much of one page of a list (16MiB, 512K); more is reported"
+	maxBody.DefValue, maxBody.Usage = maxBody.Value.String(), "read at most this much of one page of a list (4MiB, 512K); more is reported"
 	addJQFlags(cmd, &o.jq)
 	return checkCommand{cmd: cmd, arg: "manager", build: func(args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }

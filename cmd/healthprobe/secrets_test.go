@@ -47,6 +47,7 @@ func secretsFiles(t *testing.T) string {
 		"itgrix.pw":   emulate.ItgrixPassword + "\n",
 		"guest.pin":   emulate.PexipGuestPIN + "\n",
 		"kaleyra.key": emulate.KaleyraAPIKey + "\n",
+		"manager.pw":  emulate.PexipManagerPassword + "\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -63,6 +64,9 @@ func secretForms() []string {
 		secWrongPassword, secBearer, secHeaderToken, secAPIKeyHeader, secCookie, secURLPassword, secQueryToken,
 		secWrongPIN, secWrongKey,
 		emulate.PexipTokenPrefix, // every call token the Pexip emulator issues starts with it
+		emulate.PexipManagerPassword,
+		// what the Management Node's configuration list holds for each node
+		emulate.PexipFleetSNMPCommunity, emulate.PexipFleetNodePassword,
 	}
 	var forms []string
 	for _, s := range plain {
@@ -72,7 +76,8 @@ func secretForms() []string {
 		}
 	}
 	for _, login := range []string{emulate.WebUser + ":" + emulate.WebPassword, emulate.WebUser + ":" + secWrongPassword,
-		emulate.ItgrixUser + ":" + emulate.ItgrixPassword, "demo:" + secURLPassword} {
+		emulate.ItgrixUser + ":" + emulate.ItgrixPassword, "demo:" + secURLPassword,
+		emulate.PexipManagerUser + ":" + emulate.PexipManagerPassword, emulate.PexipManagerUser + ":" + secWrongPassword} {
 		forms = append(forms, base64.StdEncoding.EncodeToString([]byte(login)))
 	}
 	return forms
@@ -84,8 +89,15 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	web, itgrixEmu, pexipEmu, kaleyraEmu := serveEmulator(t, emulate.Web()), serveItgrix(t), serveEmulator(t, emulate.NewPexip()),
 		serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
 	webHost := strings.TrimPrefix(web, "http://")
+	manager, err := emulate.NewPexipManager(emulate.FleetAlarmsEachLevel) // its alarms need the configuration list
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleetEmu := serveEmulator(t, manager)
+	fleetLogin := []string{"pexip-fleet", fleetEmu, "-u", emulate.PexipManagerUser}
+	fleetCalls := []string{"--test-call", emulate.PexipTestCall, "--node-url", fleetEmu + "/nodes/{hostname}"}
 	batch := filepath.Join(dir, "checks.yaml")
-	err := os.WriteFile(batch, fmt.Appendf(nil, `checks:
+	err = os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
   - {name: web-wrong, kind: http, url: %[1]s/basic, user: demo, password: %[2]s}
   - {name: bearer, kind: http, url: %[1]s/ready, bearer_env: BEARER, header: ["X-Api-Key: %[3]s"]}
@@ -94,8 +106,10 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: pexip-wrong, kind: pexip, node: %[6]s, alias: %[7]s, pin: "%[8]s"}
   - {name: kaleyra, kind: kaleyra, url: %[9]s/v1/, api_key_env: KALEYRA_KEY}
   - {name: kaleyra-wrong, kind: kaleyra, url: %[9]s/v1/, api_key: %[10]s, format: json}
+  - {name: fleet, kind: pexip-fleet, manager: %[11]s, user: monitor, password_file: %[12]s, test_call: %[13]s, node_url: "%[11]s/nodes/{hostname}", pin_env: PIN}
+  - {name: fleet-wrong, kind: pexip-fleet, manager: %[11]s, user: monitor, password: %[2]s}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
-		secWrongPIN, kaleyraEmu, secWrongKey), 0o600)
+		secWrongPIN, kaleyraEmu, secWrongKey, fleetEmu, filepath.Join(dir, "manager.pw"), emulate.PexipTestCall), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +139,16 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"pexip", pexipEmu, "--alias", emulate.PexipPINRoom, "--pin", secWrongPIN},
 			{"pexip", pexipEmu, "--alias", emulate.PexipPINRoom, "--pin-file", filepath.Join(dir, "guest.pin")},
 			{"pexip", pexipEmu, "--alias", emulate.PexipTestCall, "--no-release"},
+		},
+		"pexip-fleet": {
+			append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW"),
+			append(append(slices.Clone(fleetLogin), "--password-file", filepath.Join(dir, "manager.pw")), fleetCalls...),
+			append(slices.Clone(fleetLogin), "--password", secWrongPassword),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--jq", ".nodes[0].configuration", "--pin-env", "PIN",
+				"--bearer-env", "BEARER", "-H", "X-Api-Key: "+secAPIKeyHeader), fleetCalls...),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--pin", secWrongPIN, "--jq", ".alarms"), fleetCalls...),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--pin-file", filepath.Join(dir, "guest.pin")), fleetCalls...),
+			{"pexip-fleet", "http://" + emulate.PexipManagerUser + ":" + secURLPassword + "@" + strings.TrimPrefix(fleetEmu, "http://")},
 		},
 		"kaleyra": {
 			{"kaleyra", "--url", kaleyraEmu + "/incidents/v1/", "--api-key-env", "KALEYRA_KEY"},
@@ -192,7 +216,7 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 	dir := secretsFiles(t)
 	vars := map[string]string{
 		"WEB_PW": emulate.WebPassword, "ITGRIX_PW": emulate.ItgrixPassword, "PIN": emulate.PexipHostPIN,
-		"KALEYRA_KEY": emulate.KaleyraAPIKey, "BEARER": secBearer,
+		"KALEYRA_KEY": emulate.KaleyraAPIKey, "BEARER": secBearer, "FLEET_PW": emulate.PexipManagerPassword,
 	}
 	cases := secretCases(t, dir)
 	stateDir := filepath.Join(t.TempDir(), "state")
