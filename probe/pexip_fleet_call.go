@@ -180,6 +180,15 @@ func nodeClientConfig(c ClientConfig) ClientConfig {
 	nc.User, nc.Password, nc.Auth, nc.Bearer = "", "", "", ""
 	nc.Headers, nc.SNI, nc.RedactBody = nil, "", nil
 	nc.MaxBody = 0 // a node's answers are small: the usual cap, not a page's
+	if log := c.Log; log != nil {
+		// the calls run at once: their verbose lines go out one at a time
+		var mu sync.Mutex
+		nc.Log = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			log(format, args...)
+		}
+	}
 	return nc
 }
 

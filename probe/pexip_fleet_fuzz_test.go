@@ -29,6 +29,7 @@ func FuzzPexipFleetPage(f *testing.F) {
 	f.Add([]byte(`{"meta":{"next":"//evil/x","total_count":"9e999"},"objects":[{"name":"a|b\nc","media_load":"NaN","maintenance_mode":1}]}`))
 	f.Add([]byte(`{"meta":{},"objects":[{"name":null,"level":"CRITICAL","node":""},{"port_count":5,"port_total":0}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		checkRedacted(t, body)
 		p, err := decodePage(body)
 		if err != nil {
 			if strings.ContainsAny(err.Error(), "\n\r") {
@@ -91,3 +92,33 @@ func FuzzParsePexipTime(f *testing.F) {
 }
 
 func decodeStrict(raw []byte, v any) bool { return json.Unmarshal(raw, v) == nil }
+
+// checkRedacted: the -vvv form of a body is bounded, and when it is whole
+// JSON no secret key in it keeps a value but "[redacted]".
+func checkRedacted(t *testing.T, body []byte) {
+	out := redactManagerBody(body)
+	if len(out) > redactLogCap+256 && len(out) > len(body) {
+		t.Fatalf("%d bytes for a body of %d", len(out), len(body))
+	}
+	var v any
+	if json.Unmarshal(out, &v) != nil {
+		return // cut short, or not JSON: shown only as far as it names no secret
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if secretKey().MatchString(k) && x != "[redacted]" {
+					t.Fatalf("%q keeps %v in %s", k, x, out)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+}

@@ -378,6 +378,21 @@ func TestPexipFleetTestCalls(t *testing.T) {
 			t.Errorf("got %s %q", r.State, r.Summary)
 		}
 	})
+	// The calls run at once, but their -vvv lines reach the log one at a
+	// time: the command's writes to stderr without a lock of its own (the
+	// race detector fails this when they do not).
+	t.Run("verbose lines of calls at once", func(t *testing.T) {
+		_, base := startFleet(t, emulate.FleetHealthy)
+		cfg := withCalls(fleetConfig(t, base), base)
+		var log strings.Builder // not safe for concurrent use, as stderr's writer need not be
+		cfg.Client.Verbose, cfg.Client.Log = 3, func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }
+		if r := runFleet(t, cfg); r.State != nagios.OK {
+			t.Errorf("got %s %q", r.State, r.Summary)
+		}
+		if n := strings.Count(log.String(), "/request_token\n"); n != 6 {
+			t.Errorf("%d request_token lines in the log", n)
+		}
+	})
 	t.Run("a node without a domain", func(t *testing.T) {
 		_, base := startFleet(t, emulate.FleetHealthy)
 		cfg := withCalls(fleetConfig(t, base), base)
