@@ -47,6 +47,16 @@ type ClientConfig struct {
 
 	ConnectTimeout time.Duration // limit on connecting alone (0: only the context's deadline)
 
+	// MaxConnsPerHost bounds the connections to one host and keeps as many
+	// idle for reuse (0: net/http's defaults, two idle and no bound). A
+	// client shared by many concurrent requests to one server (a batch's
+	// results to Icinga 2) sets it, so they reuse a few connections.
+	MaxConnsPerHost int
+
+	// Settings names the TLS settings in messages, as the caller's user
+	// knows them (default: the flags --ca-file and --insecure).
+	Settings TLSSettings
+
 	UserAgent string
 	Headers   http.Header // added to every request
 
@@ -78,6 +88,24 @@ type ClientConfig struct {
 	// before the cut: the command line's, some of which are resolved after
 	// this config is built.
 	Redact func(string) string
+}
+
+// TLSSettings are the names of the TLS settings in messages: a notify sink
+// has keys (ca_file, verify_tls: false), a check has flags.
+type TLSSettings struct {
+	CAFile     string // default --ca-file
+	Insecure   string // default --insecure
+	ServerName string // the setting that names the server to verify; empty: not suggested
+}
+
+func (s TLSSettings) withDefaults() TLSSettings {
+	if s.CAFile == "" {
+		s.CAFile = "--ca-file"
+	}
+	if s.Insecure == "" {
+		s.Insecure = "--insecure"
+	}
+	return s
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -142,15 +170,16 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.Settings = cfg.Settings.withDefaults()
 	tlsCfg := &tls.Config{InsecureSkipVerify: cfg.Insecure, ServerName: cfg.SNI} //nolint:gosec // user's explicit choice
 	if cfg.CAFile != "" {
 		pem, err := readPEMFile(cfg.CAFile)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("reading --ca-file: %w", err)}
+			return nil, &ConfigError{fmt.Errorf("reading %s: %w", cfg.Settings.CAFile, err)}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{fmt.Errorf("--ca-file %s holds no PEM certificate", cfg.CAFile)}
+			return nil, &ConfigError{fmt.Errorf("%s %s holds no PEM certificate", cfg.Settings.CAFile, cfg.CAFile)}
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -187,6 +216,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		DisableCompression:     false,
+		MaxConnsPerHost:        cfg.MaxConnsPerHost,
+		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
 	var pairs []string
