@@ -36,10 +36,16 @@ func (t *Tracker) Test(ctx context.Context, state string) probe.Result {
 		if !s.Active {
 			continue
 		}
+		e := ev
+		if s.wantsReport() { // a test result, to the Icinga 2 service the check would report to
+			rep := ev.report()
+			rep.Host, rep.Service = t.Host, t.Service
+			e.Report = &rep
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := s.Send(ctx, ev)
+			d, err := s.Send(ctx, e)
 			outcomes[i] = outcome{d, err}
 		}()
 	}
