@@ -235,6 +235,8 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string) []line {
 			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)%s", r.Label, deliveredWhat(r), seqList(r.Delivered), replacedNote(r))})
 		}
 		switch {
+		case r.Missing && r.Replaced > 0 && r.Left == 0:
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify: dropped %s for sink %q, which is not configured or not active any more", plural(r.Replaced, "undelivered result"), r.Key)})
 		case r.Missing:
 			lines = append(lines, warning(name, "events for an unknown sink", fmt.Sprintf("notify: %s queued for sink %q, which is not configured or not active: restore it, or delete them from %s", plural(r.Left, "event"), r.Key, dir)))
 		case r.ResultLeft:

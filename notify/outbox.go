@@ -117,6 +117,25 @@ type sinkReport struct {
 	Missing    bool // no active sink has this key any more
 }
 
+// missingSink reports the queue of a sink no longer configured or active.
+// Its change events wait for it to come back; its run results are
+// dropped: none would be delivered to a sink that comes back, whose next
+// run's result replaces them anyway.
+func missingSink(key string, queue []*entry) sinkReport {
+	r := sinkReport{Key: key, Label: key, Missing: true}
+	for _, e := range queue {
+		if e.Event.Event == EventResult && removeSynced(e.path) == nil {
+			r.Replaced++
+			continue
+		}
+		if r.Left == 0 || e.Created.Before(r.Oldest) {
+			r.Oldest = e.Created
+		}
+		r.Left++
+	}
+	return r
+}
+
 // supersede keeps, of the run results in a sink's queue, only the newest:
 // the older ones are removed from the outbox, so that only the newest
 // result is ever delivered, and an older one never after a newer one.
@@ -168,7 +187,7 @@ func (t *Tracker) deliver(ctx context.Context, entries []*entry) []sinkReport {
 	for i, key := range order {
 		s, ok := active[key]
 		if !ok {
-			reports[i] = sinkReport{Key: key, Label: key, Missing: true, Left: len(bySink[key]), Oldest: bySink[key][0].Created}
+			reports[i] = missingSink(key, bySink[key])
 			continue
 		}
 		wg.Add(1)

@@ -117,6 +117,14 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("KALEYRA_API_KEY", emulate.KaleyraAPIKey)
 	case "receiver":
 		emulateReceiver(ts, name, envName)
+	case "uptime-kuma": // recorded in $WORK/uptime-kuma/N.txt as a receiver's requests
+		emulateReceiver(ts, name, envName, emulate.NewUptimeKuma())
+		ts.Setenv("KUMA_TOKEN", emulate.KumaToken)
+	case "healthchecks":
+		emulateReceiver(ts, name, envName, emulate.NewHealthchecks())
+		ts.Setenv("HC_UUID", emulate.HealthchecksUUID)
+		ts.Setenv("HC_PING_KEY", emulate.HealthchecksPingKey)
+		ts.Setenv("HC_SLUG", emulate.HealthchecksSlug)
 	default:
 		if strings.HasPrefix(name, "receiver-") {
 			emulateReceiver(ts, name, envName)

@@ -48,7 +48,7 @@ func newNotifyTestCmd(g *globalOptions) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()
-			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion()}
+			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: g.notify.icingaHost, Service: g.notify.icingaService}
 			return g.render(tr.Test(ctx, state.String()))
 		},
 	}
@@ -74,7 +74,7 @@ events wait for a sink that is not configured.`,
 				return err
 			}
 			if tr == nil || len(tr.Sinks) == 0 {
-				return errors.New("no sinks: give the --notify URL or --notify-config FILE the checks use")
+				return errors.New("no sinks: give the --notify, --push or --notify-config the checks use")
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 			defer cancel()

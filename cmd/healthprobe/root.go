@@ -52,9 +52,10 @@ type globalOptions struct {
 	logMu    *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
 	exitCode int
 
-	notify notifyFlags
-	cmd    *cobra.Command // the command being run, and its arguments (for the check's identity)
-	args   []string
+	notify    notifyFlags
+	sinkCache *sinkCache     // the sinks built so far, shared by the checks of a batch
+	cmd       *cobra.Command // the command being run, and its arguments (for the check's identity)
+	args      []string
 }
 
 // Main runs healthprobe with the process's arguments and returns the exit code.
@@ -320,6 +321,8 @@ func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
 	if err != nil {
 		return err
 	}
+	end := g.begin(ctx, tr)
+	defer end()
 	return g.write(g.track(ctx, tr, identity, g.execute(ctx, "", fn)), opts)
 }
 

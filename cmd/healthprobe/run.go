@@ -269,8 +269,11 @@ func repeatable(f *pflag.Flag) bool {
 // environment and deadline, its own list of secrets, and verbose lines
 // prefixed with the check's name.
 func (g *globalOptions) forCheck(name string) *globalOptions {
+	if g.sinkCache == nil {
+		g.sinkCache = newSinkCache(g)
+	}
 	cg := &globalOptions{env: g.env, timeout: g.timeout, timeoutState: g.timeoutState, verbose: g.verbose,
-		output: g.output, color: g.color}
+		output: g.output, color: g.color, sinkCache: g.sinkCache}
 	if g.logMu == nil {
 		g.logMu = new(sync.Mutex)
 	}
@@ -293,6 +296,8 @@ func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Nam
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			end := p.g.begin(ctx, p.tracker)
+			defer end()
 			res := p.g.execute(ctx, p.kind, p.fn)
 			res = p.g.redactResult(p.g.track(ctx, p.tracker, p.identity, res))
 			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
