@@ -111,7 +111,7 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 		return fmt.Errorf("%w: this result was not recorded", err)
 	}
 	defer lock.Unlock()
-	removeStrayTemps(filepath.Dir(statePath), id)
+	removeStrayTemp(statePath)
 	removeStrayTemps(outboxDir, "")
 
 	now := t.now()
