@@ -35,6 +35,7 @@ func demoSections() []demoSection {
 		{"Pexip Infinity probe", pexipDemo},
 		{"Kaleyra voice incident probe", kaleyraDemo},
 		{"State between runs and notifications", notifyDemo},
+		{"Every run's result into Uptime Kuma and Healthchecks", reportDemo},
 		{"Batch mode: healthprobe run", batchDemo},
 	}
 }
