@@ -20,6 +20,7 @@ import (
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // Sink formats.
@@ -85,10 +86,13 @@ type Sink struct {
 	measure                    bool          // healthchecks
 	job                        string        // pushgateway
 
-	// UserAgent, Verbose and Log are passed to the HTTP client.
+	// UserAgent, Verbose and Log are passed to the HTTP client, and
+	// Redactor (the run's; default: one of the sink's own secrets) masks
+	// what it logs.
 	UserAgent string
 	Verbose   int
 	Log       func(format string, args ...any)
+	Redactor  *redact.Redactor
 
 	once   sync.Once
 	client *probe.Client
@@ -393,12 +397,19 @@ func (s *Sink) httpClient() (*probe.Client, error) {
 		if s.UserAgent == "" {
 			s.UserAgent = "healthprobe"
 		}
+		red := s.Redactor
+		if red == nil {
+			red = redact.New()
+			for _, sec := range s.Secrets() {
+				red.Add(sec)
+			}
+		}
 		s.client, s.cerr = probe.NewClient(probe.ClientConfig{
 			TimeoutState: nagios.Critical, Insecure: !s.verifyTLS, CAFile: s.caFile, SNI: s.sni,
 			ConnectTimeout: s.connectTimeout, MaxConnsPerHost: sinkConns,
 			Settings:  probe.TLSSettings{CAFile: "ca_file", Insecure: "verify_tls: false", ServerName: "tls_server_name"},
 			UserAgent: s.UserAgent, Headers: s.header, User: s.user, Password: s.password, Auth: "basic",
-			MaxBody: 64 << 10, Verbose: s.Verbose, Log: s.Log, Secrets: s.Secrets(),
+			MaxBody: 64 << 10, Verbose: s.Verbose, Log: s.Log, Redactor: red,
 		})
 	})
 	return s.client, s.cerr

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/nagios"
@@ -138,19 +139,14 @@ func pushSink(v string) (notify.SinkConfig, error) {
 	return notify.SinkConfig{Format: kind, URL: strings.TrimSpace(u)}, nil
 }
 
-// sinkCache shares sinks between the checks of a batch: each check builds
-// its sinks from the same flags and file, and gets the one Sink (and so
-// the one HTTP client, with its reused connections) per configuration.
+// sinkCache shares sinks between the checks of a run (a batch's): each
+// check builds its sinks from the same flags and file, and gets the one
+// Sink (and so the one HTTP client, with its reused connections) per
+// configuration.
 type sinkCache struct {
 	mu    sync.Mutex
 	files map[string]notify.FileConfig
 	sinks map[string]*notify.Sink
-	logMu sync.Mutex
-	owner *globalOptions // the run's: its verbose log and redaction serve the shared sinks
-}
-
-func newSinkCache(owner *globalOptions) *sinkCache {
-	return &sinkCache{files: map[string]notify.FileConfig{}, sinks: map[string]*notify.Sink{}, owner: owner}
 }
 
 // loadConfig reads a config file once per run.
@@ -162,14 +158,17 @@ func (c *sinkCache) loadConfig(path string) (notify.FileConfig, error) {
 	}
 	fc, err := notify.LoadConfig(path)
 	if err == nil {
+		if c.files == nil {
+			c.files = map[string]notify.FileConfig{}
+		}
 		c.files[path] = fc
 	}
 	return fc, err
 }
 
 // share returns the sink built before from the same configuration, or
-// keeps s for the next check that asks.
-func (c *sinkCache) share(cfg notify.SinkConfig, s *notify.Sink) *notify.Sink {
+// keeps s, logging on the run's stderr, for the next check that asks.
+func (c *sinkCache) share(rs *runState, cfg notify.SinkConfig, s *notify.Sink) *notify.Sink {
 	key, err := json.Marshal(cfg)
 	if err != nil {
 		return s
@@ -179,57 +178,58 @@ func (c *sinkCache) share(cfg notify.SinkConfig, s *notify.Sink) *notify.Sink {
 	if old, ok := c.sinks[string(key)]; ok {
 		return old
 	}
-	log := c.owner.clientConfig().Log
+	s.Redactor = rs.redactor
 	s.Log = func(format string, args ...any) {
-		c.logMu.Lock() // sinks deliver concurrently; the log writer may not be safe
-		defer c.logMu.Unlock()
-		log("notify "+format, args...)
+		rs.logMu.Lock() // sinks deliver concurrently; keep each line whole
+		defer rs.logMu.Unlock()
+		fmt.Fprintln(rs.stderr, rs.redactor.String("notify "+fmt.Sprintf(format, args...)))
+	}
+	if c.sinks == nil {
+		c.sinks = map[string]*notify.Sink{}
 	}
 	c.sinks[string(key)] = s
 	return s
 }
 
 // sinks builds the sinks of --notify, --push and --notify-config,
-// registering their secrets for redaction. It also returns the config
-// file's outbox limits. The checks of a batch share one Sink per
+// registering their secrets with the run's redactor. It also returns the
+// config file's outbox limits. The checks of a run share one Sink per
 // configuration.
-func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
-	if g.sinkCache == nil {
-		g.sinkCache = newSinkCache(g)
-	}
-	cache := g.sinkCache
+func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
+	n := &ce.notify
+	cache := &ce.run.sinks
 	var cfgs []notify.SinkConfig
-	for _, u := range g.notify.urls {
-		nu, err := normalizeURL(u)
+	for _, u := range n.urls {
+		nu, _, err := targetURL(u, "URL", "http")
 		if err != nil {
 			return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
 		}
 		cfgs = append(cfgs, notify.SinkConfig{URL: nu})
 	}
-	for _, p := range g.notify.pushes {
+	for _, p := range n.pushes {
 		c, err := pushSink(p)
 		if err != nil {
 			return nil, notify.FileConfig{}, err
 		}
 		cfgs = append(cfgs, c)
 	}
-	sinks, err := notify.BuildSinks(cfgs, g.getenv)
+	sinks, err := notify.BuildSinks(cfgs, ce.run.getenv)
 	if err != nil {
 		return nil, notify.FileConfig{}, fmt.Errorf("--notify/--push: %w", err)
 	}
 	var fc notify.FileConfig
-	if g.notify.configFile != "" {
-		if fc, err = cache.loadConfig(g.notify.configFile); err != nil {
-			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+	if n.configFile != "" {
+		if fc, err = cache.loadConfig(n.configFile); err != nil {
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
-		more, err := notify.BuildSinks(fc.Sinks, g.getenv)
+		more, err := notify.BuildSinks(fc.Sinks, ce.run.getenv)
 		if err != nil {
-			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
 		for _, m := range more {
 			for _, s := range sinks {
 				if s.Key == m.Key {
-					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify or --push", g.notify.configFile, m.Label)
+					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify or --push", n.configFile, m.Label)
 				}
 			}
 		}
@@ -238,35 +238,33 @@ func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 	}
 	for i, s := range sinks {
 		for _, sec := range s.Secrets() {
-			g.addSecret(sec)
-			if cache.owner != g { // a batch's check: the run logs for the shared sink
-				cache.owner.addSecret(sec)
-			}
+			ce.run.redactor.Add(sec)
 		}
-		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), g.verbose
-		sinks[i] = cache.share(cfgs[i], s)
+		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), ce.verbose
+		sinks[i] = cache.share(ce.run, cfgs[i], s)
 	}
 	return sinks, fc, nil
 }
 
 // tracker builds the notify.Tracker of a check run, or nil when no state or
-// notify flag is given.
-func (g *globalOptions) tracker() (*notify.Tracker, error) {
-	n := &g.notify
+// notify flag is given. attempts says --attempts was given on the command
+// line (where 0 is refused).
+func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
+	n := &ce.notify
 	if !n.enabled() {
 		return nil, nil
 	}
-	if n.attempts < 0 || (g.cmd != nil && g.cmd.Flags().Changed("attempts") && n.attempts < 1) {
+	if n.attempts < 0 || (attempts && n.attempts < 1) {
 		return nil, errors.New("--attempts must be 1 or more")
 	}
 	dir := n.stateDir
 	if dir == "" {
 		var err error
-		if dir, err = defaultStateDir(g.getenv); err != nil {
+		if dir, err = defaultStateDir(ce.run.getenv); err != nil {
 			return nil, err
 		}
 	}
-	sinks, fc, err := g.sinks()
+	sinks, fc, err := ce.sinks()
 	if err != nil {
 		return nil, err
 	}
@@ -278,32 +276,33 @@ func (g *globalOptions) tracker() (*notify.Tracker, error) {
 }
 
 // notifier is the tracker of a check run and the check's identity, or nil
-// when no state or notify flag is given.
-func (g *globalOptions) notifier() (*notify.Tracker, string, error) {
-	tr, err := g.tracker()
+// when no state or notify flag is given. identity names the check when
+// --name is not given; it is asked only when state is kept, and its
+// answer is redacted.
+func (ce *checkEnv) notifier(attempts bool, identity func() string) (*notify.Tracker, string, error) {
+	tr, err := ce.tracker(attempts)
 	if tr == nil || err != nil {
 		return nil, "", err
 	}
-	identity, err := g.identity()
-	return tr, identity, err
+	if ce.notify.name != "" {
+		return tr, "name:" + ce.notify.name, nil
+	}
+	if identity == nil {
+		return nil, "", errors.New("cannot tell which check this is: give --name")
+	}
+	return tr, ce.run.redactor.String(identity()), nil
 }
 
-// identity names a check for its state: --name, or the command, its
-// arguments and the options that change what it checks. Left out: the
-// global options (timeout, output, verbosity, state and notify flags) and
-// every secret option (--password, --password-env, --password-file ...);
-// secret-looking header values and URL parameters are masked, and any
-// secret that was resolved is redacted, so the identity never holds one.
-func (g *globalOptions) identity() (string, error) {
-	if g.notify.name != "" {
-		return "name:" + g.notify.name, nil
-	}
-	cmd := g.cmd
-	if cmd == nil {
-		return "", errors.New("cannot tell which check this is: give --name")
-	}
+// commandIdentity names a check for its state from its command line: the
+// command, its arguments and the options that change what it checks. Left
+// out: the global options (timeout, output, verbosity, state and notify
+// flags) and every secret option (--password, --password-env,
+// --password-file ...); secret-looking header values and URL parameters
+// are masked (and notifier redacts every secret that was resolved), so the
+// identity never holds one.
+func commandIdentity(cmd *cobra.Command, args []string) string {
 	parts := []string{strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")}
-	for _, a := range g.args {
+	for _, a := range args {
 		if strings.Contains(a, "://") {
 			a = probe.RedactURL(a)
 		}
@@ -325,7 +324,7 @@ func (g *globalOptions) identity() (string, error) {
 			parts = append(parts, "--"+f.Name+"="+v)
 		}
 	})
-	return g.redact(strings.Join(parts, " ")), nil
+	return strings.Join(parts, " ")
 }
 
 // isSecretFlag recognises the flags of a secretFlags (--X, --X-env, --X-file).
@@ -338,11 +337,11 @@ func isSecretFlag(fs *pflag.FlagSet, name string) bool {
 // healthchecks sink's /start, sent while the check runs). The returned
 // function ends what is still waiting; call it once the result is tracked.
 // The pings have the check's time and its delivery window, as the result.
-func (g *globalOptions) begin(ctx context.Context, tr *notify.Tracker) context.CancelFunc {
+func (ce *checkEnv) begin(ctx context.Context, tr *notify.Tracker) context.CancelFunc {
 	if tr == nil {
 		return func() {}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*g.timeout)
+	ctx, cancel := context.WithTimeout(ctx, 2*ce.timeout)
 	tr.Begin(ctx)
 	return cancel
 }
@@ -351,13 +350,13 @@ func (g *globalOptions) begin(ctx context.Context, tr *notify.Tracker) context.C
 // long as --timeout that starts when the check is done (a check that timed
 // out still gets its notification out). Problems are WARNING lines: they
 // never stop the result from being reported.
-func (g *globalOptions) track(ctx context.Context, tr *notify.Tracker, identity string, res probe.Result) probe.Result {
+func (ce *checkEnv) track(ctx context.Context, tr *notify.Tracker, identity string, res probe.Result) probe.Result {
 	if tr == nil {
 		return res
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	ctx, cancel := context.WithTimeout(ctx, ce.timeout)
 	defer cancel()
-	if err := tr.Process(ctx, identity, g.notify.name, &res); err != nil {
+	if err := tr.Process(ctx, identity, ce.notify.name, &res); err != nil {
 		before := res.State
 		res.Add("notify", nagios.Warning, "notify: "+err.Error())
 		if res.State.Worse(before) {
