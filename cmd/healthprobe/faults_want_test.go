@@ -108,7 +108,7 @@ var faultWant = map[string]map[string]expect{
 		"http":        {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: (malformed HTTP response "SSH-2\.0-OpenSSH_9\.6"|it sent data before the request)$`},
 		"itgrix":      {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: (malformed HTTP response "SSH-2\.0-OpenSSH_9\.6"|it sent data before the request)$`},
 		"pexip":       {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: (malformed HTTP response "SSH-2\.0-OpenSSH_9\.6"|it sent data before the request)$`},
-		"pexip-fleet": {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: malformed HTTP response "SSH-2\.0-OpenSSH_9\.6"$`},
+		"pexip-fleet": {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: (malformed HTTP response "SSH-2\.0-OpenSSH_9\.6"|it sent data before the request)$`},
 		"kaleyra":     {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: (malformed HTTP response "SSH-2\.0-OpenSSH_9\.6"|it sent data before the request)$`},
 	},
 	"redirect loop": {
