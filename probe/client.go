@@ -186,7 +186,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
-		DisableCompression:     false,
+		DisableCompression:     true, // decoded in Do, whatever Accept-Encoding was sent (decode.go)
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
 	var pairs []string
@@ -285,8 +285,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 			req.Header.Add(k, v)
 		}
 	}
-	if c.cfg.UserAgent != "" {
-		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if c.cfg.UserAgent != "" && req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent) // a User-Agent header given with -H wins
+	}
+	if _, ok := req.Header["Accept-Encoding"]; !ok && req.Header.Get("Range") == "" && method != http.MethodHead {
+		req.Header.Set("Accept-Encoding", defaultAcceptEncoding)
 	}
 	if c.cfg.Bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Bearer)
@@ -320,8 +323,10 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 			ex.Downgraded = true
 		}
 	}
-	limited := io.LimitReader(resp.Body, c.cfg.MaxBody+1)
-	ex.Body, err = io.ReadAll(limited)
+	decoded, err := decodeBody(resp.Header, resp.Body)
+	if err == nil {
+		ex.Body, err = io.ReadAll(io.LimitReader(decoded, c.cfg.MaxBody+1))
+	}
 	end := time.Now()
 	if err != nil {
 		rerr := c.classify(ctx, err, rawURL, tr)

@@ -1,8 +1,6 @@
 package probe
 
 import (
-	"compress/flate"
-	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -44,6 +42,7 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 		recErr   tls.RecordHeaderError
 		alertErr tls.AlertError
 		authErr  *authError
+		decErr   *DecodeError
 		netErr   net.Error
 		opErr    *net.OpError
 	)
@@ -98,10 +97,11 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 		// request is written, so net/http may wrap it in any of its errors
 		return mk(nagios.Critical, "TLS with %s failed: the server sent the alert %q%s", host,
 			strings.TrimPrefix(opErr.Err.Error(), "tls: "), alertHint(opErr.Err.Error()))
+	case errors.As(err, &decErr):
+		return mk(nagios.Critical, "the body from %s is not the %s its Content-Encoding announces (%s)", host,
+			sanitizeLine(decErr.Encoding, 40), sanitizeLine(decErr.Err.Error(), 60))
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return mk(nagios.Critical, "%s closed the connection before the answer was complete", host)
-	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, new(flate.CorruptInputError)):
-		return mk(nagios.Critical, "the body from %s is not the gzip its Content-Encoding announces (%s)", host, sanitizeLine(innermost(err), 60))
 	}
 	if why, ok := protocolError(innermost(err)); ok {
 		return mk(nagios.Critical, "%s did not answer with valid HTTP: %s", host, sanitizeLine(why, 160))
