@@ -310,7 +310,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	ex := &Exchange{
 		Status:     resp.StatusCode,
 		StatusLine: statusLine(resp),
-		Header:     resp.Header,
+		Header:     wireHeader(resp),
 		TLS:        resp.TLS,
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
@@ -348,6 +348,36 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
+}
+
+// wireHeader returns the headers of an answer as the server sent them:
+// net/http moves Transfer-Encoding, Trailer and (on HTTP/1.1) a
+// Connection: close out of the map into fields of its own, where
+// --header-match and -vv would never see them. Content-Length stays,
+// since nothing here decodes a body behind net/http's back any more.
+func wireHeader(resp *http.Response) http.Header {
+	h := resp.Header
+	restore := map[string]string{}
+	if len(resp.TransferEncoding) > 0 && h.Get("Transfer-Encoding") == "" {
+		restore["Transfer-Encoding"] = strings.Join(resp.TransferEncoding, ", ")
+	}
+	if len(resp.Trailer) > 0 && h.Get("Trailer") == "" {
+		restore["Trailer"] = strings.Join(slices.Sorted(maps.Keys(resp.Trailer)), ", ")
+	}
+	if resp.Close && resp.ProtoMajor == 1 && resp.ProtoMinor >= 1 && h.Get("Connection") == "" {
+		restore["Connection"] = "close" // net/http deletes it on HTTP/1.1 only when it says close
+	}
+	if len(restore) == 0 {
+		return h
+	}
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for k, v := range restore {
+		h.Set(k, v)
+	}
+	return h
 }
 
 func statusLine(resp *http.Response) string {
@@ -422,7 +452,7 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		h.answered(resp)
 		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
 		if c.cfg.Verbose >= 2 {
-			logHeaders(c.cfg.Log, "<", resp.Header, c.mask)
+			logHeaders(c.cfg.Log, "<", wireHeader(resp), c.mask)
 		}
 	}
 	return resp, err

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,10 +43,14 @@ type HTTPConfig struct {
 	Assertions []BodyAssertion
 }
 
-// HeaderMatch requires a response header to match a regular expression.
+// HeaderMatch requires a response header to match a regular expression
+// (any of its values, when it is repeated), or with Negate, none of its
+// values to match. A missing header fails either way, unless AllowMissing.
 type HeaderMatch struct {
-	Name string
-	Re   *regexp.Regexp
+	Name         string
+	Re           *regexp.Regexp
+	Negate       bool
+	AllowMissing bool
 }
 
 // BodyAssertion is a sub-check over a response body that adds its own lines
@@ -202,17 +207,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		}
 	}
 	for _, hm := range cfg.HeaderMatch {
-		name := "header:" + http.CanonicalHeaderKey(hm.Name)
-		vals := ex.Header.Values(hm.Name)
-		v := strings.Join(vals, ", ")
-		switch {
-		case len(vals) == 0:
-			r.Add(name, nagios.Critical, "header "+hm.Name+" missing")
-		case hm.Re.MatchString(v):
-			r.Add(name, nagios.OK, fmt.Sprintf("header %s %q matches", hm.Name, SanitizeLine(v, 60)))
-		default:
-			r.Add(name, nagios.Critical, fmt.Sprintf("header %s %q does not match %q", hm.Name, SanitizeLine(v, 60), hm.Re.String()))
-		}
+		checkHeader(r, hm, ex.Header)
 	}
 	return passes
 }
@@ -287,4 +282,42 @@ func (r *Result) detailOK(name string) bool {
 		}
 	}
 	return true
+}
+
+// checkHeader adds the sub-check of one header match. Each value of a
+// repeated header (Set-Cookie, say) is matched on its own, as
+// blackbox_exporter does: any value matching is a match.
+func checkHeader(r *Result, hm HeaderMatch, h http.Header) {
+	name := "header:" + http.CanonicalHeaderKey(hm.Name)
+	if hm.Negate {
+		name = "header-not:" + http.CanonicalHeaderKey(hm.Name)
+	}
+	vals := h.Values(hm.Name)
+	quoted := func(vs []string) string {
+		q := make([]string, 0, len(vs))
+		for i, v := range vs {
+			if i == 3 {
+				q = append(q, "…")
+				break
+			}
+			q = append(q, strconv.Quote(SanitizeLine(v, 60)))
+		}
+		return strings.Join(q, ", ")
+	}
+	re := strconv.Quote(SanitizeLine(hm.Re.String(), 60))
+	i := slices.IndexFunc(vals, hm.Re.MatchString)
+	switch {
+	case len(vals) == 0 && hm.AllowMissing:
+		r.Add(name, nagios.OK, "header "+hm.Name+" absent (allowed)")
+	case len(vals) == 0:
+		r.Add(name, nagios.Critical, "header "+hm.Name+" missing")
+	case hm.Negate && i >= 0:
+		r.Add(name, nagios.Critical, fmt.Sprintf("header %s %s matches %s, must not", hm.Name, quoted(vals[i:i+1]), re))
+	case hm.Negate:
+		r.Add(name, nagios.OK, fmt.Sprintf("header %s does not match %s", hm.Name, re))
+	case i >= 0:
+		r.Add(name, nagios.OK, fmt.Sprintf("header %s %s matches", hm.Name, quoted(vals[i:i+1])))
+	default:
+		r.Add(name, nagios.Critical, fmt.Sprintf("header %s %s does not match %s", hm.Name, quoted(vals), re))
+	}
 }

@@ -122,8 +122,8 @@ func TestHTTPContentChecks(t *testing.T) {
 		{"regex", HTTPConfig{Regexes: []*regexp.Regexp{re(`<h1>\w+</h1>`)}}, nagios.OK, `regex "<h1>\\w+</h1>" matched`},
 		{"regex miss", HTTPConfig{Regexes: []*regexp.Regexp{re(`^ok$`)}}, nagios.Critical, `regex "^ok$" not matched in "<html><head><title>Status</title></head><body><h1>Status</h1…"`},
 		{"regex inverted", HTTPConfig{Regexes: []*regexp.Regexp{re(`(?i)ERROR`)}, Invert: true}, nagios.OK, `regex "ERROR" not matched`},
-		{"header matches", HTTPConfig{HeaderMatch: []HeaderMatch{{"content-type", re(`^text/html`)}}}, nagios.OK, `header content-type "text/html; charset=utf-8" matches`},
-		{"header missing", HTTPConfig{HeaderMatch: []HeaderMatch{{"X-Version", re(`.`)}}}, nagios.Critical, `header X-Version missing`},
+		{"header matches", HTTPConfig{HeaderMatch: []HeaderMatch{{Name: "content-type", Re: re(`^text/html`)}}}, nagios.OK, `header content-type "text/html; charset=utf-8" matches`},
+		{"header missing", HTTPConfig{HeaderMatch: []HeaderMatch{{Name: "X-Version", Re: re(`.`)}}}, nagios.Critical, `header X-Version missing`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
