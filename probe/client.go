@@ -62,6 +62,10 @@ type ClientConfig struct {
 
 	MaxBody int64 // 0: DefaultMaxBody
 
+	// ExtendedPerf adds the phase timings of the last request to the
+	// perfdata (-E, --extended-perfdata); PhasePerf gives none otherwise.
+	ExtendedPerf bool
+
 	// Log receives verbose lines when Verbose > 0. It never gets a secret:
 	// headers that carry credentials are masked before they are logged.
 	Log     func(format string, args ...any)
@@ -103,6 +107,9 @@ type Exchange struct {
 	// host or port than the URL asked for, where no credentials are sent.
 	CrossOrigin bool
 	Origin      *url.URL // the URL asked for
+	Proto       string   // of the final answer: HTTP/1.1, HTTP/2.0
+
+	extended bool // PhasePerf gives the phases (ClientConfig.ExtendedPerf)
 }
 
 // Client performs requests for a probe.
@@ -315,6 +322,8 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
 		Origin:     req.URL,
+		Proto:      resp.Proto,
+		extended:   c.cfg.ExtendedPerf,
 	}
 	ex.CrossOrigin = !sameOrigin(req.URL, resp.Request.URL)
 	for r := resp.Request; r != nil && r.Response != nil; r = r.Response.Request {

@@ -30,14 +30,37 @@ type HTTPConfig struct {
 	// nil follows redirects (up to Client.MaxRedirects).
 	OnRedirect *nagios.State
 
-	Keywords    []string
-	Regexes     []*regexp.Regexp // compiled by the caller, with (?i) when ignoring case
-	Invert      bool             // keywords and regexes must be absent
+	Keywords []string
+	// Regexes are compiled by the caller: with (?m), so that ^ and $ match
+	// at line breaks as check_curl's POSIX REG_NEWLINE does, and (?i) when
+	// ignoring case.
+	Regexes     []*regexp.Regexp
+	Invert      bool // keywords and regexes must be absent
+	InvertRegex bool // regexes must not match (keywords are left alone)
+	// RegexState is the state of a failed regex; nil means CRITICAL.
+	RegexState  *nagios.State
 	IgnoreCase  bool
 	HeaderMatch []HeaderMatch
 
 	CertWarnDays, CertCritDays *int
-	Time                       nagios.Thresholds
+	// CertOnly checks the certificate alone, as check_curl's -C does
+	// without --continue-after-certificate: no redirect is followed, the
+	// status and body are not looked at.
+	CertOnly bool
+	Time     nagios.Thresholds
+
+	// PageSize, when set, is the range the body's size in bytes must be
+	// in (check_curl's -m MIN:MAX); outside it is a WARNING.
+	PageSize *nagios.Range
+	// MaxAge, when positive, is the oldest a document may be: Last-Modified
+	// against the answer's Date (check_curl's -M).
+	MaxAge time.Duration
+	// RequireTLS and ForbidTLS want the final answer over TLS, or not
+	// (blackbox_exporter's fail_if_not_ssl and fail_if_ssl).
+	RequireTLS, ForbidTLS bool
+	// HTTPVersions, when set, lists the protocol versions the answer may
+	// come in: "HTTP/1.0", "HTTP/1.1", "HTTP/2.0".
+	HTTPVersions []string
 
 	// Assertions run on the body after the content checks (jq, say).
 	Assertions []BodyAssertion
@@ -64,6 +87,11 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	start := time.Now()
 	r = Result{Kind: "HTTP", Target: redactURL(cfg.URL)} // named: the deferred Duration reaches the caller
 	defer func() { r.Duration = time.Since(start) }()
+	if cfg.CertOnly {
+		// the certificate of the URL's own host, not of where it redirects;
+		// the body is not looked at
+		cfg.Client.Follow, cfg.Client.MaxBody = false, 1
+	}
 	client, err := NewClient(cfg.Client)
 	if err != nil {
 		return r.Fail(nagios.Unknown, err.Error())
@@ -85,6 +113,19 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 		}
 		return r.Fail(rerr.State, rerr.Reason)
 	}
+	took := FormatSeconds(ex.Timings.Total)
+	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time)) // time first, always
+	if cfg.CertOnly {
+		checkCertificate(&r, cfg, ex)
+		if len(r.Details) == 0 {
+			return r.Fail(nagios.Critical, "no certificate: "+hostPort(ex.URL)+" answered without TLS")
+		}
+		r.AddPerf(PhasePerf(ex)...)
+		r.SummaryOr(r.Details[0].Text + ", " + took)
+		return r
+	}
+	size := nagios.Perfdata{Label: "size", Value: float64(len(ex.Body)), UOM: "B", Min: nagios.Float(0), Warn: cfg.PageSize}
+	r.AddPerf(size)
 	checkStatus(&r, cfg, ex)
 	if ex.Downgraded {
 		r.Add("redirect", nagios.Warning, "redirected from https to http")
@@ -92,25 +133,31 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	if ex.Truncated {
 		r.Add("body", nagios.Warning, fmt.Sprintf("body cut at %s (--max-body): checks saw only the start", FormatBytes(int64(len(ex.Body)))))
 	}
+	checkTransport(&r, cfg, ex)
 	passes := checkContent(&r, cfg, ex)
+	checkPageSize(&r, cfg, ex)
+	checkMaxAge(&r, cfg, ex)
 	checkCertificate(&r, cfg, ex)
 	for _, a := range cfg.Assertions {
 		a.Assert(ex, &r)
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
-		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", FormatSeconds(ex.Timings.Total), strings.ToLower(st.String())))
+		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", took, strings.ToLower(st.String())))
 	}
-	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time))
-	r.AddPerf(nagios.Perfdata{Label: "size", Value: float64(len(ex.Body)), UOM: "B", Min: nagios.Float(0)})
 	r.AddPerf(PhasePerf(ex)...)
-	took := FormatSeconds(ex.Timings.Total)
+	r.TidyPerf()
 	ok := append(append([]string{ex.StatusLine}, passes...), took)
 	r.SummaryOr(strings.Join(ok, ", "), r.context(ex.StatusLine, took)...)
 	return r
 }
 
-// PhasePerf returns the per-phase timings of an exchange as perfdata.
+// PhasePerf returns the per-phase timings of an exchange as perfdata, when
+// the client was asked for them (-E, --extended-perfdata, as check_curl):
+// none otherwise.
 func PhasePerf(ex *Exchange) []nagios.Perfdata {
+	if !ex.extended {
+		return nil
+	}
 	none := nagios.Thresholds{}
 	p := []nagios.Perfdata{
 		TimePerf("time_dns", ex.Timings.DNS, none),
@@ -189,21 +236,27 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 			r.Add(name, nagios.Critical, "keyword "+q+" not found in "+excerpt())
 		}
 	}
+	failed := nagios.Critical
+	if cfg.RegexState != nil {
+		failed = *cfg.RegexState
+	}
+	invert := cfg.Invert || cfg.InvertRegex
 	for _, re := range cfg.Regexes {
 		matched := re.Match(body)
-		name := "regex:" + re.String()
-		q := strconv.Quote(SanitizeLine(strings.TrimPrefix(re.String(), "(?i)"), 60))
+		pattern := strings.TrimPrefix(re.String(), "(?m)") // the sub-check's name is the pattern as given
+		name := "regex:" + pattern
+		q := strconv.Quote(SanitizeLine(strings.TrimPrefix(pattern, "(?i)"), 60))
 		switch {
-		case matched && !cfg.Invert:
+		case matched && !invert:
 			r.Add(name, nagios.OK, "regex "+q+" matched")
 			passes = append(passes, "regex "+q+" matched")
-		case !matched && cfg.Invert:
+		case !matched && invert:
 			r.Add(name, nagios.OK, "regex "+q+" not matched")
 			passes = append(passes, "regex "+q+" not matched")
 		case matched:
-			r.Add(name, nagios.Critical, "regex "+q+" matched, must not match")
+			r.Add(name, failed, "regex "+q+" matched, must not match")
 		default:
-			r.Add(name, nagios.Critical, "regex "+q+" not matched in "+excerpt())
+			r.Add(name, failed, "regex "+q+" not matched in "+excerpt())
 		}
 	}
 	for _, hm := range cfg.HeaderMatch {
@@ -232,16 +285,26 @@ func checkCertificate(r *Result, cfg HTTPConfig, ex *Exchange) {
 		th.Crit = &nagios.Range{Start: float64(*cfg.CertCritDays), End: math.Inf(1)}
 	}
 	st := th.Evaluate(days)
+	if left < 24*time.Hour && cfg.CertCritDays == nil {
+		// its last day: CRITICAL, as check_curl and every operator say,
+		// unless --cert-critical says otherwise
+		st = nagios.Critical
+	}
 	subject := SanitizeLine(earliest.Subject.CommonName, 60)
 	if subject == "" {
 		subject = "the served chain"
 	}
 	when := earliest.NotAfter.UTC().Format("2006-01-02")
 	var text string
-	if left < 0 {
+	switch {
+	case left < 0:
 		st = nagios.Critical
 		text = fmt.Sprintf("certificate %s expired on %s", subject, when)
-	} else {
+	case left < time.Hour:
+		text = fmt.Sprintf("certificate %s expires in %s (%s)", subject, plural(int64(left/time.Minute), "minute"), earliest.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
+	case left < 24*time.Hour:
+		text = fmt.Sprintf("certificate %s expires in %s (%s)", subject, plural(int64(left/time.Hour), "hour"), earliest.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
+	default:
 		text = fmt.Sprintf("certificate %s expires in %d days (%s)", subject, int(days), when)
 	}
 	r.Add("certificate", st, text)

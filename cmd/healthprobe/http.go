@@ -17,7 +17,7 @@ import (
 // clientFlags are the connection, TLS and auth flags shared by every probe
 // that speaks HTTP.
 type clientFlags struct {
-	insecure           bool
+	insecure, extended bool
 	caFile, cert, key  string
 	sni, proxy, agent  string
 	user, auth         string
@@ -39,6 +39,7 @@ func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
 	fs.StringArrayVarP(&c.headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
 	c.maxBody = probe.DefaultMaxBody
 	fs.Var(&sizeValue{&c.maxBody}, "max-body", "read at most this much of a body (1048576, 512K, 1MiB); more is reported")
+	fs.BoolVarP(&c.extended, "extended-perfdata", "E", false, "add the phase timings to the perfdata: time_dns, time_connect, time_tls, time_firstbyte, time_transfer")
 	fs.Var(&daysValue{&c.certWarn}, "cert-warning", "WARNING when the earliest certificate in the served chain expires within DAYS")
 	fs.Var(&daysValue{&c.certCrit}, "cert-critical", "CRITICAL when the earliest certificate in the served chain expires within DAYS")
 	if withAuth {
@@ -54,7 +55,7 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	cc := g.clientConfig()
 	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
 	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
-	cc.User, cc.Auth = c.user, c.auth
+	cc.User, cc.Auth, cc.ExtendedPerf = c.user, c.auth, c.extended
 	if err := headerSafe("--user-agent", c.agent); err != nil {
 		return cc, err
 	}

@@ -358,6 +358,7 @@ func (g *globalOptions) execute(ctx context.Context, kind string, fn checkFunc) 
 		if res.Duration == 0 {
 			res.Duration = time.Since(start)
 		}
+		res.TidyPerf()
 		res = g.redactResult(res)
 	}()
 	return fn(ctx)
