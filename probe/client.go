@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -44,6 +45,36 @@ type ClientConfig struct {
 	KeyFile  string
 	SNI      string
 	Proxy    string // empty: the usual proxy environment variables
+	NoProxy  string // hosts reached directly, with --proxy or the environment's (ParseNoProxy)
+
+	// TLSMin and TLSMax bound the TLS versions offered (tls.VersionTLS12 ...); 0: Go's defaults.
+	TLSMin, TLSMax uint16
+	// HTTPVersion forces a protocol: "1.1", or "2" (over TLS by ALPN, over
+	// http:// with prior knowledge), and an answer in another is a failure;
+	// "" lets TLS negotiate HTTP/2 or HTTP/1.1.
+	HTTPVersion string
+
+	// IPVersion, 4 or 6, connects over that IP version only (-4, -6);
+	// PreferIP, 4 or 6, tries that version's addresses first and the
+	// others after. 0: every address, Go's Happy Eyeballs.
+	IPVersion, PreferIP int
+	// Address, when set, is where connections to the URL's host and port
+	// go instead ("ADDRESS" or "ADDRESS:PORT"), while Host, SNI and the
+	// certificate check stay the URL's (check_curl's -I). No proxy is used.
+	Address string
+	// Sticky: StickyNone, Sticky or StickyPort (check_curl's --onredirect
+	// sticky and stickyport): redirects keep to the first connection's
+	// address (and port). No proxy is used.
+	Sticky string
+
+	// lookup resolves a name for the dialer when it picks the addresses
+	// itself (IPVersion, PreferIP); nil: net.DefaultResolver. For tests.
+	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
+
+	// Jar keeps cookies across the redirects of a check; set it to share
+	// one jar between the steps of a multi-step check. nil: a fresh jar per
+	// client.
+	Jar *CookieJar
 
 	ConnectTimeout time.Duration // limit on connecting alone (0: only the context's deadline)
 
@@ -108,6 +139,7 @@ type Exchange struct {
 	CrossOrigin bool
 	Origin      *url.URL // the URL asked for
 	Proto       string   // of the final answer: HTTP/1.1, HTTP/2.0
+	Proxy       string   // host:port of the proxy the final request went through, or ""
 
 	extended bool // PhasePerf gives the phases (ClientConfig.ExtendedPerf)
 }
@@ -121,6 +153,7 @@ type Client struct {
 	secrets  *strings.Replacer // nil: none
 	origin   atomic.Pointer[url.URL]
 	usedTLS  atomic.Bool // a request went, or tried to go, over https
+	dial     *dialer
 }
 
 // RequestError is a request that could not be completed, already mapped to
@@ -179,23 +212,48 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 		tlsCfg.Certificates = []tls.Certificate{pair}
 	}
-	proxy := http.ProxyFromEnvironment
-	if cfg.Proxy != "" {
-		u, err := url.Parse(cfg.Proxy)
-		if err != nil || u.Host == "" {
-			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", redactURL(cfg.Proxy))}
-		}
-		proxy = http.ProxyURL(u)
+	tlsCfg.MinVersion, tlsCfg.MaxVersion = cfg.TLSMin, cfg.TLSMax
+	if cfg.TLSMin != 0 && cfg.TLSMax != 0 && cfg.TLSMin > cfg.TLSMax {
+		return nil, &ConfigError{errors.New("--tls-min is above --tls-max")}
+	}
+	if (cfg.IPVersion != 0 && cfg.IPVersion != 4 && cfg.IPVersion != 6) || (cfg.PreferIP != 0 && cfg.PreferIP != 4 && cfg.PreferIP != 6) {
+		return nil, &ConfigError{errors.New("the IP version is 4 or 6")}
+	}
+	switch cfg.Sticky {
+	case StickyNone, Sticky, StickyPort:
+	default:
+		return nil, &ConfigError{fmt.Errorf("invalid sticky mode %q", cfg.Sticky)}
+	}
+	proxy, err := cfg.proxyFunc()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Jar == nil {
+		cfg.Jar = NewCookieJar()
 	}
 	base := &http.Transport{
 		Proxy:                  traceProxy(proxy),
-		DialContext:            (&net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}).DialContext,
+		OnProxyConnectResponse: onProxyConnect,
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		DisableCompression:     true, // decoded in Do, whatever Accept-Encoding was sent (decode.go)
 	}
+	switch cfg.HTTPVersion {
+	case "":
+	case "1.1":
+		base.Protocols = new(http.Protocols)
+		base.Protocols.SetHTTP1(true)
+	case "2":
+		base.Protocols = new(http.Protocols)
+		base.Protocols.SetHTTP2(true)
+		base.Protocols.SetUnencryptedHTTP2(true)
+	default:
+		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
+	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
+	c.dial = &dialer{c: c, nd: &net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}}
+	base.DialContext = c.dial.DialContext
 	var pairs []string
 	for _, s := range cfg.Secrets {
 		if len(s) >= 3 {
@@ -223,7 +281,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 	}
 	rt = &originTransport{c: c, auth: rt, plain: mark}
-	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
+	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect, Jar: cfg.Jar}
 	return c, nil
 }
 
@@ -314,6 +372,10 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		return nil, c.classify(ctx, err, rawURL, tr)
 	}
 	defer resp.Body.Close()
+	if c.cfg.HTTPVersion == "2" && resp.ProtoMajor != 2 {
+		return nil, &RequestError{State: nagios.Critical, Err: errors.New("HTTP/2 not granted"),
+			Reason: fmt.Sprintf("%s answered in %s: HTTP/2 was not granted (--http-version 2)", hostPort(resp.Request.URL), sanitizeLine(resp.Proto, 20))}
+	}
 	ex := &Exchange{
 		Status:     resp.StatusCode,
 		StatusLine: statusLine(resp),
@@ -323,6 +385,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		AuthSent:   c.authSent.Load(),
 		Origin:     req.URL,
 		Proto:      resp.Proto,
+		Proxy:      tr.proxy(),
 		extended:   c.cfg.ExtendedPerf,
 	}
 	ex.CrossOrigin = !sameOrigin(req.URL, resp.Request.URL)
@@ -573,6 +636,9 @@ func (t *originTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if SensitiveHeader(name) {
 			r.Header.Del(name)
 		}
+	}
+	for _, ck := range t.c.cfg.Jar.Cookies(r.URL) {
+		r.AddCookie(ck) // the jar's own, which it keeps by domain and path, go on
 	}
 	t.c.logf(1, "> no credentials for %s: they go only to %s", hostPort(req.URL), hostPort(t.c.origin.Load()))
 	return t.plain.RoundTrip(r)

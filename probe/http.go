@@ -198,6 +198,9 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 		if code == http.StatusUnauthorized {
 			text += " (credentials required: use -u and --password-env)"
 		}
+		if code >= 500 && ex.Proxy != "" {
+			text += " (through the proxy " + ex.Proxy + ")" // which may be who answered
+		}
 		r.Add("status", st, text)
 	}
 }
