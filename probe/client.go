@@ -90,6 +90,12 @@ type ClientConfig struct {
 	Password string
 	Auth     string // auto (default), basic or digest
 	Bearer   string
+	OAuth2   *OAuth2 // a client-credentials token fetched first, sent as Bearer
+
+	// AddSecret, when set, receives each secret the client learns during
+	// the run (an OAuth2 access token), for the run's redaction, before
+	// anything can show it.
+	AddSecret func(string)
 
 	MaxBody int64 // 0: DefaultMaxBody
 
@@ -154,6 +160,9 @@ type Client struct {
 	origin   atomic.Pointer[url.URL]
 	usedTLS  atomic.Bool // a request went, or tried to go, over https
 	dial     *dialer
+
+	tokenMu sync.Mutex
+	token   string // the OAuth2 Authorization value, once fetched
 }
 
 // RequestError is a request that could not be completed, already mapped to
@@ -364,8 +373,15 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	}
 	c.origin.Store(req.URL)
 	c.authSent.Store(false)
+	if c.cfg.OAuth2 != nil {
+		auth, err := c.authorization(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", auth)
+	}
 	tr := &tracer{}
-	req = req.WithContext(context.WithValue(httptrace.WithClientTrace(req.Context(), tr.trace()), tracerKey{}, tr))
+	req = req.WithContext(tr.context(req.Context()))
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -708,6 +724,11 @@ func (t *tracer) mark(f func(p *phases, now time.Time)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f(&t.p, now)
+}
+
+// context returns ctx with t tracing the requests made under it.
+func (t *tracer) context(ctx context.Context) context.Context {
+	return context.WithValue(httptrace.WithClientTrace(ctx, t.trace()), tracerKey{}, t)
 }
 
 func (t *tracer) trace() *httptrace.ClientTrace {

@@ -173,7 +173,7 @@ func PhasePerf(ex *Exchange) []nagios.Perfdata {
 
 func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	code := ex.Status
-	haveCredentials := cfg.Client.User != "" || cfg.Client.Bearer != ""
+	haveCredentials := cfg.Client.User != "" || cfg.Client.Bearer != "" || cfg.Client.OAuth2 != nil
 	switch {
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
 		r.Add("status", nagios.Critical, authProblem(ex, haveCredentials))
