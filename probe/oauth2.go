@@ -94,7 +94,9 @@ func (c *Client) authorization(ctx context.Context) (string, error) {
 	return c.token, nil
 }
 
-func status2(code int) string { return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(code))) }
+func status2(code int) string {
+	return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(code)))
+}
 
 // requestToken posts the grant, with the client's credentials in a basic
 // Authorization header or in the form.

@@ -21,6 +21,10 @@ func nagiosUserMacros() map[string]int {
 		"pexip password":  8,
 		"pexip bearer":    9,
 		"kaleyra api-key": 10,
+
+		"http oauth2-client-secret":   11,
+		"itgrix oauth2-client-secret": 12,
+		"pexip oauth2-client-secret":  13,
 	}
 }
 

@@ -48,9 +48,10 @@ type globalOptions struct {
 	color        string
 	showVersion  bool
 
-	secrets  []string    // values resolved from secret flags: redacted from all output
-	logMu    *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
-	exitCode int
+	secrets   []string // values resolved from secret flags: redacted from all output
+	secretsMu sync.RWMutex
+	logMu     *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
+	exitCode  int
 
 	notify notifyFlags
 	cmd    *cobra.Command // the command being run, and its arguments (for the check's identity)
@@ -400,10 +401,14 @@ const minSecretLen = 3
 
 // addSecret registers a value to redact, with the forms it takes in a URL
 // (a server may echo a query or path that carried it).
+// A check may learn a secret while it runs (an OAuth2 token), on its own
+// goroutine, while a dial's goroutine logs: secretsMu guards the list.
 func (g *globalOptions) addSecret(s string) {
 	if len(s) < minSecretLen {
 		return
 	}
+	g.secretsMu.Lock()
+	defer g.secretsMu.Unlock()
 	for _, form := range probe.SecretForms(s) {
 		if !slices.Contains(g.secrets, form) {
 			g.secrets = append(g.secrets, form)
@@ -412,6 +417,8 @@ func (g *globalOptions) addSecret(s string) {
 }
 
 func (g *globalOptions) redact(s string) string {
+	g.secretsMu.RLock()
+	defer g.secretsMu.RUnlock()
 	for _, sec := range g.secrets {
 		s = strings.ReplaceAll(s, sec, "[redacted]")
 	}
@@ -419,7 +426,10 @@ func (g *globalOptions) redact(s string) string {
 }
 
 func (g *globalOptions) redactResult(r probe.Result) probe.Result {
-	if len(g.secrets) == 0 {
+	g.secretsMu.RLock()
+	none := len(g.secrets) == 0
+	g.secretsMu.RUnlock()
+	if none {
 		return r
 	}
 	r.Summary = g.redact(r.Summary)
