@@ -66,8 +66,8 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 // cmdEmulate starts an emulator for the rest of the script and sets
 // NAME_URL (upper case, dashes as underscores) to its base URL:
 //
-//	emulate web       plain HTTP web app (emulate.Web)
-//	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
+//	emulate web       plain HTTP web app (emulate.Web); sets $WEB_ADDR and $WEB_PORT too
+//	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem; sets $WEB_TLS_PORT
 //	emulate itgrix [CASE]  Itgrix /status set to CASE (default normal; every
 //	                  case is also at $ITGRIX_URL/CASE); sets $ITGRIX_PORT too
 //	emulate pexip     a Pexip node (emulate.Pexip); variants in pexip_emulate_test.go
@@ -89,10 +89,13 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
+		ts.Setenv("WEB_ADDR", srv.Addr)
+		ts.Setenv("WEB_PORT", srv.Addr[strings.LastIndex(srv.Addr, ":")+1:])
 	case "web-tls":
 		srv := httptest.NewTLSServer(emulate.Web())
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
+		ts.Setenv("WEB_TLS_PORT", srv.URL[strings.LastIndex(srv.URL, ":")+1:])
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
 	case "itgrix":
