@@ -41,6 +41,15 @@ func loadCookieJar(path string) (*probe.CookieJar, error) {
 // so that a reader never sees half a file. Anything but a regular file in
 // its place is left alone.
 func saveCookieJar(path string, jar *probe.CookieJar) error {
+	err := writeCookieJar(path, jar)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", path, pe.Err) // not the name of the file beside it
+	}
+	return err
+}
+
+func writeCookieJar(path string, jar *probe.CookieJar) error {
 	if info, err := os.Lstat(path); err == nil && !info.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file", path)
 	}

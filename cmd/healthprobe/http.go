@@ -581,8 +581,9 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 	return func(ctx context.Context) probe.Result {
 		r := probe.HTTP(ctx, cfg)
 		if err := saveCookieJar(o.cookieJar, jar); err != nil {
-			r.Add("cookie-jar", nagios.Warning, "cookies not saved: "+probe.SanitizeLine(err.Error(), 160))
-			r.Summary += "; cookies not saved"
+			text := "cookies not saved: " + probe.SanitizeLine(err.Error(), 160)
+			r.Add("cookie-jar", nagios.Warning, text)
+			r.Summary = text + "; " + r.Summary
 		}
 		return r
 	}, nil
@@ -651,12 +652,12 @@ func parsePageSize(s string) (nagios.Range, error) {
 			return r, bad
 		}
 	}
-	if hasMax {
+	if hasMax && maxText != "" {
 		if r.End, err = size(maxText); err != nil || r.End < r.Start {
 			return r, bad
 		}
 	}
-	if minText == "" && !hasMax {
+	if minText == "" && maxText == "" {
 		return r, bad
 	}
 	return r, nil
