@@ -110,7 +110,7 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	}
 	ips = orderIPs(ips, cfg.IPVersion, cfg.PreferIP)
 	if len(ips) == 0 {
-		return nil, &noAddressError{host: sanitizeLine(host, 80), family: cfg.IPVersion}
+		return nil, &noAddressError{host: SanitizeLine(host, 80), family: cfg.IPVersion}
 	}
 	return d.dialIPs(ctx, network, ips, p)
 }

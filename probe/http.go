@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -42,10 +41,10 @@ type HTTPConfig struct {
 	IgnoreCase  bool
 	HeaderMatch []HeaderMatch
 
-	CertWarnDays, CertCritDays *int
 	// CertOnly checks the certificate alone, as check_curl's -C does
 	// without --continue-after-certificate: no redirect is followed, the
-	// status and body are not looked at.
+	// status and body are not looked at. The thresholds are the client's
+	// CertWarnDays and CertCritDays.
 	CertOnly bool
 	Time     nagios.Thresholds
 
@@ -83,21 +82,19 @@ type BodyAssertion interface {
 }
 
 // HTTP runs the check once.
-func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
-	start := time.Now()
-	r = Result{Kind: "HTTP", Target: redactURL(cfg.URL)} // named: the deferred Duration reaches the caller
-	defer func() { r.Duration = time.Since(start) }()
+func HTTP(ctx context.Context, cfg HTTPConfig) Result {
 	if cfg.CertOnly {
 		// the certificate of the URL's own host, not of where it redirects;
 		// the body is not looked at
 		cfg.Client.Follow, cfg.Client.MaxBody = false, 1
 	}
-	client, err := NewClient(cfg.Client)
-	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	defer client.Close()
-	defer client.NoteInsecure(&r)
+	return RunHTTP(ctx, "HTTP", RedactURL(cfg.URL), cfg.Client, func(ctx context.Context, s *Session) {
+		httpCheck(ctx, s, cfg)
+	})
+}
+
+func httpCheck(ctx context.Context, s *Session, cfg HTTPConfig) {
+	r := s.R
 	method := cfg.Method
 	if method == "" {
 		method = http.MethodGet
@@ -105,41 +102,42 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 			method = http.MethodPost
 		}
 	}
-	ex, err := client.Do(ctx, method, cfg.URL, cfg.Body, cfg.Headers)
+	ex, err := s.Do(ctx, method, cfg.URL, cfg.Body, cfg.Headers)
 	if err != nil {
-		rerr := err.(*RequestError)
 		if ex != nil {
-			r.AddPerf(TimePerf("time", time.Since(start), cfg.Time))
+			r.AddPerf(TimePerf("time", time.Since(s.Start), cfg.Time))
 		}
-		return r.Fail(rerr.State, rerr.Reason)
+		s.Fail(err)
+		return
 	}
 	took := FormatSeconds(ex.Timings.Total)
 	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time)) // time first, always
 	if cfg.CertOnly {
-		checkCertificate(&r, cfg, ex)
+		s.CheckCertificate(ex)
 		if len(r.Details) == 0 {
-			return r.Fail(nagios.Critical, "no certificate: "+hostPort(ex.URL)+" answered without TLS")
+			r.Fail(nagios.Critical, "no certificate: "+hostPort(ex.URL)+" answered without TLS")
+			return
 		}
 		r.AddPerf(PhasePerf(ex)...)
 		r.SummaryOr(r.Details[0].Text + ", " + took)
-		return r
+		return
 	}
 	size := nagios.Perfdata{Label: "size", Value: float64(len(ex.Body)), UOM: "B", Min: nagios.Float(0), Warn: cfg.PageSize}
 	r.AddPerf(size)
-	checkStatus(&r, cfg, ex)
+	checkStatus(r, cfg, ex)
 	if ex.Downgraded {
 		r.Add("redirect", nagios.Warning, "redirected from https to http")
 	}
 	if ex.Truncated {
 		r.Add("body", nagios.Warning, fmt.Sprintf("body cut at %s (--max-body): checks saw only the start", FormatBytes(int64(len(ex.Body)))))
 	}
-	checkTransport(&r, cfg, ex)
-	passes := checkContent(&r, cfg, ex)
-	checkPageSize(&r, cfg, ex)
-	checkMaxAge(&r, cfg, ex)
-	checkCertificate(&r, cfg, ex)
+	checkTransport(r, cfg, ex)
+	passes := checkContent(r, cfg, ex)
+	checkPageSize(r, cfg, ex)
+	checkMaxAge(r, cfg, ex)
+	s.CheckCertificate(ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ex, r)
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
 		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", took, strings.ToLower(st.String())))
@@ -148,7 +146,6 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	r.TidyPerf()
 	ok := append(append([]string{ex.StatusLine}, passes...), took)
 	r.SummaryOr(strings.Join(ok, ", "), r.context(ex.StatusLine, took)...)
-	return r
 }
 
 // PhasePerf returns the per-phase timings of an exchange as perfdata, when
@@ -266,65 +263,6 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		checkHeader(r, hm, ex.Header)
 	}
 	return passes
-}
-
-func checkCertificate(r *Result, cfg HTTPConfig, ex *Exchange) {
-	if ex.TLS == nil || len(ex.TLS.PeerCertificates) == 0 {
-		return
-	}
-	earliest := ex.TLS.PeerCertificates[0]
-	for _, c := range ex.TLS.PeerCertificates[1:] {
-		if c.NotAfter.Before(earliest.NotAfter) {
-			earliest = c
-		}
-	}
-	left := time.Until(earliest.NotAfter)
-	days := math.Floor(left.Hours() / 24)
-	var th nagios.Thresholds
-	if cfg.CertWarnDays != nil {
-		th.Warn = &nagios.Range{Start: float64(*cfg.CertWarnDays), End: math.Inf(1)}
-	}
-	if cfg.CertCritDays != nil {
-		th.Crit = &nagios.Range{Start: float64(*cfg.CertCritDays), End: math.Inf(1)}
-	}
-	st := th.Evaluate(days)
-	if left < 24*time.Hour && cfg.CertCritDays == nil {
-		// its last day: CRITICAL, as check_curl and every operator say,
-		// unless --cert-critical says otherwise
-		st = nagios.Critical
-	}
-	subject := SanitizeLine(earliest.Subject.CommonName, 60)
-	if subject == "" {
-		subject = "the served chain"
-	}
-	when := earliest.NotAfter.UTC().Format("2006-01-02")
-	var text string
-	switch {
-	case left < 0:
-		st = nagios.Critical
-		text = fmt.Sprintf("certificate %s expired on %s", subject, when)
-	case left < time.Hour:
-		text = fmt.Sprintf("certificate %s expires in %s (%s)", subject, plural(int64(left/time.Minute), "minute"), earliest.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
-	case left < 24*time.Hour:
-		text = fmt.Sprintf("certificate %s expires in %s (%s)", subject, plural(int64(left/time.Hour), "hour"), earliest.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
-	default:
-		text = fmt.Sprintf("certificate %s expires in %d days (%s)", subject, int(days), when)
-	}
-	r.Add("certificate", st, text)
-	r.AddPerf(nagios.Perfdata{Label: "cert_days", Value: days, Warn: th.Warn, Crit: th.Crit})
-}
-
-// FormatBytes renders a size in binary units: "1 MiB", "512 KiB", "100 B".
-func FormatBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // context returns the status and time for a problem summary, leaving out

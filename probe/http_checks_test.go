@@ -181,8 +181,8 @@ func TestCertOnly(t *testing.T) {
 	srv := tlsServer(t, ca, testcert.Loopback(now.Add(-time.Hour), now.Add(20*24*time.Hour+time.Hour)), nil)
 	warn, crit := 30, 7
 	for _, path := range []string{"/status/500", "/redirect/1"} {
-		r := runHTTP(t, HTTPConfig{URL: srv.URL + path, CertOnly: true, CertWarnDays: &warn, CertCritDays: &crit,
-			Client: ClientConfig{Insecure: true, Follow: true, MaxRedirects: 10}})
+		r := runHTTP(t, HTTPConfig{URL: srv.URL + path, CertOnly: true,
+			Client: ClientConfig{Insecure: true, Follow: true, MaxRedirects: 10, CertWarnDays: &warn, CertCritDays: &crit}})
 		if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate localhost expires in 20 days (") {
 			t.Errorf("%s: %v %q", path, r.State, r.Summary)
 		}

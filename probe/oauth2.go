@@ -17,8 +17,8 @@ import (
 // OAuth2 is the client-credentials grant (RFC 6749 4.4), as
 // blackbox_exporter's oauth2 block: before its request, the probe asks the
 // token endpoint for an access token and sends it as a bearer token. The
-// client secret and the token are secrets: the token is handed to
-// ClientConfig.AddSecret before anything can show it.
+// client secret and the token are secrets: the token joins the run's
+// redactor (ClientConfig.Redactor) before anything can show it.
 type OAuth2 struct {
 	TokenURL     string
 	ClientID     string
@@ -64,21 +64,21 @@ func (c *Client) authorization(ctx context.Context) (string, error) {
 			}
 			return "", rerr
 		}
-		return "", &RequestError{State: nagios.Critical, Reason: "OAuth2 token request to " + host + " failed: " + sanitizeLine(err.Error(), 120), Err: err}
+		return "", &RequestError{State: nagios.Critical, Reason: "OAuth2 token request to " + host + " failed: " + SanitizeLine(err.Error(), 120), Err: err}
 	case status/100 != 2:
 		why := status2(status)
 		if ans.Error != "" {
-			why += ": " + sanitizeLine(ans.Error, 40)
+			why += ": " + SanitizeLine(ans.Error, 40)
 			if ans.ErrorDescription != "" {
-				why += " (" + sanitizeLine(ans.ErrorDescription, 100) + ")"
+				why += " (" + SanitizeLine(ans.ErrorDescription, 100) + ")"
 			}
 		}
 		return "", &RequestError{State: nagios.Critical, Reason: "OAuth2 token request to " + host + " refused: " + why, Err: errors.New(why)}
 	case ans.AccessToken == "":
 		return "", &RequestError{State: nagios.Critical, Reason: "OAuth2 token answer from " + host + " has no access_token", Err: errors.New("no access_token")}
 	}
-	if c.cfg.AddSecret != nil {
-		c.cfg.AddSecret(ans.AccessToken)
+	if c.cfg.Redactor != nil {
+		c.cfg.Redactor.Add(ans.AccessToken)
 	}
 	for _, r := range ans.AccessToken {
 		if r < 0x20 || r == 0x7f {
@@ -89,7 +89,7 @@ func (c *Client) authorization(ctx context.Context) (string, error) {
 	if t := ans.TokenType; t != "" && !strings.EqualFold(t, "bearer") && isTokenText(t) {
 		scheme = t
 	}
-	c.logf(1, "< OAuth2 token of type %s from %s", sanitizeLine(scheme, 20), host)
+	c.logf(1, "< OAuth2 token of type %s from %s", SanitizeLine(scheme, 20), host)
 	c.token = scheme + " " + ans.AccessToken
 	return c.token, nil
 }
@@ -143,7 +143,7 @@ func (c *Client) requestToken(ctx context.Context, o *OAuth2, inHeader bool) (oa
 		// no excerpt: a token may be in it
 		return oauthAnswer{}, 0, &RequestError{State: nagios.Critical,
 			Reason: fmt.Sprintf("OAuth2 token answer from %s is not JSON (%s, %s)", hostOf(o.TokenURL),
-				strconv.Quote(sanitizeLine(resp.Header.Get("Content-Type"), 40)), plural(int64(len(body)), "byte")), Err: jerr}
+				strconv.Quote(SanitizeLine(resp.Header.Get("Content-Type"), 40)), plural(int64(len(body)), "byte")), Err: jerr}
 	}
 	return ans, resp.StatusCode, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 const testAccessToken = "acc3ss-t0ken-xyz"
@@ -71,16 +72,16 @@ func TestOAuth2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var secrets []string
+			red := redact.New()
 			r := runHTTP(t, HTTPConfig{URL: api, Keywords: []string{"welcome"}, Client: ClientConfig{
-				OAuth2:    &OAuth2{TokenURL: tt.tokenURL, ClientID: "probe", ClientSecret: tt.secret, Scopes: []string{"read", "health"}},
-				AddSecret: func(s string) { secrets = append(secrets, s) },
+				OAuth2:   &OAuth2{TokenURL: tt.tokenURL, ClientID: "probe", ClientSecret: tt.secret, Scopes: []string{"read", "health"}},
+				Redactor: red,
 			}})
 			if r.State != tt.want || !strings.HasPrefix(r.Summary, tt.summary) {
 				t.Fatalf("got %v %q, want %v %q…", r.State, r.Summary, tt.want, tt.summary)
 			}
-			if tt.want == nagios.OK && (len(secrets) != 1 || secrets[0] != testAccessToken) {
-				t.Errorf("the token was not handed to the redaction: %q", secrets)
+			if tt.want == nagios.OK && red.String("x "+testAccessToken) != "x "+redact.Mask {
+				t.Error("the token did not join the run's redactor")
 			}
 			switch tt.name {
 			case "wrong secret":

@@ -328,7 +328,7 @@ func TestPexipTLS(t *testing.T) {
 		cfg.Client.CAFile = ca
 		cfg.Client.ExtendedPerf = true
 		warn := 100000
-		cfg.CertWarnDays = &warn
+		cfg.Client.CertWarnDays = &warn
 		r := runPexip(t, cfg)
 		if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate ") {
 			t.Errorf("got %s %q", r.State, r.Summary)

@@ -45,7 +45,7 @@ func ParseNoProxy(list string) (*NoProxy, error) {
 		if strings.Contains(e, "/") {
 			p, err := netip.ParsePrefix(strings.Trim(e, "[]"))
 			if err != nil {
-				return nil, fmt.Errorf("invalid --no-proxy entry %q: not an address prefix (10.0.0.0/8, fd00::/8)", sanitizeLine(e, 60))
+				return nil, fmt.Errorf("invalid --no-proxy entry %q: not an address prefix (10.0.0.0/8, fd00::/8)", SanitizeLine(e, 60))
 			}
 			np.prefixes = append(np.prefixes, p.Masked())
 			continue
@@ -61,7 +61,7 @@ func ParseNoProxy(list string) (*NoProxy, error) {
 
 func parseNoProxyName(e string) (noProxyName, error) {
 	bad := func() (noProxyName, error) {
-		return noProxyName{}, fmt.Errorf("invalid --no-proxy entry %q: want a host name, an address or a prefix, with an optional :PORT", sanitizeLine(e, 60))
+		return noProxyName{}, fmt.Errorf("invalid --no-proxy entry %q: want a host name, an address or a prefix, with an optional :PORT", SanitizeLine(e, 60))
 	}
 	if ip, err := netip.ParseAddr(strings.Trim(e, "[]")); err == nil { // 10.0.0.1, ::1, [::1]
 		return noProxyName{name: ip.Unmap().String(), ip: true}, nil
@@ -139,7 +139,7 @@ func (cfg *ClientConfig) proxyFunc() (func(*http.Request) (*url.URL, error), err
 	if cfg.Proxy != "" {
 		u, err := url.Parse(cfg.Proxy)
 		if err != nil || u.Host == "" {
-			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", redactURL(cfg.Proxy))}
+			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", RedactURL(cfg.Proxy))}
 		}
 		proxy = http.ProxyURL(u)
 	}
@@ -174,7 +174,7 @@ func onProxyConnect(_ context.Context, proxyURL *url.URL, req *http.Request, res
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return &proxyRefusal{proxy: hostPort(proxyURL), target: sanitizeLine(req.Host, 100), status: statusLine(resp)}
+	return &proxyRefusal{proxy: hostPort(proxyURL), target: SanitizeLine(req.Host, 100), status: statusLine(resp)}
 }
 
 // proxyFailure words a failure that happened on the way to, or at, the
@@ -192,7 +192,7 @@ func proxyFailure(err error, proxy, target string, t *tracer) (string, bool) {
 		p := t.p
 		t.mu.Unlock()
 		if !p.connDone.IsZero() && p.gotConn.IsZero() && p.tlsStart.IsZero() && !errors.As(err, new(*net.DNSError)) {
-			return fmt.Sprintf("the proxy %s failed to connect to %s: %s", proxy, target, sanitizeLine(innermost(err), 120)), true
+			return fmt.Sprintf("the proxy %s failed to connect to %s: %s", proxy, target, SanitizeLine(innermost(err), 120)), true
 		}
 		return "", false
 	}
@@ -211,5 +211,5 @@ func proxyFailure(err error, proxy, target string, t *tracer) (string, bool) {
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
 		return "the proxy " + proxy + " is unreachable", true
 	}
-	return fmt.Sprintf("connecting to the proxy %s failed: %s", proxy, sanitizeLine(opErr.Err.Error(), 120)), true
+	return fmt.Sprintf("connecting to the proxy %s failed: %s", proxy, SanitizeLine(opErr.Err.Error(), 120)), true
 }

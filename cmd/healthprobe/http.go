@@ -15,9 +15,24 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// httpKind is the check of an HTTP(S) endpoint; its emulator is a small web
+// application.
+var httpKind = kind{
+	name:    "http",
+	command: newHTTPCheck,
+	demo:    []demoSection{{"HTTP(S) probe", httpDemo}},
+	emulators: []emulator{{
+		name:    "web",
+		handler: func(string) (http.Handler, error) { return emulate.Web(), nil },
+		vars:    []demoVar{{"WEB_USER", emulate.WebUser}, {"WEB_PASSWORD", emulate.WebPassword}},
+	}},
+	macros: []nagiosMacro{{"password", 3}, {"bearer", 4}, {"oauth2-client-secret", 11}},
+}
 
 // clientFlags are the connection, TLS and auth flags shared by every probe
 // that speaks HTTP.
@@ -80,33 +95,29 @@ func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
 }
 
 // build turns the flags into a client config, resolving secrets.
-func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
-	cc := g.clientConfig()
+func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
+	cc := ce.clientConfig()
 	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
 	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
 	cc.User, cc.Auth, cc.ExtendedPerf = c.user, c.auth, c.extended
+	cc.CertWarnDays, cc.CertCritDays = c.certWarn, c.certCrit
 	if err := headerSafe("--user-agent", c.agent); err != nil {
 		return cc, err
 	}
 	if err := headerSafe("--user", c.user); err != nil {
 		return cc, err
 	}
-	switch strings.ToLower(c.auth) {
-	case "", "auto", "basic", "digest":
-	default:
-		return cc, fmt.Errorf("invalid --auth %q (want auto, basic or digest)", c.auth)
-	}
 	var err error
 	if c.password.given() {
 		if c.user == "" {
 			return cc, fmt.Errorf("a password needs --user")
 		}
-		if cc.Password, err = c.password.resolve(g); err != nil {
+		if cc.Password, err = c.password.resolve(ce.run); err != nil {
 			return cc, err
 		}
 	}
 	if c.bearer.given() {
-		if cc.Bearer, err = c.bearer.resolve(g); err != nil {
+		if cc.Bearer, err = c.bearer.resolve(ce.run); err != nil {
 			return cc, err
 		}
 		if err := headerSafe("--bearer", cc.Bearer); err != nil {
@@ -119,22 +130,22 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	for name, values := range cc.Headers {
 		if probe.SensitiveHeader(name) {
 			for _, v := range values {
-				g.addSecret(v)
+				ce.run.redactor.Add(v)
 			}
 		}
 	}
-	if err := c.secretHeaders(g, cc.Headers); err != nil {
+	if err := c.secretHeaders(ce, cc.Headers); err != nil {
 		return cc, err
 	}
 	if err := c.connection(&cc); err != nil {
 		return cc, err
 	}
-	if cc.OAuth2, err = c.oauth2(g); err != nil {
+	if cc.OAuth2, err = c.oauth2(ce); err != nil {
 		return cc, err
 	}
-	cc.AddSecret = g.addSecret
-	// a CA, client certificate or proxy that does not load is a problem of
-	// the command line: report it now, before anything runs
+	// an auth scheme it does not know, or a CA, client certificate or proxy
+	// that does not load, is a problem of the command line: report it now,
+	// before anything runs
 	if _, err := probe.NewClient(cc); err != nil {
 		return cc, err
 	}
@@ -144,14 +155,14 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 // secretHeaders adds the headers whose values come from the environment
 // (--header-env 'Name: VAR') or a file's first line (--header-file 'Name:
 // PATH'): each value is a secret.
-func (c *clientFlags) secretHeaders(g *globalOptions, h http.Header) error {
+func (c *clientFlags) secretHeaders(ce *checkEnv, h http.Header) error {
 	for _, src := range []struct {
 		flag  string
 		specs []string
 		read  func(string) (string, error)
 	}{
 		{"--header-env", c.headerEnv, func(v string) (string, error) {
-			if s := g.getenv(v); s != "" {
+			if s := ce.run.getenv(v); s != "" {
 				return s, nil
 			}
 			return "", fmt.Errorf("environment variable %s is not set or empty", v)
@@ -172,7 +183,7 @@ func (c *clientFlags) secretHeaders(g *globalOptions, h http.Header) error {
 			if err := headerSafe(src.flag+" "+name, v); err != nil {
 				return err
 			}
-			g.addSecret(v)
+			ce.run.redactor.Add(v)
 			h.Add(name, v)
 		}
 	}
@@ -258,16 +269,16 @@ func tlsVersion(flag, v string) (uint16, error) {
 
 // oauth2 builds the OAuth2 client-credentials settings, nil without
 // --oauth2-token-url.
-func (c *clientFlags) oauth2(g *globalOptions) (*probe.OAuth2, error) {
+func (c *clientFlags) oauth2(ce *checkEnv) (*probe.OAuth2, error) {
 	if c.oauthURL == "" {
 		if c.oauthID != "" || c.oauthSecret.given() || len(c.oauthScopes) > 0 || len(c.oauthArgs) > 0 {
 			return nil, errors.New("the --oauth2-* flags need --oauth2-token-url")
 		}
 		return nil, nil
 	}
-	u, err := normalizeURL(c.oauthURL)
+	u, _, err := targetURL(c.oauthURL, "--oauth2-token-url", "https")
 	if err != nil {
-		return nil, fmt.Errorf("--oauth2-token-url: %w", err)
+		return nil, err
 	}
 	if c.oauthID == "" || !c.oauthSecret.given() {
 		return nil, errors.New("--oauth2-token-url needs --oauth2-client-id and --oauth2-client-secret (-env, -file)")
@@ -276,7 +287,7 @@ func (c *clientFlags) oauth2(g *globalOptions) (*probe.OAuth2, error) {
 		return nil, errors.New("give only one of --oauth2-token-url, --bearer and --user: each sets the Authorization header")
 	}
 	o := &probe.OAuth2{TokenURL: u, ClientID: c.oauthID, Scopes: c.oauthScopes, Params: url.Values{}}
-	if o.ClientSecret, err = c.oauthSecret.resolve(g); err != nil {
+	if o.ClientSecret, err = c.oauthSecret.resolve(ce.run); err != nil {
 		return nil, err
 	}
 	for _, a := range c.oauthArgs {
@@ -306,10 +317,8 @@ func readFirstLine(path string) (string, error) {
 // headerSafe checks a value sent in a request header: no control
 // characters, which net/http would refuse only when the request is sent.
 func headerSafe(what, v string) error {
-	for _, r := range v {
-		if r != '\t' && (r < 0x20 || r == 0x7f) {
-			return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
-		}
+	if !probe.ValidHeaderValue(v) {
+		return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
 	}
 	return nil
 }
@@ -343,25 +352,6 @@ func parseHeaders(list []string) (http.Header, error) {
 	return h, nil
 }
 
-// normalizeURL adds http:// to a URL given without a scheme and checks it.
-func normalizeURL(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("invalid URL %q", probe.RedactURL(raw))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("invalid URL %q: the scheme must be http or https", probe.RedactURL(raw))
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("invalid URL %q: no host", probe.RedactURL(raw))
-	}
-	return s, nil
-}
-
 type httpOptions struct {
 	client         clientFlags
 	method         string
@@ -391,7 +381,7 @@ type httpOptions struct {
 	jq             jqFlags
 }
 
-func newHTTPCheck(g *globalOptions) checkCommand {
+func newHTTPCheck(ce *checkEnv) checkCommand {
 	o := &httpOptions{}
 	cmd := &cobra.Command{
 		Use:   "http URL",
@@ -429,15 +419,15 @@ func newHTTPCheck(g *globalOptions) checkCommand {
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
-func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) {
-	u, err := normalizeURL(rawURL)
+func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
+	u, _, err := targetURL(rawURL, "URL", "http")
 	if err != nil {
 		return nil, err
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}
@@ -563,7 +553,6 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
 		return nil, err
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}
@@ -575,7 +564,7 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 		return nil, err
 	}
 	for _, v := range jar.Values() {
-		g.addSecret(v) // a session cookie is a credential
+		ce.run.redactor.Add(v) // a session cookie is a credential
 	}
 	cfg.Client.Jar = jar
 	return func(ctx context.Context) probe.Result {
