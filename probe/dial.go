@@ -82,9 +82,14 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 		d.mu.Lock()
 		d.last = net.JoinHostPort(sticky.Addr().String(), p)
 		d.mu.Unlock()
-		return d.dialIPs(ctx, network, []netip.Addr{sticky.Addr()}, p)
+		return d.dialIPs(ctx, network, []netip.Addr{sticky.Addr()}, p, false)
 	}
-	if o := d.c.origin.Load(); cfg.Address != "" && o != nil && strings.EqualFold(host, o.Hostname()) && p == port(o) {
+	// a connection to the URL's own host and port: --address applies, and
+	// sticky redirects keep to where it went (an OAuth2 token endpoint
+	// elsewhere is neither)
+	o := d.c.origin.Load()
+	origin := o != nil && strings.EqualFold(host, o.Hostname()) && p == port(o)
+	if origin && cfg.Address != "" {
 		host, p = addressOverride(cfg.Address, p)
 	}
 	var ips []netip.Addr
@@ -92,7 +97,8 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 		ips = []netip.Addr{ip.Unmap()}
 	} else if cfg.IPVersion == 0 && cfg.PreferIP == 0 {
 		// Go's own Happy Eyeballs over every address of the name
-		return d.record(d.nd.DialContext(ctx, network, net.JoinHostPort(host, p)))
+		c, err := d.nd.DialContext(ctx, network, net.JoinHostPort(host, p))
+		return d.record(c, err, origin)
 	} else {
 		lookup := cfg.lookup
 		if lookup == nil {
@@ -112,7 +118,7 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	if len(ips) == 0 {
 		return nil, &noAddressError{host: SanitizeLine(host, 80), family: cfg.IPVersion}
 	}
-	return d.dialIPs(ctx, network, ips, p)
+	return d.dialIPs(ctx, network, ips, p, origin)
 }
 
 // addressOverride splits --address ADDRESS[:PORT]; without a port, the
@@ -154,12 +160,12 @@ func orderIPs(ips []netip.Addr, only, prefer int) []netip.Addr {
 
 // dialIPs tries the addresses in turn, within the context: the first
 // connection made wins. The error is the first address's.
-func (d *dialer) dialIPs(ctx context.Context, network string, ips []netip.Addr, port string) (net.Conn, error) {
+func (d *dialer) dialIPs(ctx context.Context, network string, ips []netip.Addr, port string, origin bool) (net.Conn, error) {
 	var first error
 	for _, ip := range ips {
 		c, err := d.nd.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 		if err == nil {
-			return d.record(c, nil)
+			return d.record(c, nil, origin)
 		}
 		if first == nil {
 			first = err
@@ -175,9 +181,9 @@ func (d *dialer) dialIPs(ctx context.Context, network string, ips []netip.Addr, 
 	return nil, first
 }
 
-// record keeps the first connection's peer for sticky redirects and logs
-// where a connection went.
-func (d *dialer) record(c net.Conn, err error) (net.Conn, error) {
+// record keeps the first connection's peer to the URL's host for sticky
+// redirects, and logs where a connection went.
+func (d *dialer) record(c net.Conn, err error, origin bool) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +191,7 @@ func (d *dialer) record(c net.Conn, err error) (net.Conn, error) {
 	if perr == nil {
 		d.c.logf(2, "> connected to %s", ap)
 		d.mu.Lock()
-		if !d.sticky.IsValid() && d.c.cfg.Sticky != StickyNone {
+		if origin && !d.sticky.IsValid() && d.c.cfg.Sticky != StickyNone {
 			d.sticky = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 		}
 		d.mu.Unlock()

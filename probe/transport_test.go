@@ -454,3 +454,15 @@ func FuzzLoadNetscape(f *testing.F) {
 		}
 	})
 }
+
+// TestStickyAfterToken: an OAuth2 token endpoint elsewhere is not where
+// sticky redirects keep to: that is the URL's own host.
+func TestStickyAfterToken(t *testing.T) {
+	api := bearerOnly(t)
+	tokens := tokenEndpoint(t, false, nil)
+	r := runHTTP(t, HTTPConfig{URL: api, Keywords: []string{"welcome"}, Client: ClientConfig{Follow: true, MaxRedirects: 10, Sticky: StickyPort,
+		OAuth2: &OAuth2{TokenURL: tokens, ClientID: "probe", ClientSecret: "s3cret"}}})
+	if r.State != nagios.OK {
+		t.Errorf("%v %s", r.State, r.Summary)
+	}
+}
