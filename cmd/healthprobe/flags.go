@@ -226,7 +226,7 @@ func (v listValue) Set(s string) error { *v.p = append(*v.p, s); return nil }
 func (v listValue) Type() string       { return "stringArray" }
 func (v listValue) String() string {
 	if len(*v.p) == 0 {
-		return "[]"
+		return "" // no default to show in --help
 	}
 	q := make([]string, len(*v.p))
 	for i, s := range *v.p {
