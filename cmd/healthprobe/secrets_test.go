@@ -40,6 +40,10 @@ const (
 	secHeaderFile    = "hdr-file-val-7d21"
 	secOAuthWrong    = "oauth-wrong-6b0f"
 	secJarCookie     = "jar-cookie-val-2e8a"
+	secKumaToken     = "kumaTok5e8d21"
+	secWrongKuma     = "kumaWrong77c3"
+	secHCUUID        = "9b1d2c3e-4f50-4a61-8b72-c3d4e5f60a1b"
+	secHCPingKey     = "hcPingKey31a9"
 )
 
 // secretsFiles writes the secret files and returns their directory.
@@ -68,7 +72,7 @@ func secretForms() []string {
 	plain := []string{
 		emulate.WebPassword, emulate.ItgrixPassword, emulate.PexipHostPIN, emulate.PexipGuestPIN, emulate.KaleyraAPIKey,
 		secWrongPassword, secBearer, secHeaderToken, secAPIKeyHeader, secCookie, secURLPassword, secQueryToken,
-		secWrongPIN, secWrongKey,
+		secWrongPIN, secWrongKey, secKumaToken, secWrongKuma, secHCUUID, secHCPingKey,
 		emulate.PexipTokenPrefix, // every call token the Pexip emulator issues starts with it
 		secHeaderEnv, secHeaderFile, secOAuthWrong, secJarCookie,
 		emulate.WebOAuthSecret, emulate.WebOAuthToken, // the token is learnt during the run
@@ -94,6 +98,10 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	web, itgrixEmu, pexipEmu, kaleyraEmu := serveEmulator(t, emulate.Web()), serveItgrix(t), serveEmulator(t, emulate.NewPexip()),
 		serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
 	webHost := strings.TrimPrefix(web, "http://")
+	kumaEmu, hcEmu := emulate.NewUptimeKuma(), emulate.NewHealthchecks()
+	kumaEmu.AddMonitor(secKumaToken, true)
+	hcEmu.AddCheck(secHCUUID, secHCPingKey, "web")
+	kuma, hc := serveEmulator(t, kumaEmu), serveEmulator(t, hcEmu)
 	batch := filepath.Join(dir, "checks.yaml")
 	err := os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
@@ -106,8 +114,9 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: kaleyra-wrong, kind: kaleyra, url: %[9]s/v1/, api_key: %[10]s, format: json}
   - {name: oauth, kind: http, url: %[1]s/oauth/api, oauth2-token-url: %[1]s/oauth/token, oauth2-client-id: demo-client, oauth2_client_secret_env: OAUTH_PW}
   - {name: header-env, kind: http, url: %[1]s/ready, header-env: ["X-Env: HDR_ENV"]}
+  - {name: pushed, kind: http, url: %[1]s/ready, push: ["uptime-kuma=%[11]s/api/push/%[12]s", "healthchecks=%[13]s/%[14]s"]}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
-		secWrongPIN, kaleyraEmu, secWrongKey), 0o600)
+		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +142,11 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 				"--oauth2-client-secret", secOAuthWrong},
 			// cookies read from and written to --cookie-jar
 			{"http", web + "/login", "--cookie-jar", filepath.Join(dir, "app.cookies"), "-s", secJarCookie},
+			// push URLs: their tokens, UUIDs and ping keys are secrets, accepted or refused
+			{"http", web + "/ready", "--push", "uptime-kuma=" + kuma + "/api/push/" + secKumaToken + "?status=up&msg=OK&ping=",
+				"--push", "healthchecks=" + hc + "/ping/" + secHCUUID},
+			{"http", web + "/fail", "--name", "wrong-push", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma,
+				"--push", "healthchecks=" + hc + "/" + secHCPingKey + "/web", "-t", "1"},
 		},
 		"itgrix": {
 			{"itgrix", itgrixEmu, "-u", emulate.ItgrixUser, "--password-env", "ITGRIX_PW"},
@@ -166,6 +180,7 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"notify", "test", "--notify", "http://demo:" + secURLPassword + "@" + webHost + "/hook?token=" + secQueryToken},
 			{"notify", "flush", "--notify", "http://demo:" + secURLPassword + "@" + webHost + "/hook"},
 			{"notify", "verify", "--token", secWrongPassword},
+			{"notify", "test", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma, "--push", "healthchecks=" + hc + "/" + secHCUUID},
 		},
 	}
 }
