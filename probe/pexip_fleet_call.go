@@ -171,14 +171,17 @@ type fleetCall struct {
 }
 
 // nodeClientConfig is the client for test calls: the Management Node's
-// TLS and connection settings (CA, client certificate, --insecure, proxy,
-// User-Agent, certificate days), never its login, bearer token or headers (-H, which may
-// carry a secret or a Host meant for the Management Node), nor its TLS
-// server name.
+// TLS and connection settings (CA, client certificate, --insecure, TLS and
+// HTTP versions, IP version, proxy, User-Agent, certificate days), never
+// what is the Management Node's own: its login, bearer token and OAuth2
+// client, its headers (-H, which may carry a secret or a Host meant for
+// it), its TLS server name, the address it is reached at (-I, sticky
+// redirects) and its cookies.
 func nodeClientConfig(c ClientConfig) ClientConfig {
 	nc := c
-	nc.User, nc.Password, nc.Auth, nc.Bearer = "", "", "", ""
+	nc.User, nc.Password, nc.Auth, nc.Bearer, nc.OAuth2 = "", "", "", "", nil
 	nc.Headers, nc.SNI, nc.RedactBody = nil, "", nil
+	nc.Address, nc.Sticky, nc.Jar = "", "", nil
 	nc.MaxBody = 0 // a node's answers are small: the usual cap, not a page's
 	if log := c.Log; log != nil {
 		// the calls run at once: their verbose lines go out one at a time

@@ -32,7 +32,7 @@ var pexipFleetKind = kind{
 		},
 		vars: []demoVar{{"PEXIP_FLEET_USER", emulate.PexipManagerUser}, {"PEXIP_FLEET_PASSWORD", emulate.PexipManagerPassword}},
 	}},
-	macros: []nagiosMacro{{"password", 11}, {"bearer", 12}, {"pin", 13}},
+	macros: []nagiosMacro{{"password", 14}, {"bearer", 15}, {"pin", 16}, {"oauth2-client-secret", 17}},
 	doc:    "docs/pexip-fleet.md",
 }
 
