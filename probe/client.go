@@ -210,7 +210,14 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-var errTooManyRedirects = errors.New("too many redirects")
+// redirectsError is a redirect past --max-redirects; loop says the chain
+// came back to an address it had already asked (else it was only long).
+type redirectsError struct {
+	loop bool
+	to   string // the address it came back to, for a loop
+}
+
+func (e *redirectsError) Error() string { return "too many redirects" }
 
 // NewClient builds a client. It fails only on local configuration problems.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -340,7 +347,15 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		return http.ErrUseLastResponse
 	}
 	if len(via) > c.cfg.MaxRedirects {
-		return errTooManyRedirects
+		// a URL asked before makes a loop; a chain of new ones is only long
+		// (a login that comes back once, with its cookie, is no loop until
+		// the limit is reached)
+		for _, v := range via {
+			if v.URL.String() == req.URL.String() {
+				return &redirectsError{loop: true, to: RedactURL(req.URL.String())}
+			}
+		}
+		return &redirectsError{}
 	}
 	c.logf(1, "> redirect to %s", RedactURL(req.URL.String()))
 	return nil

@@ -92,7 +92,7 @@ func TestKaleyraKeyJoinsTheRedactor(t *testing.T) {
 	defer srv.Close()
 	red := redact.New()
 	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: key, Client: ClientConfig{Redactor: red}})
-	if r.Summary != "API error E101 Invalid API key [redacted]" || red.String(key) != "[redacted]" {
+	if r.Summary != "E101 Invalid API key [redacted]: the API key was refused" || red.String(key) != "[redacted]" {
 		t.Errorf("got %q; the redactor masks the key as %q", r.Summary, red.String(key))
 	}
 }

@@ -77,3 +77,15 @@ func bodyIsHTML(ex *Exchange) bool {
 	}
 	return strings.HasPrefix(http.DetectContentType(ex.Body), "text/html")
 }
+
+// Quote quotes text for a message, made safe by SanitizeLine (at most n
+// runes) and escaped nowhere: in double quotes, or in single quotes when
+// it holds a double quote and no single one, so that a JSON body or
+// keyword reads as it was ('{"db":"up"}', not "{\"db\":\"up\"}").
+func Quote(s string, n int) string {
+	s = SanitizeLine(s, n)
+	if strings.Contains(s, `"`) && !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}
