@@ -52,6 +52,7 @@ The exit code is the worst state.`,
 	fs.IntVar(&o.concurrency, "concurrency", 32, "run at most N checks at once")
 	fs.StringArrayVar(&o.only, "only", nil, "run only the check with this name (repeatable)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "validate and print the resolved checks (secrets redacted) without running them")
+	addGlobalFlags(fs, f, withDeadline|withOutput|withBatchOutput|withState|withSinks)
 	return cmd
 }
 
