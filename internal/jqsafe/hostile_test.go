@@ -1,0 +1,190 @@
+package jqsafe
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// hostile are expressions (and inputs) that, under plain gojq, run for
+// minutes inside one builtin, or fill memory by the gigabyte. Under jqsafe
+// each ends by its deadline, with bounded memory: stopped by the deadline
+// ("deadline"), by the memory budget ("memory"), refused by a check
+// ("limit"), or it finishes ("ok").
+var hostile = []struct {
+	expr, input string // input: Go-built text for .; "" is null
+	want        string
+}{
+	// regular expressions on a long string: gojq recounts code points from
+	// the start for every match
+	{`[match("."; "g")] | length`, "long", "memory|deadline"},
+	{`[match("."; "g") | .offset] | length`, "long", "ok|deadline"},
+	{`gsub("."; "x") | length`, "long", "memory|deadline|ok"},
+	{`[splits("")] | length`, "long", "memory|deadline|ok"},
+	{`[scan(".")] | length`, "long", "memory|deadline"},
+	{`test("(a|b|c|d|e)+z")`, "huge", "deadline|ok"},
+	{`[match("[a-j]{5}x"; "g")]`, "huge", "deadline|ok"},
+	{`indices("x") | length`, "long", "ok|deadline"},
+	{`[range(1e5)] | map(tostring) | join("") | test("(a|b)+z")`, "", "ok|deadline"},
+	// values built huge by the expression
+	{`"x" * 5e8`, "", "limit"},
+	{`"x" * 1e7 | . + . | . + . | . + .`, "", "limit"},
+	{`"xx" | until(length > 1e9; . + .)`, "", "limit"},
+	{`def f: 1 + f; f`, "", "memory|deadline"},
+	{`def f: [f]; f`, "", "memory|deadline"},
+	{`[range(1e9)] | length`, "", "memory|deadline"},
+	{`[limit(1e9; repeat(1))] | length`, "", "memory|deadline"},
+	{`reduce range(1e9) as $i (""; . + "x") | length`, "", "memory|deadline|limit"},
+	{`null | setpath([500000000]; 1)`, "", "limit"},
+	{`.[500000000] = 1`, "", "limit"},
+	{`.[(now | floor) * 0 + 500000000] = 1`, "", "limit"},
+	{`.[500000000] |= 1`, "", "limit"},
+	{`.[500000000] += 1`, "", "limit"},
+	{`pick(.[500000000])`, "", "limit"},
+	{`fromstream([[500000000], 1], [[500000000]])`, "", "limit"},
+	{`setpath([range(100000) | 0]; 1)`, "", "limit"},
+	{`100000000000000000000 | until(. > pow(10; 1e6); . * .)`, "", "limit|ok"},
+	{`reduce range(64) as $i (3; . * .) | tostring | length`, "", "limit"},
+	// one value shared many times, then walked whole
+	{`"x" * 1000000 as $s | [limit(100000; repeat($s))] | add | length`, "", "limit"},
+	{`"x" * 1000000 as $s | [limit(100000; repeat($s))] | join(",") | length`, "", "limit"},
+	{`"x" * 1000000 as $s | [limit(100000; repeat($s))] | tojson | length`, "", "limit"},
+	{`"x" * 1000000 as $s | [limit(100000; repeat($s))] | tostring | length`, "", "limit"},
+	{`"x" * 1000000 as $s | [limit(100000; repeat($s))] | @csv | length`, "", "limit"},
+	{`"x" * 1000000 as $s | [limit(100000; repeat($s))] | "\(.)" | length`, "", "limit"},
+	{`def f: [., .]; reduce range(60) as $_ (1; f) | flatten | length`, "", "limit"},
+	{`def f: [., .]; reduce range(60) as $_ (1; f) | . == .`, "", "limit"},
+	{`def f: [., .]; reduce range(60) as $_ (1; f) | [., .] | sort | length`, "", "limit"},
+	{`def f: [., .]; reduce range(60) as $_ (1; f) | contains([[[[[[2]]]]]])`, "", "ok"},
+	{`def f: {a: ., b: .}; reduce range(60) as $_ (1; f) | . * .`, "", "limit"},
+	{`[range(1e5)] as $a | [limit(1e4; repeat($a))] | transpose | length`, "", "limit"},
+	{`reduce range(200000) as $_ (null; [.]) | tojson | length`, "", "limit|deadline|memory"},
+	{`reduce range(200000) as $_ (null; [.]) | . == .`, "", "limit|deadline|memory"},
+	// work that grows faster than the input
+	{`[range(1e5)] - [range(1e5)] | length`, "", "deadline"},
+	{`[range(1e5)] | contains([range(1e5) | 99999])`, "", "deadline"},
+	{`[range(1e5)] | indices([range(1e3) | 0] + [1]) | length`, "", "deadline|ok"},
+	{`"a" * 1000000 | indices("a" * 1000 + "b")`, "", "deadline|ok"},
+	{`[range(1e6)] | sort | length`, "", "ok|deadline|memory"},
+	{`"7" * 100000 | tonumber | . + 1 | tostring | length`, "", "ok"},
+	{`"7" * 1000000 | tonumber`, "", "ok"},
+	{`. + 1`, "bignum", "ok"},
+	// iteration without end
+	{`range(1e18) | select(. < 0)`, "", "deadline"},
+	{`last(range(1e18))`, "", "deadline"},
+	{`[range(0; 10; 0)] | length`, "", "ok"},
+	{`def f: f; f`, "", "deadline"},
+	{`repeat(.) | select(false)`, "", "deadline"},
+	// the environment and input are closed
+	{`env | length`, "", "ok"},
+	{`$ENV | length`, "", "ok"},
+}
+
+func hostileInput(name string) any {
+	switch name {
+	case "long":
+		return strings.Repeat("x", 1<<20)
+	case "huge":
+		return strings.Repeat("abcdefghij", 3<<20)
+	case "bignum":
+		return Numbers(jsonNumber(strings.Repeat("7", 1<<20)))
+	}
+	return nil
+}
+
+// heapPeak samples the heap until stop is closed, and returns its peak.
+func heapPeak(stop <-chan struct{}) func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64())
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 { wg.Wait(); return peak }
+}
+
+func TestHostileExpressions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs each expression to its deadline")
+	}
+	const deadline = 300 * time.Millisecond
+	for _, h := range hostile {
+		t.Run(h.expr, func(t *testing.T) {
+			p, err := Compile(h.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := hostileInput(h.input)
+			runtime.GC()
+			stop := make(chan struct{})
+			peak := heapPeak(stop)
+			s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+			metrics.Read(s)
+			base := s[0].Value.Uint64()
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			start := time.Now()
+			out, err := p.Run(ctx, in, 2)
+			took := time.Since(start)
+			close(stop)
+			grew := int64(peak()) - int64(base)
+			got := "ok"
+			var mem *MemoryError
+			var lim *LimitError
+			switch {
+			case errors.Is(err, context.DeadlineExceeded):
+				got = "deadline"
+			case errors.As(err, &mem):
+				got = "memory"
+			case errors.As(err, &lim):
+				got = "limit"
+			case err != nil:
+				got = "error"
+			}
+			t.Logf("%s: %s after %v, heap +%d MiB: %v %v", h.expr, got, took.Round(time.Millisecond), grew>>20, trim(out), err)
+			if !strings.Contains("|"+h.want+"|", "|"+got+"|") {
+				t.Errorf("got %s (%v), want %s", got, err, h.want)
+			}
+			if took > deadline+150*time.Millisecond {
+				t.Errorf("took %v, the deadline is %v", took, deadline)
+			}
+			if limit := int64(MemoryBudget + MaxValue + 16<<20); grew > limit {
+				t.Errorf("the heap grew by %d MiB, more than %d MiB", grew>>20, limit>>20)
+			}
+		})
+	}
+}
+
+func trim(out []any) string {
+	s := strings.TrimSpace(strings.ReplaceAll(strings.Join(strings.Fields(strings.TrimSpace(fmtAny(out))), " "), "\n", " "))
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return s
+}
+
+func fmtAny(out []any) string {
+	var b strings.Builder
+	for _, v := range out {
+		s := gojqPreview(v)
+		b.WriteString(s + " ")
+	}
+	return b.String()
+}
