@@ -23,7 +23,10 @@ func FuzzSameRegex(f *testing.F) {
 		`[match($re; $flags)]`, `[splits($re; $flags)]`, `test($re; $flags)`, `gsub($re; "<\(.)>"; $flags)`,
 		`[sub($re; "-", "+"; $flags)]`, `[scan($re; $flags)]`, `[capture($re; $flags)]`, `_match($re; $flags; false)`,
 	}
-	type pair struct{ plain *gojq.Code; safe *Program }
+	type pair struct {
+		plain *gojq.Code
+		safe  *Program
+	}
 	var compiled []pair
 	for _, e := range exprs {
 		q, err := gojq.Parse(e)

@@ -135,7 +135,7 @@ type guard struct {
 	// the context may be late on a busy machine.
 	deadline    time.Time
 	hasDeadline bool
-	base   uint64 // heap at the start
+	base        uint64 // heap at the start
 	// announced is what checked builtins said they were about to build
 	// since the last heap check.
 	announced int64
