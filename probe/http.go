@@ -51,7 +51,7 @@ type HeaderMatch struct {
 // BodyAssertion is a sub-check over a response body that adds its own lines
 // and perfdata to the result.
 type BodyAssertion interface {
-	Assert(ex *Exchange, r *Result)
+	Assert(ctx context.Context, ex *Exchange, r *Result)
 }
 
 // HTTP runs the check once.
@@ -90,7 +90,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	passes := checkContent(&r, cfg, ex)
 	checkCertificate(&r, cfg, ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ctx, ex, &r)
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
 		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", FormatSeconds(ex.Timings.Total), strings.ToLower(st.String())))

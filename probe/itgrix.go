@@ -92,7 +92,7 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
 		return r
 	}
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ctx, ex, &r)
 	}
 	r.Summary = itgrixSummary(&r, okText)
 	return r

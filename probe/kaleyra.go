@@ -91,7 +91,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	kaleyraLog(cfg.Client, "kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
 	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ctx, ex, &r)
 	}
 	r.AddPerf(perf...)
 	kaleyraExtraProblems(&r)

@@ -112,7 +112,7 @@ func Pexip(ctx context.Context, cfg PexipConfig) (r Result) {
 		checked := *ex
 		checked.Body = redactPexipBody(ex.Body)
 		for _, a := range cfg.Assertions {
-			a.Assert(&checked, &r)
+			a.Assert(ctx, &checked, &r)
 		}
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {

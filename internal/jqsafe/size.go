@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/itchyny/gojq"
 )
 
 // sizer estimates the bytes a value takes once copied or encoded as JSON,
@@ -184,4 +186,18 @@ func longNumber(s string) any {
 		}
 	}
 	return f
+}
+
+// Encode returns the JSON text of v, or false when it would be longer than
+// limit (or nested deeper than MaxDepth): the check walks no further than
+// that.
+func Encode(v any, limit int64) (string, bool) {
+	if _, ok, _ := sizeOf(v, limit, true); !ok {
+		return "", false
+	}
+	b, err := gojq.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
 }
