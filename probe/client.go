@@ -135,7 +135,10 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-var errTooManyRedirects = errors.New("too many redirects")
+var (
+	errTooManyRedirects = errors.New("too many redirects")
+	errUnaskedUpgrade   = errors.New("101 Switching Protocols to a request without Upgrade")
+)
 
 // NewClient builds a client. It fails only on local configuration problems.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -304,6 +307,17 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		return nil, c.classify(ctx, err, rawURL, tr)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The connection now speaks another protocol, and Go hands it over
+		// as the body, out of reach of the context: reading it waits for
+		// the server, past any deadline. It is closed unread.
+		resp.Body.Close()
+		if resp.Request.Header.Get("Upgrade") == "" {
+			return nil, &RequestError{State: nagios.Critical, Err: errUnaskedUpgrade,
+				Reason: hostPort(resp.Request.URL) + " answered 101 Switching Protocols to a request that asked for no upgrade"}
+		}
+		resp.Body = http.NoBody
+	}
 	ex := &Exchange{
 		Status:     resp.StatusCode,
 		StatusLine: statusLine(resp),

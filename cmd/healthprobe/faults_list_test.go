@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,6 +193,20 @@ var faults = []fault{
 	{name: "endless 103 Early Hints answers", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("", "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n", 0))
 	}},
+	// Interim and protocol-switching answers: Go's transport reads 1xx
+	// answers itself, and hands a 101's connection over as the body.
+	{name: "101 Switching Protocols to a plain request, then silence", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, rawAnswer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))
+	}},
+	{name: "100 Continue, then 101 Switching Protocols, then silence", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, rawAnswer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"))
+	}},
+	{name: "100 Continue, then silence", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, rawAnswer("HTTP/1.1 100 Continue\r\n\r\n"))
+	}},
+	{name: "102 Processing every 100 ms, without end", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, endless("", "HTTP/1.1 102 Processing\r\n\r\n", 100*time.Millisecond))
+	}},
 	{name: "endless body (chunked)", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(0))
 	}},
@@ -357,4 +372,38 @@ var faults = []fault{
 	{name: "wrong Content-Type on a good answer", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, forceHeader(fx.healthy, "Content-Type", "image/png"))
 	}},
+	// What jq meets in an answer (the operator's --jq runs on it).
+	{name: "jq: regular expressions over a long string of the answer", json: true, serve: func(fx *faultEnv) string {
+		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("x", 32<<10)+`"`))
+	}, extra: []string{"--jq", `.pad | [match("."; "g")] | length`}},
+	{name: "jq: arithmetic on a number of 500000 digits", json: true, serve: func(fx *faultEnv) string {
+		return fx.handler(nil, padJSON(fx.healthy, strings.Repeat("7", 500000)))
+	}, extra: []string{"--jq", `.pad + 1 > 0`}},
+	{name: "jq: an expression that would build a huge value from the answer", json: true, serve: func(fx *faultEnv) string {
+		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("x", 32<<10)+`"`))
+	}, extra: []string{"--jq", `.pad * 1e6 | length`}},
+}
+
+// padJSON puts "pad": value first in every JSON object that h answers with
+// 200.
+func padJSON(h http.Handler, value string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusOK && bytes.HasPrefix(body, []byte("{")) {
+			pad := `{"pad":` + value
+			if !bytes.HasPrefix(body, []byte("{}")) {
+				pad += ","
+			}
+			body = append([]byte(pad), body[1:]...)
+		}
+		for k, vs := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = vs
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	})
 }
