@@ -13,13 +13,14 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/icholy/digest"
@@ -228,19 +229,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 const maxPEMFile = 4 << 20
 
 func readPEMFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPEMFile {
-		return nil, fmt.Errorf("%s is larger than %s", path, FormatBytes(maxPEMFile))
-	}
-	return b, nil
+	return limitfile.Read(context.Background(), path, maxPEMFile)
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {

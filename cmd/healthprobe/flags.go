@@ -133,7 +133,7 @@ func (s *secretFlags) resolve(g *globalOptions) (string, error) {
 			return "", fmt.Errorf("--%s-env: environment variable %s is not set or empty", s.name, s.env)
 		}
 	case s.file != "":
-		b, err := readLimited(s.file, maxSecretFile)
+		b, err := g.readFile(s.file, maxSecretFile)
 		if err != nil {
 			return "", fmt.Errorf("--%s-file: %w", s.name, err)
 		}

@@ -233,7 +233,7 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 		cfg.Body = []byte(o.data)
 	}
 	if o.dataFile != "" {
-		if cfg.Body, err = readLimited(o.dataFile, maxDataFile); err != nil {
+		if cfg.Body, err = g.readFile(o.dataFile, maxDataFile); err != nil {
 			return nil, fmt.Errorf("--data-file: %w", err)
 		}
 	}

@@ -133,7 +133,11 @@ func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 	}
 	var fc notify.FileConfig
 	if g.notify.configFile != "" {
-		if fc, err = notify.LoadConfig(g.notify.configFile); err != nil {
+		data, err := g.readFile(g.notify.configFile, notify.MaxConfig)
+		if err != nil {
+			return nil, fc, fmt.Errorf("--notify-config: %w", err)
+		}
+		if fc, err = notify.ParseConfig(data, strings.EqualFold(filepath.Ext(g.notify.configFile), ".json")); err != nil {
 			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
 		}
 		more, err := notify.BuildSinks(fc.Sinks, g.getenv)
