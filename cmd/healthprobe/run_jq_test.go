@@ -1,10 +1,16 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/healthprobe/healthprobe/config"
 )
@@ -150,4 +156,51 @@ func FuzzBatchJQ(f *testing.F) {
 			}
 		}
 	})
+}
+
+// In a batch, a check whose jq never ends (or outgrows its memory) is
+// stopped at its deadline, UNKNOWN, and the other checks finish on time
+// with their own results.
+func TestBatchJQStopsAtTheDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok","pad":"`+strings.Repeat("x", 512<<10)+`"}`)
+	}))
+	defer srv.Close()
+	batch := filepath.Join(t.TempDir(), "checks.yaml")
+	err := os.WriteFile(batch, fmt.Appendf(nil, `defaults:
+  timeout: 500ms
+checks:
+  - {name: plain, kind: http, url: %[1]s/, jq: .status, jq-equals: ok}
+  - {name: endless, kind: http, url: %[1]s/, jq: ['def f: f; f', 'last(range(1e18))', '.status']}
+  - {name: regex, kind: http, url: %[1]s/, jq: '[.pad | match("."; "g")] | length'}
+  - {name: huge, kind: http, url: %[1]s/, jq: '.pad * 1e9'}
+`, srv.URL), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, out, errOut := runArgs(t, nil, "run", "-c", batch)
+	took := time.Since(start)
+	if took > 500*time.Millisecond+400*time.Millisecond {
+		t.Errorf("took %v, each check's deadline is 500ms", took)
+	}
+	for _, line := range []string{
+		`^\[plain\] HTTP OK - 200 OK, [0-9.]+ s \|`,
+		`^\[endless\] HTTP UNKNOWN - jq 'def f: f; f' stopped at the run's deadline \(-t\); jq last\(range\(1e18\)\) stopped at the run's deadline \(-t\); `,
+		`^    \\_ \[UNKNOWN\] jq \.status stopped at the run's deadline \(-t\)$`,
+		`^\[regex\] HTTP UNKNOWN - jq '\[\.pad ¦ match\("\."; "g"\)\] ¦ length' stopped(: it needed more than 64 MiB of memory| at the run's deadline \(-t\)); 200 OK`,
+		`^\[huge\] HTTP UNKNOWN - jq '\.pad \* 1e9' stopped: "x+ \.\.\." \* 1000000000 would build a string of 476\.8 TiB, more than 16 MiB; 200 OK`,
+		`^RUN UNKNOWN - 4 checks, 1 ok, 3 unknown: endless UNKNOWN, regex UNKNOWN, huge UNKNOWN \|`,
+	} {
+		if !regexp.MustCompile(`(?m)` + line).MatchString(out) {
+			t.Errorf("no line %s", line)
+		}
+	}
+	if code != 3 {
+		t.Errorf("exit %d", code)
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s\nstderr: %s", out, errOut)
+	}
 }

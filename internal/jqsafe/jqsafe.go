@@ -146,6 +146,7 @@ func newGuard(parent context.Context) *guard {
 	ctx, cancel := context.WithCancelCause(parent)
 	g := &guard{Context: ctx, cancel: cancel}
 	g.deadline, g.hasDeadline = parent.Deadline()
+	g.checkDeadline() // a deadline already past ends the run before its first step
 	g.sample[0].Name = "/memory/classes/heap/objects:bytes"
 	g.base = g.heap()
 	return g

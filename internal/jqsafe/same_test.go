@@ -3,9 +3,11 @@ package jqsafe
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/itchyny/gojq"
 )
@@ -167,3 +169,25 @@ func TestPreludeOrder(t *testing.T) {
 		}
 	}
 }
+
+// A deadline already past ends even an expression of one step, whether or
+// not the context's timer has fired yet.
+func TestDeadlinePassed(t *testing.T) {
+	p, err := Compile(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := deadlineOnly{context.Background(), time.Now().Add(-time.Millisecond)}
+	if out, err := p.Run(ctx, 1, 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, %v", out, err)
+	}
+}
+
+// deadlineOnly has a deadline but is never done by itself, as a context
+// whose timer has not fired.
+type deadlineOnly struct {
+	context.Context
+	d time.Time
+}
+
+func (c deadlineOnly) Deadline() (time.Time, bool) { return c.d, true }
