@@ -93,7 +93,8 @@ type Program struct {
 }
 
 // Run evaluates the program on v and returns up to max results (max <= 0:
-// all). The error is the first error value the expression yielded (a
+// all). A v decoded from untrusted JSON (numbers as json.Number) must have
+// gone through Numbers first, once: gojq parses a number at each use. The error is the first error value the expression yielded (a
 // *LimitError among them), a *MemoryError, or the context's error when it
 // ended first (context.Cause tells a deadline from a signal).
 func (p *Program) Run(ctx context.Context, v any, max int) (out []any, err error) {
@@ -108,7 +109,7 @@ func (p *Program) Run(ctx context.Context, v any, max int) (out []any, err error
 			out, err = nil, fmt.Errorf("internal error in jq: %v", r)
 		}
 	}()
-	iter := p.code.RunWithContext(g, Numbers(v))
+	iter := p.code.RunWithContext(g, v)
 	for max <= 0 || len(out) < max {
 		x, ok := iter.Next()
 		if !ok {
