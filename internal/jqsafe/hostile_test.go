@@ -3,6 +3,7 @@ package jqsafe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -187,4 +188,25 @@ func fmtAny(out []any) string {
 		b.WriteString(s + " ")
 	}
 	return b.String()
+}
+
+// A sort of long numbers from an answer: gojq would parse both numbers of
+// every comparison (40 µs for 1000 digits).
+func TestLongNumbersParsedOnce(t *testing.T) {
+	nums := make([]any, 1000)
+	for i := range nums {
+		nums[i] = jsonNumber(strings.Repeat(string(rune('1'+i%9)), 999) + fmt.Sprint(i%10))
+	}
+	nums[0] = jsonNumber("1." + strings.Repeat("5", 40))
+	doc := Numbers(map[string]any{"n": nums})
+	p, err := Compile(`.n | sort | .[0], length`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	out, err := p.Run(ctx, doc, 0)
+	if err != nil || len(out) != 2 || out[0] != 1.5555555555555556 || out[1] != 1000 {
+		t.Errorf("got %v, %v", out, err)
+	}
 }

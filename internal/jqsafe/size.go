@@ -118,11 +118,12 @@ func intBits(v any) int {
 	return 0
 }
 
-// Numbers returns v with every number too long to be parsed quickly as an
-// exact integer (more than MaxNumberDigits characters: parsing is
-// quadratic in Go's math/big, and gojq parses a JSON number at every use)
-// replaced by its floating-point value. Values that hold none are returned
-// as they are.
+// Numbers returns v with its long numbers parsed once, as gojq would parse
+// them at every use (every comparison of a sort): an integer of more than
+// 18 digits becomes exact (math/big) and a longer float a float64; beyond
+// MaxNumberDigits characters a number is read as floating point, since
+// math/big parses in quadratic time. Short numbers stay as they are (their
+// text kept); values that hold none are returned as they are.
 func Numbers(v any) any {
 	w, _ := numbers(v, 0)
 	return w
@@ -134,8 +135,17 @@ func numbers(v any, depth int) (any, bool) {
 	}
 	switch v := v.(type) {
 	case json.Number:
-		if len(v) > MaxNumberDigits {
+		switch {
+		case len(v) > MaxNumberDigits:
 			return longNumber(string(v)), true
+		case strings.ContainsAny(string(v), ".eE"):
+			if len(v) > 32 {
+				return longNumber(string(v)), true
+			}
+		case len(v) > 18:
+			if n, ok := new(big.Int).SetString(string(v), 10); ok {
+				return n, true
+			}
 		}
 	case []any:
 		var out []any
