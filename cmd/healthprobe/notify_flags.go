@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/nagios"
@@ -118,48 +119,49 @@ func defaultStateDir(getenv func(string) string) (string, error) {
 // sinks builds the sinks of --notify and --notify-config, registering
 // their secrets for redaction. It also returns the config file's outbox
 // limits.
-func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
+func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
+	n := &ce.notify
 	var cfgs []notify.SinkConfig
-	for _, u := range g.notify.urls {
-		nu, err := normalizeURL(u)
+	for _, u := range n.urls {
+		nu, _, err := targetURL(u, "URL", "http")
 		if err != nil {
 			return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
 		}
 		cfgs = append(cfgs, notify.SinkConfig{URL: nu})
 	}
-	sinks, err := notify.BuildSinks(cfgs, g.getenv)
+	sinks, err := notify.BuildSinks(cfgs, ce.run.getenv)
 	if err != nil {
 		return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
 	}
 	var fc notify.FileConfig
-	if g.notify.configFile != "" {
-		data, err := g.readFile(g.notify.configFile, notify.MaxConfig)
+	if n.configFile != "" {
+		data, err := ce.readFile(n.configFile, notify.MaxConfig)
 		if err != nil {
-			return nil, fc, fmt.Errorf("--notify-config: %w", err)
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
-		if fc, err = notify.ParseConfig(data, strings.EqualFold(filepath.Ext(g.notify.configFile), ".json")); err != nil {
-			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+		if fc, err = notify.ParseConfig(data, strings.EqualFold(filepath.Ext(n.configFile), ".json")); err != nil {
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
-		more, err := notify.BuildSinks(fc.Sinks, g.getenv)
+		more, err := notify.BuildSinks(fc.Sinks, ce.run.getenv)
 		if err != nil {
-			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
 		for _, m := range more {
 			for _, s := range sinks {
 				if s.Key == m.Key {
-					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify", g.notify.configFile, m.Label)
+					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify", n.configFile, m.Label)
 				}
 			}
 		}
 		sinks = append(sinks, more...)
 	}
 	var mu sync.Mutex // sinks deliver concurrently; the log writer may not be safe
-	log := g.clientConfig().Log
+	log := ce.clientConfig().Log
 	for _, s := range sinks {
 		for _, sec := range s.Secrets() {
-			g.addSecret(sec)
+			ce.run.redactor.Add(sec)
 		}
-		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), g.verbose
+		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), ce.verbose
 		s.Log = func(format string, args ...any) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -170,23 +172,24 @@ func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 }
 
 // tracker builds the notify.Tracker of a check run, or nil when no state or
-// notify flag is given.
-func (g *globalOptions) tracker() (*notify.Tracker, error) {
-	n := &g.notify
+// notify flag is given. attempts says --attempts was given on the command
+// line (where 0 is refused).
+func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
+	n := &ce.notify
 	if !n.enabled() {
 		return nil, nil
 	}
-	if n.attempts < 0 || (g.cmd != nil && g.cmd.Flags().Changed("attempts") && n.attempts < 1) {
+	if n.attempts < 0 || (attempts && n.attempts < 1) {
 		return nil, errors.New("--attempts must be 1 or more")
 	}
 	dir := n.stateDir
 	if dir == "" {
 		var err error
-		if dir, err = defaultStateDir(g.getenv); err != nil {
+		if dir, err = defaultStateDir(ce.run.getenv); err != nil {
 			return nil, err
 		}
 	}
-	sinks, fc, err := g.sinks()
+	sinks, fc, err := ce.sinks()
 	if err != nil {
 		return nil, err
 	}
@@ -198,32 +201,33 @@ func (g *globalOptions) tracker() (*notify.Tracker, error) {
 }
 
 // notifier is the tracker of a check run and the check's identity, or nil
-// when no state or notify flag is given.
-func (g *globalOptions) notifier() (*notify.Tracker, string, error) {
-	tr, err := g.tracker()
+// when no state or notify flag is given. identity names the check when
+// --name is not given; it is asked only when state is kept, and its
+// answer is redacted.
+func (ce *checkEnv) notifier(attempts bool, identity func() string) (*notify.Tracker, string, error) {
+	tr, err := ce.tracker(attempts)
 	if tr == nil || err != nil {
 		return nil, "", err
 	}
-	identity, err := g.identity()
-	return tr, identity, err
+	if ce.notify.name != "" {
+		return tr, "name:" + ce.notify.name, nil
+	}
+	if identity == nil {
+		return nil, "", errors.New("cannot tell which check this is: give --name")
+	}
+	return tr, ce.run.redactor.String(identity()), nil
 }
 
-// identity names a check for its state: --name, or the command, its
-// arguments and the options that change what it checks. Left out: the
-// global options (timeout, output, verbosity, state and notify flags) and
-// every secret option (--password, --password-env, --password-file ...);
-// secret-looking header values and URL parameters are masked, and any
-// secret that was resolved is redacted, so the identity never holds one.
-func (g *globalOptions) identity() (string, error) {
-	if g.notify.name != "" {
-		return "name:" + g.notify.name, nil
-	}
-	cmd := g.cmd
-	if cmd == nil {
-		return "", errors.New("cannot tell which check this is: give --name")
-	}
+// commandIdentity names a check for its state from its command line: the
+// command, its arguments and the options that change what it checks. Left
+// out: the global options (timeout, output, verbosity, state and notify
+// flags) and every secret option (--password, --password-env,
+// --password-file ...); secret-looking header values and URL parameters
+// are masked (and notifier redacts every secret that was resolved), so the
+// identity never holds one.
+func commandIdentity(cmd *cobra.Command, args []string) string {
 	parts := []string{strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")}
-	for _, a := range g.args {
+	for _, a := range args {
 		if strings.Contains(a, "://") {
 			a = probe.RedactURL(a)
 		}
@@ -245,7 +249,7 @@ func (g *globalOptions) identity() (string, error) {
 			parts = append(parts, "--"+f.Name+"="+v)
 		}
 	})
-	return g.redact(strings.Join(parts, " ")), nil
+	return strings.Join(parts, " ")
 }
 
 // isSecretFlag recognises the flags of a secretFlags (--X, --X-env, --X-file).
@@ -258,13 +262,13 @@ func isSecretFlag(fs *pflag.FlagSet, name string) bool {
 // long as --timeout that starts when the check is done (a check that timed
 // out still gets its notification out). Problems are WARNING lines: they
 // never stop the result from being reported.
-func (g *globalOptions) track(ctx context.Context, tr *notify.Tracker, identity string, res probe.Result) probe.Result {
+func (ce *checkEnv) track(ctx context.Context, tr *notify.Tracker, identity string, res probe.Result) probe.Result {
 	if tr == nil {
 		return res
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	ctx, cancel := context.WithTimeout(ctx, ce.timeout)
 	defer cancel()
-	if err := tr.Process(ctx, identity, g.notify.name, &res); err != nil {
+	if err := tr.Process(ctx, identity, ce.notify.name, &res); err != nil {
 		before := res.State
 		res.Add("notify", nagios.Warning, "notify: "+err.Error())
 		if res.State.Worse(before) {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -171,7 +172,7 @@ func serveItgrix(t *testing.T) string {
 // inherit one); none in a tree without notification state.
 func stateDirFlags() map[string]bool {
 	out := map[string]bool{}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
 		var has bool
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.InheritedFlags()} {
@@ -199,38 +200,66 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 	if len(withState) == 0 {
 		t.Log("no --state-dir flag in this tree: there are no state or outbox files to scan")
 	}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
-		if name := c.Name(); name != "help" && name != "completion" && !c.Hidden && len(cases[name]) == 0 {
+		name := c.Name()
+		if k, ok := findKind(name); ok && len(k.demo) > 0 {
+			continue // its demo's command lines run below
+		}
+		if name != "help" && name != "completion" && !c.Hidden && len(cases[name]) == 0 {
 			t.Errorf("subcommand %q has no command lines in secretCases: add some that set its secrets", name)
 		}
 	}
 	forms := secretForms()
+	scan := func(name string, args []string, vars map[string]string, forms []string) {
+		variants := [][]string{{"-vvv", "--output", "nagios"}, {"-vvv", "--output", "json"}}
+		if name == "run" || name == "demo" {
+			variants = [][]string{{"-vvv"}} // run's formats are in its command lines; demo has one
+		}
+		for _, variant := range variants {
+			full := append(slices.Clone(args), variant...)
+			if withState[name] {
+				full = append(full, "--state-dir", stateDir)
+			}
+			code, out, errOut := runArgs(t, vars, full...)
+			if code < 0 || code > 3 {
+				t.Errorf("%q: exit %d", full, code)
+			}
+			if !strings.Contains(errOut, "> ") && name != "demo" && !slices.Contains(full, "--dry-run") &&
+				!slices.Contains(full, "verify") && !slices.Contains(full, "flush") { // these send nothing here
+				t.Errorf("%q: -vvv logged no request, so the scan proves little:\n%s", full, errOut)
+			}
+			for _, s := range forms {
+				if strings.Contains(out, s) || strings.Contains(errOut, s) {
+					t.Errorf("%q shows the secret %q:\nstdout:\n%s\nstderr:\n%s", full, s, out, errOut)
+				}
+			}
+		}
+	}
 	for name, lines := range cases {
 		for _, args := range lines {
-			variants := [][]string{{"-vvv", "--output", "nagios"}, {"-vvv", "--output", "json"}}
-			if name == "run" || name == "demo" {
-				variants = [][]string{{"-vvv"}} // run's formats are in its command lines; demo has one
+			scan(name, args, vars, forms)
+		}
+	}
+	// every kind's demo, too: the values its demo puts in variables are
+	// secrets (passwords, PINs, keys), right and wrong
+	for _, k := range kinds {
+		for _, sec := range k.demo {
+			demoVars := maps.Clone(vars)
+			demoCases, stop, err := sec.start(demoVars)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, variant := range variants {
-				full := append(slices.Clone(args), variant...)
-				if withState[name] {
-					full = append(full, "--state-dir", stateDir)
-				}
-				code, out, errOut := runArgs(t, vars, full...)
-				if code < 0 || code > 3 {
-					t.Errorf("%q: exit %d", full, code)
-				}
-				if !strings.Contains(errOut, "> ") && name != "demo" && !slices.Contains(full, "--dry-run") &&
-					!slices.Contains(full, "verify") && !slices.Contains(full, "flush") { // these send nothing here
-					t.Errorf("%q: -vvv logged no request, so the scan proves little:\n%s", full, errOut)
-				}
-				for _, s := range forms {
-					if strings.Contains(out, s) || strings.Contains(errOut, s) {
-						t.Errorf("%q shows the secret %q:\nstdout:\n%s\nstderr:\n%s", full, s, out, errOut)
-					}
+			demoForms := slices.Clone(forms)
+			for name, v := range demoVars {
+				if _, ours := vars[name]; !ours {
+					demoForms = append(demoForms, v, url.QueryEscape(v))
 				}
 			}
+			for _, c := range demoCases {
+				scan(k.name, c.args, demoVars, demoForms)
+			}
+			stop()
 		}
 	}
 	scanStateDir(t, stateDir, forms)

@@ -2,7 +2,7 @@
 # Integration test: the generated contrib/icinga2/healthprobe.conf in a real
 # Icinga 2. Installs icinga2 from Debian when it is missing, builds healthprobe
 # into a temporary plugin directory, starts the loopback emulators
-# (emulate/cmd/emulators), writes a minimal Icinga 2 configuration (the
+# (healthprobe demo --serve), writes a minimal Icinga 2 configuration (the
 # CheckCommands, services.conf, a REST API on 127.0.0.1), validates it with
 # `icinga2 daemon -C`, runs the daemon with temporary state, log and run
 # directories, waits (bounded) until every service has a check result and
