@@ -53,11 +53,22 @@ func TestJQEndsAtTheRunsDeadline(t *testing.T) {
 			}
 			srv := plainServer(t, serveBody([]byte(tt.body)))
 			const deadline = 500 * time.Millisecond
-			ctx, cancel := context.WithTimeout(context.Background(), deadline)
-			defer cancel()
-			start := time.Now()
-			r := HTTP(ctx, HTTPConfig{Client: ClientConfig{Timeout: deadline}, URL: srv.URL, Assertions: []BodyAssertion{a}})
-			took := time.Since(start)
+			// A late answer is tried again, twice, as in the fault suite: on
+			// a loaded machine a run may be starved of CPU; a deadline not
+			// kept is late every time.
+			var r Result
+			var took time.Duration
+			for attempt := 1; attempt <= 3; attempt++ {
+				ctx, cancel := context.WithTimeout(context.Background(), deadline)
+				start := time.Now()
+				r = HTTP(ctx, HTTPConfig{Client: ClientConfig{Timeout: deadline}, URL: srv.URL, Assertions: []BodyAssertion{a}})
+				took = time.Since(start)
+				cancel()
+				if took <= deadline+jqDeadlineSlop {
+					break
+				}
+				t.Logf("attempt %d answered after %v", attempt, took)
+			}
 			if took > deadline+jqDeadlineSlop {
 				t.Errorf("answered after %v, the deadline is %v", took, deadline)
 			}

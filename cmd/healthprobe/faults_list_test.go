@@ -207,6 +207,20 @@ var faults = []fault{
 	{name: "102 Processing every 100 ms, without end", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("", "HTTP/1.1 102 Processing\r\n\r\n", 100*time.Millisecond))
 	}},
+	{name: "endless 103 Early Hints over HTTP/2", tls: true, serve: func(fx *faultEnv) string {
+		return fx.handler(h2Leaf(fx), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for r.Context().Err() == nil {
+				w.Header().Set("Link", "</style.css?"+strings.Repeat("a", 1000)+">; rel=preload")
+				w.WriteHeader(http.StatusEarlyHints)
+			}
+		}))
+	}},
+	{name: "103 Early Hints over HTTP/2, then silence", tls: true, serve: func(fx *faultEnv) string {
+		return fx.handler(h2Leaf(fx), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusEarlyHints)
+			<-r.Context().Done()
+		}))
+	}},
 	{name: "endless body (chunked)", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(0))
 	}},
@@ -382,6 +396,14 @@ var faults = []fault{
 	{name: "jq: an expression that would build a huge value from the answer", json: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("x", 32<<10)+`"`))
 	}, extra: []string{"--jq", `.pad * 1e6 | length`}},
+}
+
+// h2Leaf is a TLS config with a certificate of the suite's CA that offers
+// HTTP/2.
+func h2Leaf(fx *faultEnv) *tls.Config {
+	cfg := tlsLeaf(fx, testcert.Loopback(time.Now().Add(-day), time.Now().Add(90*day)))
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	return cfg
 }
 
 // padJSON puts "pad": value first in every JSON object that h answers with

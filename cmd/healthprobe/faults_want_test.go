@@ -72,6 +72,18 @@ var faultWant = map[string]map[string]expect{
 		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
 		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
 	},
+	"endless 103 Early Hints over HTTP/2": {
+		"http":    {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+		"itgrix":  {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+		"pexip":   {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+		"kaleyra": {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+	},
+	"103 Early Hints over HTTP/2, then silence": {
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+	},
 	"jq: regular expressions over a long string of the answer": {
 		"http":    {nagios.OK, `^200 OK, [0-9.]+ s$`},
 		"itgrix":  {nagios.OK, `^running, status Ok, licence Professional valid till \d{4}-\d\d-\d\d \(\d+ days left\)$`},

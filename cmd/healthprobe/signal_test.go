@@ -59,7 +59,18 @@ const signalsTaken = "* SIGINT and SIGTERM now end the run with UNKNOWN"
 // and returns the exit code, stdout and how long the exit took.
 func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...string) (int, string, time.Duration) {
 	t.Helper()
-	cmd := exec.Command(healthprobeBinary(t), append([]string{"-vv"}, args...)...)
+	return interruptAt(t, sig, got, n, "", args...)
+}
+
+// interruptAt is interrupt that also waits, before the signal, for a line
+// of stderr starting with at (the run at -vvv, when at is given).
+func interruptAt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, at string, args ...string) (int, string, time.Duration) {
+	t.Helper()
+	verbose := "-vv"
+	if at != "" {
+		verbose = "-vvv"
+	}
+	cmd := exec.Command(healthprobeBinary(t), append([]string{verbose}, args...)...)
 	cmd.Env = append(os.Environ(), "KALEYRA_KEY="+emulate.KaleyraAPIKey, "NO_COLOR=1")
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -71,12 +82,21 @@ func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...
 		t.Fatal(err)
 	}
 	taken, errLines := make(chan struct{}), make(chan []string, 1)
+	reached := make(chan struct{})
+	if at == "" {
+		close(reached)
+	}
+	waitFor := at
 	go func() {
 		var lines []string
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if sc.Text() == signalsTaken {
 				close(taken)
+			}
+			if waitFor != "" && strings.HasPrefix(sc.Text(), waitFor) {
+				close(reached)
+				waitFor = ""
 			}
 			lines = append(lines, sc.Text())
 		}
@@ -100,6 +120,11 @@ func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...
 	case <-taken:
 	case <-timeout.C:
 		fail("no %q on stderr", signalsTaken)
+	}
+	select {
+	case <-reached:
+	case <-timeout.C:
+		fail("no line %q on stderr", at)
 	}
 	sent := time.Now()
 	if err := cmd.Process.Signal(sig); err != nil {
@@ -172,17 +197,18 @@ func TestSignalEndsEveryWait(t *testing.T) {
 		name   string
 		answer string
 		args   []string
+		at     string // the stderr line (-vvv) after which the signal is sent
 		want   string // line 1, after "HTTP UNKNOWN - "
 	}{
-		{"100 Continue then silence", "HTTP/1.1 100 Continue\r\n\r\n", nil,
+		{"100 Continue then silence", "HTTP/1.1 100 Continue\r\n\r\n", nil, "",
 			"interrupted (terminated signal received): $ADDR began its answer but did not finish the headers"},
 		{"jq at work", fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body), endless,
-			"jq 'def f: f; f' interrupted (terminated signal received); "},
+			"< body (", "jq 'def f: f; f' interrupted (terminated signal received); "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, got := answeringServer(t, tt.answer)
 			args := append([]string{"http", srv.URL + "/health", "-t", "60"}, tt.args...)
-			code, out, took := interrupt(t, syscall.SIGTERM, got, 1, args...)
+			code, out, took := interruptAt(t, syscall.SIGTERM, got, 1, tt.at, args...)
 			want := "HTTP UNKNOWN - " + strings.ReplaceAll(tt.want, "$ADDR", srv.Addr)
 			if code != 3 || !strings.HasPrefix(out, want) {
 				t.Errorf("exit %d, stdout %q; want exit 3, %q...", code, out, want)

@@ -33,11 +33,11 @@ func (p *Program) check(v any, args []any) any {
 	case "+", "*", "/":
 		err = checkArith(g, op, args[1], args[2])
 	case "==", "!=", "<", ">", "<=", ">=":
-		err = checkCompare(op, args[1], args[2])
+		err = checkCompare(g, op, args[1], args[2])
 	case "path":
 		err = checkPath(g, v, args[1], args[2])
 	case "paths":
-		err = checkPaths(args[1])
+		err = checkPaths(g, args[1])
 	case "add", "join":
 		err = checkConcat(g, op, v, args[1:])
 	case "flatten":
@@ -55,12 +55,12 @@ func (p *Program) check(v any, args []any) any {
 			}
 		}
 	case "sort", "unique", "min", "max":
-		err = checkSort(op, v)
+		err = checkSort(g, op, v)
 	case "sort_by", "group_by", "unique_by", "min_by", "max_by":
-		err = checkSort(op, args[1])
+		err = checkSort(g, op, args[1])
 	case "bsearch":
-		if _, ok, _ := sizeOf(args[1], MaxWork, false); !ok {
-			err = limitf("bsearch for a value larger than %s", formatBytes(MaxWork))
+		if z := g.sizeOf(args[1], MaxWork, false); !z.ok {
+			err = z.err("bsearch", MaxWork)
 		}
 	default:
 		err = fmt.Errorf("jqsafe: unknown check %q", op)
@@ -100,11 +100,11 @@ func checkEncode(g *guard, op string, v any, args []any) error {
 		}
 	}
 	limit := MaxValue / factor
-	n, ok, deep := sizeOf(v, limit, true)
-	if !ok {
-		return tooLarge(name, limit, deep)
+	z := g.sizeOf(v, limit, true)
+	if !z.ok {
+		return z.err(name, limit)
 	}
-	return g.announce(n * factor)
+	return g.announce(z.n * factor)
 }
 
 func checkArith(g *guard, op string, l, r any) error {
@@ -135,15 +135,15 @@ func checkArith(g *guard, op string, l, r any) error {
 			return nil
 		}
 		if isObject(l) && isObject(r) {
-			a, okA, deepA := sizeOf(l, MaxValue, false)
-			if !okA {
-				return tooLarge("*", MaxValue, deepA)
+			a := g.sizeOf(l, MaxValue, false)
+			if !a.ok {
+				return a.err("*", MaxValue)
 			}
-			b, okB, deepB := sizeOf(r, MaxValue-a, false)
-			if !okB {
-				return tooLarge("*", MaxValue, deepB)
+			b := g.sizeOf(r, MaxValue-a.n, false)
+			if !b.ok {
+				return b.err("*", MaxValue)
 			}
-			return g.build("*", a+b)
+			return g.build("*", a.n+b.n)
 		}
 		if isBig(l) || isBig(r) {
 			if b := intBits(l) + intBits(r); b > MaxIntBits {
@@ -193,15 +193,15 @@ func checkSplit(g *guard, op, s, sep string) error {
 
 // checkCompare bounds a comparison of two containers: it walks both as
 // far as the smaller one, which is what it costs.
-func checkCompare(op string, l, r any) error {
+func checkCompare(g *guard, op string, l, r any) error {
 	if !isContainer(l) || !isContainer(r) {
 		return nil
 	}
-	if _, ok, _ := sizeOf(l, MaxWork, false); ok {
-		return nil
+	if z := g.sizeOf(l, MaxWork, false); z.ok || z.stopped {
+		return z.err(op, MaxWork)
 	}
-	if _, ok, _ := sizeOf(r, MaxWork, false); ok {
-		return nil
+	if z := g.sizeOf(r, MaxWork, false); z.ok || z.stopped {
+		return z.err(op, MaxWork)
 	}
 	return limitf("%s on two values larger than %s", op, formatBytes(MaxWork))
 }
@@ -256,7 +256,7 @@ func checkPath(g *guard, v, path, name any) error {
 	return g.announce(grow)
 }
 
-func checkPaths(paths any) error {
+func checkPaths(g *guard, paths any) error {
 	ps, ok := paths.([]any)
 	if !ok {
 		return nil
@@ -266,10 +266,7 @@ func checkPaths(paths any) error {
 			return limitf("delpaths with a path of %d elements, more than %d", len(p), MaxPathLength)
 		}
 	}
-	if _, ok, deep := sizeOf(paths, MaxWork, false); !ok {
-		return tooLarge("delpaths", MaxWork, deep)
-	}
-	return nil
+	return g.sizeOf(paths, MaxWork, false).err("delpaths", MaxWork)
 }
 
 // values are the elements add and join go through: an array's, or an
@@ -321,8 +318,13 @@ func checkFlatten(g *guard, v, depth any) error {
 	limit := int64(MaxValue / 16)
 	var count int64
 	var walk func([]any, float64, int) bool
+	stopped := false
 	walk = func(vs []any, d float64, level int) bool {
 		if level > MaxDepth {
+			return false
+		}
+		if count&0xfff == 0 && g.cancelled() {
+			stopped = true
 			return false
 		}
 		for _, x := range vs {
@@ -339,6 +341,9 @@ func checkFlatten(g *guard, v, depth any) error {
 		return true
 	}
 	if !walk(vs, d, 0) {
+		if stopped {
+			return errStopped
+		}
 		return limitf("flatten would build a value of more than %s, or nest deeper than %d levels", formatBytes(MaxValue), MaxDepth)
 	}
 	return g.announce(16 * count)
@@ -360,7 +365,7 @@ func checkTranspose(g *guard, v any) error {
 
 // checkSort bounds the work of sorting an array: about n log n
 // comparisons, each as costly as the elements are large.
-func checkSort(op string, v any) error {
+func checkSort(g *guard, op string, v any) error {
 	vs, ok := v.([]any)
 	if !ok || len(vs) < 2 {
 		return nil
@@ -369,9 +374,9 @@ func checkSort(op string, v any) error {
 	if op != "min" && op != "max" && op != "min_by" && op != "max_by" {
 		limit /= int64(bits.Len(uint(len(vs))))
 	}
-	if _, ok, deep := sizeOf(vs, limit, false); !ok {
-		if deep {
-			return tooLarge(op, limit, true)
+	if z := g.sizeOf(vs, limit, false); !z.ok {
+		if z.deep || z.stopped {
+			return z.err(op, limit)
 		}
 		return limitf("%s of an array of %d elements larger than %s: too much work", op, len(vs), formatBytes(limit))
 	}
@@ -390,8 +395,8 @@ func (p *Program) minus(_ any, args []any) any {
 		return nil
 	}
 	g := p.cur.Load()
-	if _, ok, deep := sizeOf(r, MaxValue, false); !ok {
-		return tooLarge("-", MaxValue, deep)
+	if err := g.sizeOf(r, MaxValue, false).err("-", MaxValue); err != nil {
+		return err
 	}
 	out := make([]any, 0, len(l))
 	n := 0
@@ -418,10 +423,11 @@ func (p *Program) contains(v any, args []any) any {
 	if name == "inside" {
 		l, r = r, l
 	}
-	if _, ok, deep := sizeOf(r, MaxValue, false); !ok {
-		return tooLarge(name, MaxValue, deep)
+	g := p.cur.Load()
+	if err := g.sizeOf(r, MaxValue, false).err(name, MaxValue); err != nil {
+		return err
 	}
-	c := containment{g: p.cur.Load()}
+	c := containment{g: g}
 	res := c.contains(l, r)
 	if c.stopped {
 		return errStopped
@@ -514,8 +520,8 @@ func (p *Program) index(v any, args []any) any {
 		if !ok {
 			xs = []any{x}
 		}
-		if _, ok, deep := sizeOf(xs, MaxValue, false); !ok {
-			return tooLarge(name, MaxValue, deep)
+		if err := g.sizeOf(xs, MaxValue, false).err(name, MaxValue); err != nil {
+			return err
 		}
 		return indexArrays(g, name, v, xs)
 	case string:

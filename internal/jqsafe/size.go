@@ -14,24 +14,49 @@ import (
 // immutable and shared freely: [limit(1e6; repeat($s))] is a million
 // references to one string, and its encoding a million copies). It stops as
 // soon as the total passes limit or the nesting passes MaxDepth, so it never
-// does more work than that.
+// does more work than that, and it gives up when the run is stopped.
 type sizer struct {
+	g        *guard
 	limit, n int64
+	nodes    int
 	escapes  bool // count the escapes of a JSON encoding in strings
 	deep     bool // the nesting passed MaxDepth
+	stopped  bool // the run was stopped
+}
+
+// size is what a sizer found.
+type size struct {
+	n                 int64
+	ok, deep, stopped bool
 }
 
 // sizeOf walks v; ok is false when it is larger than limit or deeper than
-// MaxDepth.
-func sizeOf(v any, limit int64, escapes bool) (n int64, ok bool, deep bool) {
-	s := sizer{limit: limit, escapes: escapes}
-	ok = s.walk(v, 0)
-	return s.n, ok, s.deep
+// MaxDepth, or the run was stopped.
+func (g *guard) sizeOf(v any, limit int64, escapes bool) size {
+	s := sizer{g: g, limit: limit, escapes: escapes}
+	ok := s.walk(v, 0)
+	return size{n: s.n, ok: ok, deep: s.deep, stopped: s.stopped}
+}
+
+// err is nil for a size within its limit, errStopped for a walk the run's
+// end cut short, and otherwise a *LimitError naming op.
+func (z size) err(op string, limit int64) error {
+	switch {
+	case z.ok:
+		return nil
+	case z.stopped:
+		return errStopped
+	}
+	return tooLarge(op, limit, z.deep)
 }
 
 func (s *sizer) walk(v any, depth int) bool {
 	if depth > MaxDepth {
 		s.deep = true
+		return false
+	}
+	if s.nodes++; s.nodes&0xfff == 0 && s.g.cancelled() {
+		s.stopped = true
 		return false
 	}
 	switch v := v.(type) {
@@ -202,7 +227,7 @@ func longNumber(s string) any {
 // limit (or nested deeper than MaxDepth): the check walks no further than
 // that.
 func Encode(v any, limit int64) (string, bool) {
-	if _, ok, _ := sizeOf(v, limit, true); !ok {
+	if z := (*guard)(nil).sizeOf(v, limit, true); !z.ok {
 		return "", false
 	}
 	b, err := gojq.Marshal(v)
