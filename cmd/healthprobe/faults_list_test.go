@@ -388,11 +388,15 @@ var faults = []fault{
 	}},
 	// What jq meets in an answer (the operator's --jq runs on it).
 	{name: "jq: regular expressions over a long string of the answer", json: true, serve: func(fx *faultEnv) string {
-		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("x", 32<<10)+`"`))
-	}, extra: []string{"--jq", `.pad | [match("."; "g")] | length`}},
-	{name: "jq: arithmetic on a number of 500000 digits", json: true, serve: func(fx *faultEnv) string {
-		return fx.handler(nil, padJSON(fx.healthy, strings.Repeat("7", 500000)))
-	}, extra: []string{"--jq", `.pad + 1 > 0`}},
+		// gojq counts the code points before each match and capture from
+		// the start of the string: over a second here
+		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("a", 48<<10)+strings.Repeat("x", 2000)+`"`))
+	}, extra: []string{"--jq", `.pad | [match("(?<c>x)(?<d>)"; "g")] | length`}},
+	{name: "jq: arithmetic on a number of 50000 digits", json: true, serve: func(fx *faultEnv) string {
+		// gojq parses the number at each use, in quadratic time: over a
+		// second here
+		return fx.handler(nil, padJSON(fx.healthy, strings.Repeat("7", 50000)))
+	}, extra: []string{"--jq", `[range(40) as $i | .pad + $i] | length`}},
 	{name: "jq: an expression that would build a huge value from the answer", json: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("x", 32<<10)+`"`))
 	}, extra: []string{"--jq", `.pad * 1e6 | length`}},
