@@ -65,6 +65,7 @@ type runState struct {
 	redactor *redact.Redactor
 	logMu    sync.Mutex
 	exitCode int
+	sinks    sinkCache // the notify sinks built so far, shared by the checks of a batch
 }
 
 func newRunState(e env) *runState {
@@ -316,6 +317,8 @@ func (ce *checkEnv) runCheck(ctx context.Context, fn checkFunc, attempts bool, i
 	if err != nil {
 		return err
 	}
+	end := ce.begin(ctx, tr)
+	defer end()
 	return ce.run.write(ce.track(ctx, tr, id, ce.execute(ctx, "", fn)), opts)
 }
 
@@ -354,6 +357,7 @@ func (ce *checkEnv) execute(ctx context.Context, kind string, fn checkFunc) (res
 		if res.Duration == 0 {
 			res.Duration = time.Since(start)
 		}
+		res.TidyPerf()
 		res = ce.run.redactResult(res)
 	}()
 	return fn(ctx)
