@@ -158,8 +158,14 @@ func (a *JQAssertion) Assert(ctx context.Context, ex *Exchange, r *Result) {
 	if len(a.specs) == 0 {
 		return
 	}
-	doc, err := DecodeJSON(ex.Body)
+	doc, err := DecodeJSONContext(ctx, ex.Body)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// the run ended while the body was read: each expression says so
+		for _, s := range a.specs {
+			a.run(ctx, s, nil, r)
+		}
+		return
 	case ex.Truncated:
 		r.Add("jq", a.InvalidJSONState, fmt.Sprintf("jq: body cut at %s by --max-body, not checked as JSON", FormatBytes(int64(len(ex.Body)))))
 		return

@@ -140,7 +140,7 @@ type guard struct {
 	// announced is what checked builtins said they were about to build
 	// since the last heap check.
 	announced int64
-	sample    [1]metrics.Sample
+	sample    [2]metrics.Sample // heap objects, live heap at the last GC
 }
 
 func newGuard(parent context.Context) *guard {
@@ -149,6 +149,7 @@ func newGuard(parent context.Context) *guard {
 	g.deadline, g.hasDeadline = parent.Deadline()
 	g.checkDeadline() // a deadline already past ends the run before its first step
 	g.sample[0].Name = "/memory/classes/heap/objects:bytes"
+	g.sample[1].Name = "/gc/heap/live:bytes"
 	g.base = g.heap()
 	return g
 }
@@ -174,27 +175,44 @@ func (g *guard) checkDeadline() bool {
 }
 
 func (g *guard) heap() uint64 {
+	h, _ := g.heapAndLive()
+	return h
+}
+
+// heapAndLive reads the heap's objects (live and not yet swept) and the
+// live heap as of the last collection.
+func (g *guard) heapAndLive() (heap, live uint64) {
 	metrics.Read(g.sample[:])
-	if g.sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	if g.sample[0].Value.Kind() == metrics.KindUint64 {
+		heap = g.sample[0].Value.Uint64()
 	}
-	return g.sample[0].Value.Uint64()
+	if g.sample[1].Value.Kind() == metrics.KindUint64 {
+		live = g.sample[1].Value.Uint64()
+	}
+	return heap, live
 }
 
 // checkHeap stops the run when the heap, with more bytes about to be
-// allocated, is over the budget; a collection first tells live data from
-// garbage. It reports whether the run may go on.
+// allocated, is over the budget. It reports whether the run may go on.
+// Garbage counts in the heap until it is swept, but no more than the live
+// heap of the last collection (the next one starts when the heap has
+// doubled): growth beyond the budget and that is real. Below it, a
+// collection tells live data from garbage; it is rare, since growth of
+// the budget's size is mostly real, and costly (tens of milliseconds).
 func (g *guard) checkHeap(more int64) bool {
 	if g.Context.Err() != nil {
 		return false
 	}
 	limit := g.base + MemoryBudget
-	if g.heap()+uint64(more) <= limit {
+	heap, live := g.heapAndLive()
+	if heap+uint64(more) <= limit {
 		return true
 	}
-	runtime.GC()
-	if g.heap()+uint64(more) <= limit {
-		return true
+	if heap+uint64(more) <= limit+live {
+		runtime.GC()
+		if g.heap()+uint64(more) <= limit {
+			return true
+		}
 	}
 	g.cancel(&MemoryError{Budget: MemoryBudget})
 	return false
