@@ -203,7 +203,7 @@ func TestSignalEndsEveryWait(t *testing.T) {
 		// (the signal may come before the client has read the 100: the
 		// request is then still waiting for an answer)
 		{"100 Continue then silence", "HTTP/1.1 100 Continue\r\n\r\n", nil, "",
-			"interrupted (terminated signal received): $ADDR (began its answer but did not finish the headers|accepted the request but sent no answer)"},
+			`interrupted \(terminated signal received\): $ADDR (began its answer but did not finish the headers|accepted the request but sent no answer)`},
 		{"jq at work", fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body), endless,
 			"< body (", `jq 'def f: f; f' interrupted \(terminated signal received\); `},
 	} {
