@@ -390,7 +390,7 @@ var faults = []fault{
 	{name: "jq: regular expressions over a long string of the answer", json: true, serve: func(fx *faultEnv) string {
 		// gojq counts the code points before each match and capture from
 		// the start of the string: over a second here
-		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("a", 24<<10)+strings.Repeat("x", 2000)+`"`))
+		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("a", 48<<10)+strings.Repeat("x", 1000)+`"`))
 	}, extra: []string{"--jq", `.pad | [match("(?<a>x)(?<b>)(?<c>)(?<d>)(?<e>)(?<f>)"; "g")] | length`}},
 	{name: "jq: arithmetic on a number of 50000 digits", json: true, serve: func(fx *faultEnv) string {
 		// gojq parses the number at each use, in quadratic time: over a
