@@ -14,7 +14,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -349,16 +348,11 @@ func statusLine(resp *http.Response) string {
 	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(text, 60)))
 }
 
-// sensitiveHeader matches the names of headers that carry a credential:
-// Authorization, Cookie, Pexip's pin and token, X-Api-Key, X-Auth-Token ...
-// It is compiled on first use, to keep start-up lean.
-var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)auth|token|key|secret|pass|sig|cookie|session|^pin$`)
-})
-
-// SensitiveHeader reports whether a header carries a credential: its value
-// is masked in logs and redacted from output.
-func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(name) }
+// SensitiveHeader reports whether a header carries a credential
+// (Authorization, Cookie, Pexip's pin and token, X-Api-Key ...): its value
+// is masked in logs and redacted from output. The names are the one list
+// of redact.SecretName.
+func SensitiveHeader(name string) bool { return redact.SecretName(name) }
 
 // mask hides the run's secrets in a text about to be logged.
 func (c *Client) mask(s string) string { return c.cfg.Redactor.String(s) }
