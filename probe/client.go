@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,15 +68,18 @@ type ClientConfig struct {
 	Log     func(format string, args ...any)
 	Verbose int
 
-	// RedactBody, when set, is applied to a response body before its excerpt
-	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
-	// masks them here. The body returned to the probe is not changed.
-	RedactBody func(body []byte) []byte
-	// Redactor is the run's one redactor: it masks every secret the run knows
-	// in logged headers and bodies, before these are cut to length (a server
-	// may echo a key the request carried in its query). nil masks nothing;
-	// RunHTTP gives a session a fresh one when none is set.
+	// Redactor is the run's one redactor. The client adds to it every
+	// secret it holds (the password and its Basic value, the bearer token,
+	// credential headers, a proxy's and each request URL's credentials) and
+	// every one a server issues (cookies, credential headers of an answer,
+	// and what Issued finds), and masks them in what it logs and in the
+	// texts of an Exchange, before these are cut to length. nil masks
+	// nothing; RunHTTP gives a session a fresh one when none is set.
 	Redactor *redact.Redactor
+	// Issued, when set, returns the secrets a server issued in an answer (a
+	// Pexip call token): they join the Redactor before anything of the
+	// answer is logged or returned.
+	Issued func(ex *Exchange) []string
 
 	// CertWarnDays and CertCritDays, when set, are the days before the
 	// earliest certificate of the served chain expires at which a probe's
@@ -106,7 +110,20 @@ type Exchange struct {
 	// host or port than the URL asked for, where no credentials are sent.
 	CrossOrigin bool
 	Origin      *url.URL // the URL asked for
+
+	red *redact.Redactor // the run's: texts of the answer are shown through it
 }
+
+// Excerpt is a short one-line excerpt of the body (at most n runes), the
+// run's secrets masked before it is cut.
+func (ex *Exchange) Excerpt(n int) string { return ex.Line(string(ex.Body), n) }
+
+// Line makes a text of the answer (a header value, a field of the body) one
+// safe line of at most n runes, the run's secrets masked before it is cut.
+func (ex *Exchange) Line(s string, n int) string { return SanitizeLine(ex.red.String(s), n) }
+
+// Quote is Line in double quotes, as strconv.Quote writes it.
+func (ex *Exchange) Quote(s string, n int) string { return strconv.Quote(ex.Line(s, n)) }
 
 // Client performs requests for a probe.
 type Client struct {
@@ -144,6 +161,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.register()
 	mode, err := authScheme(cfg.Auth)
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -214,6 +232,22 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
+// register adds the secrets of the config to its redactor.
+func (cfg *ClientConfig) register() {
+	red := cfg.Redactor
+	if red == nil {
+		return
+	}
+	red.AddBasic(cfg.User, cfg.Password)
+	red.Add(cfg.Bearer)
+	red.AddURL(cfg.Proxy)
+	for name, vs := range cfg.Headers {
+		for _, v := range vs {
+			red.AddHeader(name, v)
+		}
+	}
+}
+
 // maxPEMFile caps a CA bundle, certificate or key file: the largest
 // system bundles are a few hundred KiB, and /dev/zero never ends.
 const maxPEMFile = 4 << 20
@@ -264,6 +298,12 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if body != nil {
 		body0 = bytes.NewReader(body)
 	}
+	c.cfg.Redactor.AddURL(rawURL)
+	for name, vs := range header {
+		for _, v := range vs {
+			c.cfg.Redactor.AddHeader(name, v)
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body0)
 	if err != nil {
 		return nil, &RequestError{State: nagios.Unknown, Reason: "invalid request: " + redactError(err, rawURL), Err: err}
@@ -300,12 +340,13 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	defer resp.Body.Close()
 	ex := &Exchange{
 		Status:     resp.StatusCode,
-		StatusLine: statusLine(resp),
+		StatusLine: c.statusLine(resp),
 		Header:     resp.Header,
 		TLS:        resp.TLS,
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
 		Origin:     req.URL,
+		red:        c.cfg.Redactor,
 	}
 	ex.CrossOrigin = !sameOrigin(req.URL, resp.Request.URL)
 	for r := resp.Request; r != nil && r.Response != nil; r = r.Response.Request {
@@ -328,24 +369,27 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Body = ex.Body[:c.cfg.MaxBody]
 		ex.Truncated = true
 	}
-	if c.cfg.Verbose >= 3 {
-		shown := ex.Body
-		if c.cfg.RedactBody != nil {
-			shown = c.cfg.RedactBody(shown)
+	if c.cfg.Issued != nil {
+		for _, s := range c.cfg.Issued(ex) {
+			c.cfg.Redactor.Add(s)
 		}
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt([]byte(c.mask(string(shown))), 400))
+	}
+	if c.cfg.Verbose >= 3 {
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), ex.Excerpt(400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
 }
 
-func statusLine(resp *http.Response) string {
+// statusLine is "200 OK": the code and the server's reason phrase, masked
+// and cut to one short line.
+func (c *Client) statusLine(resp *http.Response) string {
 	text := http.StatusText(resp.StatusCode)
 	s := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
 	if s != "" && s != fmt.Sprintf("status code %d", resp.StatusCode) { // Go's filler for unknown codes
 		text = s
 	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(text, 60)))
+	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(c.mask(text), 60)))
 }
 
 // SensitiveHeader reports whether a header carries a credential
@@ -408,7 +452,14 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
 		h.answered(resp)
-		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
+		// what the server issues (a cookie, a credential header) is a
+		// secret of the run from now on, wherever it is echoed
+		for name, vs := range resp.Header {
+			for _, v := range vs {
+				c.cfg.Redactor.AddHeader(name, v)
+			}
+		}
+		c.logf(1, "< %s %s", resp.Proto, c.statusLine(resp))
 		if c.cfg.Verbose >= 2 {
 			logHeaders(c.cfg.Log, "<", resp.Header, c.mask)
 		}

@@ -121,7 +121,7 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
 		r.Add("status", nagios.Critical, authProblem(ex, haveCredentials))
 	case cfg.OnRedirect != nil && code >= 300 && code < 400:
-		loc := SanitizeLine(ex.Header.Get("Location"), 100)
+		loc := ex.Line(RedactURL(ex.Header.Get("Location")), 100)
 		r.Add("status", *cfg.OnRedirect, fmt.Sprintf("%s, redirect to %s", ex.StatusLine, loc))
 	case len(cfg.Expect) > 0:
 		if cfg.Expect.Contains(code) {
@@ -156,7 +156,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		if len(body) == 0 {
 			return "empty body"
 		}
-		return strconv.Quote(Excerpt(body, 60))
+		return ex.Quote(string(body), 60)
 	}
 	for _, kw := range cfg.Keywords {
 		needle := []byte(kw)
@@ -204,9 +204,9 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		case len(vals) == 0:
 			r.Add(name, nagios.Critical, "header "+hm.Name+" missing")
 		case hm.Re.MatchString(v):
-			r.Add(name, nagios.OK, fmt.Sprintf("header %s %q matches", hm.Name, SanitizeLine(v, 60)))
+			r.Add(name, nagios.OK, fmt.Sprintf("header %s %s matches", hm.Name, ex.Quote(v, 60)))
 		default:
-			r.Add(name, nagios.Critical, fmt.Sprintf("header %s %q does not match %q", hm.Name, SanitizeLine(v, 60), hm.Re.String()))
+			r.Add(name, nagios.Critical, fmt.Sprintf("header %s %s does not match %q", hm.Name, ex.Quote(v, 60), hm.Re.String()))
 		}
 	}
 	return passes

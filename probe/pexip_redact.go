@@ -3,124 +3,138 @@ package probe
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
+	"regexp"
+	"sync"
+
+	"github.com/healthprobe/healthprobe/redact"
 )
 
-// redactedValue replaces a secret in a body shown to the user.
-var redactedValue = json.RawMessage(`"[redacted]"`)
+// pexipSecretKey matches the keys of a client API answer whose values are
+// secrets: the call token lets anyone act as the probe's participant until
+// it expires, and TURN credentials give use of the node's relay ("turn"
+// holds them: every string below it is one).
+var pexipSecretKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)token|credential|password|secret|^turn$`)
+})
 
-// pexipSecretKeys are the keys of a request_token result that must never be
-// shown: the token lets anyone act as the probe's participant until it
-// expires, and TURN credentials give use of the node's relay.
-var pexipSecretKeys = []string{"token", "turn"}
+// pexipSecretText finds a secret key's string value in a body as text: in
+// an answer that is not valid JSON, or cut short (the value may lack its
+// closing quote).
+var pexipSecretText = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)"[^"]*(?:token|credential|password|secret)[^"]*"\s*:\s*"((?:[^"\\]|\\.)*)`)
+})
 
-// redactPexipBody returns a client API answer with its secrets masked, for
-// verbose logs and body assertions (jq). Keys are matched regardless of
-// case, as encoding/json matches them when the token is read. The secret
-// values are replaced where they stand, keeping the answer's order; should
-// any survive (a duplicate key, say), the answer is rebuilt without them.
-// A body that is not JSON is shown only when it cannot hold a token.
-func redactPexipBody(body []byte) []byte {
-	secrets, ok := pexipSecrets(body)
-	if !ok {
-		if bytes.Contains(bytes.ToLower(body), []byte("token")) {
-			return []byte("[not shown: not valid JSON, and it may hold a token]")
-		}
-		return body
-	}
-	if len(secrets) == 0 {
-		return body
-	}
-	out := body
-	for _, s := range secrets {
-		out = bytes.ReplaceAll(out, s, redactedValue)
-	}
-	if left, ok := pexipSecrets(out); ok && len(left) == 0 {
-		return out
-	}
-	return rebuildRedacted(body)
-}
-
-// pexipSecrets returns the raw values of the secret keys of a body's
-// result, every occurrence of a repeated key included (values already
-// masked excepted); ok is false when the body is not JSON.
-func pexipSecrets(body []byte) (secrets []json.RawMessage, ok bool) {
-	if !json.Valid(body) {
-		return nil, false
-	}
-	for _, result := range objectValues(body, "result") {
-		for _, key := range pexipSecretKeys {
-			for _, v := range objectValues(result, key) {
-				if !bytes.Equal(v, redactedValue) {
-					secrets = append(secrets, v)
-				}
-			}
+// pexipIssued returns the secrets a client API answer holds, whatever its
+// status (a refusal may quote a token too): every string under a secret
+// key, each repeated key included, and those a body that is not JSON (or
+// is cut) shows as text, as written and unescaped. The client adds them to
+// the run's redactor before anything of the answer is logged or returned.
+func pexipIssued(ex *Exchange) []string {
+	out, _, _ := scrubJSON(ex.Body, pexipSecretKey().MatchString)
+	for _, m := range pexipSecretText().FindAllSubmatch(ex.Body, -1) {
+		raw := string(m[1])
+		out = append(out, raw)
+		var s string
+		if json.Unmarshal([]byte(`"`+raw+`"`), &s) == nil {
+			out = append(out, s)
 		}
 	}
-	return secrets, true
+	return out
 }
 
-// objectValues returns the values of every member of a JSON object whose
-// key matches name regardless of case (as encoding/json matches keys);
-// nothing when data is not an object.
-func objectValues(data []byte, name string) []json.RawMessage {
+// pexipAssertBody is the answer body assertions (jq) see: the strings
+// under a secret key replaced by "[redacted]", so that an operator's
+// expression cannot print or cut up a live token. A JSON answer is
+// re-encoded compactly (keys in their order, repeated keys kept); an
+// answer that is not JSON has the issued secrets masked as text (only
+// these: a run's PIN of three digits could break its numbers).
+func pexipAssertBody(body []byte, issued []string) []byte {
+	if _, masked, ok := scrubJSON(body, pexipSecretKey().MatchString); ok {
+		return masked
+	}
+	only := redact.New()
+	for _, s := range issued {
+		only.Add(s)
+	}
+	return only.Bytes(body)
+}
+
+// scrubJSON reads the first JSON value of data and returns every string
+// that stands under a key secret says is a secret's (at any depth below
+// it), and the value re-encoded with each of those strings replaced by
+// redact.Mask. ok is false when data holds no complete JSON value: the
+// strings read until it broke off are still returned.
+func scrubJSON(data []byte, secret func(key string) bool) (secrets []string, masked []byte, ok bool) {
+	type frame struct {
+		object, secret bool
+		wantKey        bool // an object expects a key next
+		n              int  // members or elements written
+	}
+	var (
+		stack   []frame
+		pending bool // the key just read is a secret's
+		out     bytes.Buffer
+	)
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
+	dec.UseNumber()
+	write := func(v any) {
+		b, _ := json.Marshal(v)
+		out.Write(b)
 	}
-	var out []json.RawMessage
-	for dec.More() {
+	for {
 		t, err := dec.Token()
 		if err != nil {
-			return out
+			return secrets, nil, false // cut short, or not JSON from here on
 		}
-		key, _ := t.(string)
-		var v json.RawMessage
-		if dec.Decode(&v) != nil {
-			return out
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
 		}
-		if strings.EqualFold(key, name) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func isPexipSecretKey(k string) bool {
-	for _, s := range pexipSecretKeys {
-		if strings.EqualFold(k, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// rebuildRedacted re-encodes a body with every secret key masked. Keys come
-// out sorted and duplicates collapse, so it is the fallback only.
-func rebuildRedacted(body []byte) []byte {
-	var env map[string]json.RawMessage
-	if json.Unmarshal(body, &env) != nil {
-		return []byte("[not shown]")
-	}
-	for k, raw := range env {
-		var result map[string]json.RawMessage
-		if !strings.EqualFold(k, "result") || json.Unmarshal(raw, &result) != nil {
+		if d, isDelim := t.(json.Delim); isDelim && (d == '}' || d == ']') {
+			out.WriteByte(byte(d))
+			stack = stack[:len(stack)-1]
+		} else if top != nil && top.object && top.wantKey {
+			k, _ := t.(string)
+			if top.n > 0 {
+				out.WriteByte(',')
+			}
+			top.n++
+			write(k)
+			out.WriteByte(':')
+			pending = top.secret || secret(k)
+			top.wantKey = false
 			continue
-		}
-		for rk := range result {
-			if isPexipSecretKey(rk) {
-				result[rk] = redactedValue
+		} else {
+			inSecret := pending || (top != nil && top.secret)
+			pending = false
+			if top != nil && !top.object {
+				if top.n > 0 {
+					out.WriteByte(',')
+				}
+				top.n++
+			}
+			switch v := t.(type) {
+			case json.Delim:
+				out.WriteByte(byte(v))
+				stack = append(stack, frame{object: v == '{', secret: inSecret, wantKey: v == '{'})
+				continue
+			case string:
+				if inSecret {
+					secrets = append(secrets, v)
+					v = redact.Mask
+				}
+				write(v)
+			case json.Number:
+				out.WriteString(v.String())
+			default:
+				write(v) // true, false, null
 			}
 		}
-		masked, err := json.Marshal(result)
-		if err != nil {
-			return []byte("[not shown]")
+		if len(stack) == 0 {
+			return secrets, out.Bytes(), true // the first value is complete
 		}
-		env[k] = masked
+		if top := &stack[len(stack)-1]; top.object {
+			top.wantKey = true
+		}
 	}
-	out, err := json.Marshal(env)
-	if err != nil {
-		return []byte("[not shown]")
-	}
-	return out
 }

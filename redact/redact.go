@@ -120,12 +120,19 @@ func (r *Redactor) AddBasic(user, password string) {
 // schemes are the authorization schemes whose credentials follow a space.
 var schemes = []string{"basic", "bearer", "token", "digest", "negotiate", "apikey", "key", "sso-key"}
 
+// noCredential are headers with a secret-looking name whose value is no
+// credential: a challenge (its realm and nonce), a CORS flag ("true").
+var noCredential = map[string]bool{
+	"Www-Authenticate": true, "Proxy-Authenticate": true, "Authentication-Info": true,
+	"Access-Control-Allow-Credentials": true,
+}
+
 // AddHeader registers the secrets of a header: its value when its name is
 // secret-looking (SecretName), and then also the credentials after an
 // authorization scheme ("Bearer T" adds T) and the value of each cookie of
 // a Cookie or Set-Cookie header.
 func (r *Redactor) AddHeader(name, value string) {
-	if r == nil || !SecretName(name) {
+	if r == nil || !SecretName(name) || noCredential[http.CanonicalHeaderKey(name)] {
 		return
 	}
 	value = strings.TrimSpace(value)
@@ -143,8 +150,6 @@ func (r *Redactor) AddHeader(name, value string) {
 			r.Add(c.Value)
 		}
 		return
-	case "Www-Authenticate", "Proxy-Authenticate":
-		return // a challenge: its realm and nonce are no secret
 	}
 	if scheme, cred, ok := strings.Cut(value, " "); ok && slices.Contains(schemes, strings.ToLower(scheme)) {
 		cred = strings.TrimSpace(cred)
