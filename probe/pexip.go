@@ -108,7 +108,7 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 			r.Summary = strings.Join([]string{accepted, g.version(), released, took}, ", ")
 		}
 		checked := *ex
-		checked.Body = pexipAssertBody(ex.Body, pexipIssued(ex))
+		checked.Body = pexipAssertBody(ex.Body, append(pexipIssued(ex), g.Token))
 		for _, a := range cfg.Assertions {
 			a.Assert(&checked, r)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/healthprobe/healthprobe/redact"
@@ -16,6 +17,22 @@ import (
 var pexipSecretKey = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)token|credential|password|secret|^turn$`)
 })
+
+// pexipSecretWords are the names of secret keys, in lower case, and the
+// start of a \u escape (a key may be written escaped): a body without any
+// holds no secret to find.
+var pexipSecretWords = [][]byte{[]byte("token"), []byte("credential"), []byte("password"), []byte("secret"), []byte("turn"), []byte(`\u00`)}
+
+// maxIssued caps the secrets taken from one answer: a real one holds a
+// token and a few TURN strings, a hostile one may repeat "token" a million
+// times.
+const maxIssued = 32
+
+// maxIssuedScan caps the answer that is read as JSON for secrets, and how
+// far into any answer they are looked for as text. A client API answer is
+// a few KiB; an excerpt shows the start of a longer one only, and a token
+// read from it (readGrant) joins the redactor anyway.
+const maxIssuedScan = 64 << 10
 
 // pexipSecretText finds a secret key's string value in a body as text: in
 // an answer that is not valid JSON, or cut short (the value may lack its
@@ -30,8 +47,13 @@ var pexipSecretText = sync.OnceValue(func() *regexp.Regexp {
 // is cut) shows as text, as written and unescaped. The client adds them to
 // the run's redactor before anything of the answer is logged or returned.
 func pexipIssued(ex *Exchange) []string {
+	lower := bytes.ToLower(ex.Body)
+	if !slices.ContainsFunc(pexipSecretWords, func(w []byte) bool { return bytes.Contains(lower, w) }) {
+		return nil // no secret key in it, however it is written
+	}
 	out, _, _ := scrubJSON(ex.Body, pexipSecretKey().MatchString)
-	for _, m := range pexipSecretText().FindAllSubmatch(ex.Body, -1) {
+	text := ex.Body[:min(len(ex.Body), maxIssuedScan)]
+	for _, m := range pexipSecretText().FindAllSubmatch(text, maxIssued) {
 		raw := string(m[1])
 		out = append(out, raw)
 		var s string
@@ -39,7 +61,9 @@ func pexipIssued(ex *Exchange) []string {
 			out = append(out, s)
 		}
 	}
-	return out
+	slices.Sort(out)
+	out = slices.Compact(out)
+	return out[:min(len(out), maxIssued)]
 }
 
 // pexipAssertBody is the answer body assertions (jq) see: the strings
@@ -62,9 +86,13 @@ func pexipAssertBody(body []byte, issued []string) []byte {
 // scrubJSON reads the first JSON value of data and returns every string
 // that stands under a key secret says is a secret's (at any depth below
 // it), and the value re-encoded with each of those strings replaced by
-// redact.Mask. ok is false when data holds no complete JSON value: the
-// strings read until it broke off are still returned.
+// redact.Mask. ok is false when data holds no complete JSON value, or is
+// larger than maxIssuedScan (walking a hostile megabyte of tokens costs
+// more than a probe may spend).
 func scrubJSON(data []byte, secret func(key string) bool) (secrets []string, masked []byte, ok bool) {
+	if len(data) > maxIssuedScan {
+		return nil, nil, false
+	}
 	type frame struct {
 		object, secret bool
 		wantKey        bool // an object expects a key next
@@ -75,7 +103,13 @@ func scrubJSON(data []byte, secret func(key string) bool) (secrets []string, mas
 		pending bool // the key just read is a secret's
 		out     bytes.Buffer
 	)
-	dec := json.NewDecoder(bytes.NewReader(data))
+	// the first value, read with encoding/json's scanner: fast, and it
+	// refuses nesting deeper than 10000 before the walk below begins
+	var first json.RawMessage
+	if json.NewDecoder(bytes.NewReader(data)).Decode(&first) != nil {
+		return nil, nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(first))
 	dec.UseNumber()
 	write := func(v any) {
 		b, _ := json.Marshal(v)

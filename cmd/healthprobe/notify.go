@@ -49,7 +49,7 @@ func newNotifyTestCmd(ce *checkEnv) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()
-			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion()}
+			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Redactor: ce.run.redactor}
 			return ce.render(tr.Test(ctx, state.String()))
 		},
 	}

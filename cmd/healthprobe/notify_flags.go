@@ -157,7 +157,7 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 		for _, sec := range s.Secrets() {
 			ce.run.redactor.Add(sec)
 		}
-		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), ce.verbose
+		s.UserAgent, s.Verbose, s.Redactor = "healthprobe/"+shortVersion(), ce.verbose, ce.run.redactor
 		s.Log = func(format string, args ...any) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -190,7 +190,7 @@ func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
 		return nil, err
 	}
 	return &notify.Tracker{
-		Dir: dir, Sinks: sinks, Version: shortVersion(),
+		Dir: dir, Sinks: sinks, Version: shortVersion(), Redactor: ce.run.redactor,
 		Policy:    notify.Policy{Attempts: n.attempts, FailAfter: n.failAfter, RemindEvery: n.remind.every, RemindRuns: n.remind.runs},
 		OutboxCap: fc.OutboxCap, OutboxMaxAge: time.Duration(fc.OutboxMaxAge),
 	}, nil
