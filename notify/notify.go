@@ -52,8 +52,14 @@ type Tracker struct {
 	// kept). nil masks nothing.
 	Redactor *redact.Redactor
 
+	// Host and Service name this check's Icinga 2 service, over the
+	// sinks' host and service (--icinga2-host, --icinga2-service).
+	Host, Service string
+
 	Now   func() time.Time                           // default time.Now
 	Sleep func(context.Context, time.Duration) error // default Sleep: tests inject their own
+
+	begun *begun // what Begin started, for Process
 }
 
 func (t *Tracker) now() time.Time {
@@ -102,6 +108,7 @@ func withWindow(ctx context.Context) (context.Context, context.CancelFunc) {
 // WARNING line. name is the check's name in events (default: kind and
 // target).
 func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe.Result) error {
+	end := t.now() // the check ended just now, before any wait for the lock
 	ctx, cancel := withWindow(ctx)
 	defer cancel()
 	id := IdentityHash(identity)
@@ -114,16 +121,23 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 		return fmt.Errorf("%w: this result was not recorded", err)
 	}
 	defer lock.Unlock()
-	removeStrayTemps(filepath.Dir(statePath), id)
+	removeStrayTemp(statePath)
 	removeStrayTemps(outboxDir, "")
 
 	now := t.now()
 	shown := res.Redacted(t.Redactor) // what is compared, stored and sent
+	report := newReport(&shown, t.Redactor.String(name), end)
+	report.Host, report.Service = t.Host, t.Service
+	var lines []line
+	if b := t.begun; b != nil {
+		t.begun = nil
+		report.RunID = b.runID
+		lines = append(lines, b.wait(ctx)...) // a /start goes before the result
+	}
 	if name == "" {
 		name = strings.TrimSpace(strings.ToLower(shown.Kind) + " " + shown.Target)
 	}
 	name, identity = t.Redactor.String(name), t.Redactor.String(identity)
-	var lines []line
 	if _, err := os.Lstat(statePath); errors.Is(err, fs.ErrNotExist) {
 		switch moved, err := t.adoptLegacy(ctx, identity, statePath, outboxDir); {
 		case err != nil:
@@ -137,29 +151,48 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 120))))
 	}
 	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, shown.Kind, shown.Target, now.UTC()
+	prevHard := rec.Hard
 	d := t.Policy.decide(rec, observe(&shown), now)
 	if d.Soft != nil {
 		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
 	}
 	queued := true
+	var change *Event
 	if d.Event != "" {
 		ev := newEvent(d, name, t.Version, &shown, now)
-		for _, s := range t.Sinks {
-			if !s.Active || !s.wants(ev) {
-				continue
-			}
-			ev.Seq = rec.Seq[s.Key] + 1
-			err := mkdirs(outboxDir)
-			if err == nil {
-				_, err = writeEntry(outboxDir, s.Key, ev, now)
-			}
-			if err != nil {
-				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, ev.State, err)))
-				queued = false
-				continue
-			}
-			rec.Seq[s.Key] = ev.Seq
+		change = &ev
+	}
+	result := resultEvent(d, rec, prevHard, name, t.Version, &shown, now)
+	for _, s := range t.Sinks {
+		var ev Event
+		switch {
+		case !s.Active:
+			continue
+		case s.EveryRun:
+			ev = result
+		case change != nil && s.wants(*change):
+			ev = *change
+		default:
+			continue
 		}
+		if s.wantsReport() {
+			ev.Report = report
+		}
+		ev.Seq = rec.Seq[s.Key] + 1
+		err := mkdirs(outboxDir)
+		if err == nil {
+			_, err = writeEntry(outboxDir, s.Key, ev, now)
+		}
+		if err != nil {
+			what := "the " + ev.State + " event"
+			if ev.Event == EventResult {
+				what = "this run's result"
+			}
+			lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: %s could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, what, err)))
+			queued = false
+			continue
+		}
+		rec.Seq[s.Key] = ev.Seq
 	}
 	var saveErr error
 	if queued { // else the change must be seen again next run: an event is never lost
@@ -219,11 +252,19 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string) []line {
 		left += r.Left
 		name := "notify:" + r.Key
 		if len(r.Delivered) > 0 {
-			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)", r.Label, plural(len(r.Delivered), "event"), seqList(r.Delivered))})
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)%s", r.Label, deliveredWhat(r), seqList(r.Delivered), replacedNote(r))})
 		}
 		switch {
+		case r.Missing && r.Replaced > 0 && r.Left == 0:
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify: dropped %s for sink %q, which is not configured or not active any more", plural(r.Replaced, "undelivered result"), r.Key)})
 		case r.Missing:
 			lines = append(lines, warning(name, "events for an unknown sink", fmt.Sprintf("notify: %s queued for sink %q, which is not configured or not active: restore it, or delete them from %s", plural(r.Left, "event"), r.Key, dir)))
+		case r.ResultLeft:
+			// every run's result is expected: one that did not arrive is news
+			lines = append(lines, warning(name, "result not delivered", fmt.Sprintf("notify %s: the result was not delivered (%s); it is kept, and the next run's result replaces it%s", r.Label, r.LastErr, replacedNote(r))))
+			if others := r.Left - 1; others > 0 {
+				lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run", r.Label, plural(others, "event"))})
+			}
 		case r.Left > 0:
 			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run (%s)", r.Label, plural(r.Left, "event"), r.LastErr)})
 		case r.LastErr != "":
@@ -240,6 +281,25 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string) []line {
 		lines = append(lines, warning("notify", "unreadable outbox entry", "notify: unreadable outbox entry kept: "+probe.SanitizeLine(b, 200)))
 	}
 	return lines
+}
+
+// deliveredWhat says what a sink was delivered: "the result", "2 events".
+func deliveredWhat(r sinkReport) string {
+	if r.Results == 1 && len(r.Delivered) == 1 {
+		return "the result"
+	}
+	return plural(len(r.Delivered), "event")
+}
+
+// replacedNote mentions undelivered results that a newer one replaced.
+func replacedNote(r sinkReport) string {
+	switch r.Replaced {
+	case 0:
+		return ""
+	case 1:
+		return "; it replaced an older result that was not delivered"
+	}
+	return fmt.Sprintf("; it replaced %d older results that were not delivered", r.Replaced)
 }
 
 func plural(n int, what string) string {

@@ -48,6 +48,16 @@ type ClientConfig struct {
 
 	ConnectTimeout time.Duration // limit on connecting alone (0: only the context's deadline)
 
+	// MaxConnsPerHost bounds the connections to one host and keeps as many
+	// idle for reuse (0: net/http's defaults, two idle and no bound). A
+	// client shared by many concurrent requests to one server (a batch's
+	// results to Icinga 2) sets it, so they reuse a few connections.
+	MaxConnsPerHost int
+
+	// Settings names the TLS settings in messages, as the caller's user
+	// knows them (default: the flags --ca-file and --insecure).
+	Settings TLSSettings
+
 	UserAgent string
 	Headers   http.Header // added to every request
 
@@ -85,6 +95,24 @@ type ClientConfig struct {
 	// earliest certificate of the served chain expires at which a probe's
 	// certificate sub-check turns WARNING and CRITICAL.
 	CertWarnDays, CertCritDays *int
+}
+
+// TLSSettings are the names of the TLS settings in messages: a notify sink
+// has keys (ca_file, verify_tls: false), a check has flags.
+type TLSSettings struct {
+	CAFile     string // default --ca-file
+	Insecure   string // default --insecure
+	ServerName string // the setting that names the server to verify; empty: not suggested
+}
+
+func (s TLSSettings) withDefaults() TLSSettings {
+	if s.CAFile == "" {
+		s.CAFile = "--ca-file"
+	}
+	if s.Insecure == "" {
+		s.Insecure = "--insecure"
+	}
+	return s
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -162,6 +190,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	cfg.register()
+	cfg.Settings = cfg.Settings.withDefaults()
 	mode, err := authScheme(cfg.Auth)
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -170,11 +199,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.CAFile != "" {
 		pem, err := readPEMFile(cfg.CAFile)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("reading --ca-file: %w", err)}
+			return nil, &ConfigError{fmt.Errorf("reading %s: %w", cfg.Settings.CAFile, err)}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{fmt.Errorf("--ca-file %s holds no PEM certificate", cfg.CAFile)}
+			return nil, &ConfigError{fmt.Errorf("%s %s holds no PEM certificate", cfg.Settings.CAFile, cfg.CAFile)}
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -211,6 +240,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		DisableCompression:     false,
+		MaxConnsPerHost:        cfg.MaxConnsPerHost,
+		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
 	mark := &markTransport{base: base, c: c}

@@ -81,9 +81,13 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
 		return mk(nagios.Critical, "%s is unreachable", host)
 	case errors.As(err, &unknown):
-		return mk(nagios.Critical, "TLS certificate of %s is signed by an unknown authority (use --ca-file, or --insecure)", host)
+		return mk(nagios.Critical, "TLS certificate of %s is signed by an unknown authority (use %s, or %s)", host, c.cfg.Settings.CAFile, c.cfg.Settings.Insecure)
 	case errors.As(err, &hostErr):
-		return mk(nagios.Critical, "TLS certificate is not valid for %s%s", SanitizeLine(hostErr.Host, 80), certNames(hostErr.Certificate))
+		hint := ""
+		if c.cfg.Settings.ServerName != "" {
+			hint = fmt.Sprintf(" (put one of its names in the URL, or in %s)", c.cfg.Settings.ServerName)
+		}
+		return mk(nagios.Critical, "TLS certificate is not valid for %s%s%s", SanitizeLine(hostErr.Host, 80), certNames(hostErr.Certificate), hint)
 	case errors.As(err, &invalid):
 		return mk(nagios.Critical, "TLS certificate of %s %s", host, SanitizeLine(invalidReason(invalid), 120))
 	case errors.As(err, &recErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):

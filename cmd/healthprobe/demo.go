@@ -41,6 +41,7 @@ func demoSections() []demoSection {
 	}
 	return append(out,
 		demoSection{"State between runs and notifications", notifyDemo},
+		demoSection{"Every run's result into Uptime Kuma and Healthchecks", reportDemo},
 		demoSection{"Batch mode: healthprobe run", batchDemo})
 }
 

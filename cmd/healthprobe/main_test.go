@@ -76,7 +76,10 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //	emulate receiver  a notification receiver (emulate.Receiver) writing each
 //	                  request to $WORK/receiver/N.txt and N.body, answering
 //	                  with the status code in $WORK/receiver.status if present;
-//	                  receiver-NAME is another one, in $WORK/receiver-NAME/
+//	                  receiver-NAME is another one, in $WORK/receiver-NAME/;
+//	                  the body of a 200 is $WORK/NAME.answer if present
+//	emulate uptime-kuma, emulate healthchecks  those emulators, each request
+//	                  also recorded as a receiver's ($WORK/uptime-kuma/N.txt)
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
@@ -94,6 +97,14 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		emulatePexip(ts, name, envName)
 	case name == "receiver" || strings.HasPrefix(name, "receiver-"):
 		emulateReceiver(ts, name, envName)
+	case name == "uptime-kuma": // recorded in $WORK/uptime-kuma/N.txt as a receiver's requests
+		emulateReceiver(ts, name, envName, emulate.NewUptimeKuma())
+		ts.Setenv("KUMA_TOKEN", emulate.KumaToken)
+	case name == "healthchecks": // likewise, in $WORK/healthchecks/
+		emulateReceiver(ts, name, envName, emulate.NewHealthchecks())
+		ts.Setenv("HC_UUID", emulate.HealthchecksUUID)
+		ts.Setenv("HC_PING_KEY", emulate.HealthchecksPingKey)
+		ts.Setenv("HC_SLUG", emulate.HealthchecksSlug)
 	default:
 		e, ok := findEmulator(name)
 		if !ok {

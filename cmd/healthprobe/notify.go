@@ -49,7 +49,7 @@ func newNotifyTestCmd(ce *checkEnv) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()
-			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Redactor: ce.run.redactor}
+			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: ce.notify.icingaHost, Service: ce.notify.icingaService, Redactor: ce.run.redactor}
 			return ce.render(tr.Test(ctx, state.String()))
 		},
 	}
@@ -75,7 +75,7 @@ events wait for a sink that is not configured.`,
 				return err
 			}
 			if tr == nil || len(tr.Sinks) == 0 {
-				return errors.New("no sinks: give the --notify URL or --notify-config FILE the checks use")
+				return errors.New("no sinks: give the --notify, --push or --notify-config the checks use")
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()

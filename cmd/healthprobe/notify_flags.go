@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -30,6 +31,9 @@ type notifyFlags struct {
 	urls       []string
 	configFile string
 	remind     remindValue
+
+	pushes                    []string // --push KIND=URL
+	icingaHost, icingaService string   // this check's Icinga 2 service, over an icinga2 sink's
 }
 
 func addNotifyFlags(fs *pflag.FlagSet, n *notifyFlags) {
@@ -40,17 +44,21 @@ func addNotifyFlags(fs *pflag.FlagSet, n *notifyFlags) {
 	fs.StringArrayVar(&n.urls, "notify", nil, "POST a JSON event to URL when the hard state changes (repeatable)")
 	fs.StringVar(&n.configFile, "notify-config", "", "read sinks from this YAML or JSON file (see docs/notify.md)")
 	fs.Var(&n.remind, "remind-every", "notify a lasting problem again after a duration (6h) or a number of runs (12runs); off by default")
+	fs.StringArrayVar(&n.pushes, "push", nil, "report every run's result to KIND=URL: uptime-kuma=PUSH-URL, healthchecks=PING-URL or pushgateway=URL (repeatable; the URL's token is a secret, see docs/report.md)")
+	fs.StringVar(&n.icingaHost, "icinga2-host", "", "the Icinga 2 host an icinga2 sink reports this check's result to (default: the sink's host, else the target's host)")
+	fs.StringVar(&n.icingaService, "icinga2-service", "", "the Icinga 2 service an icinga2 sink reports this check's result to (default: the sink's service, else --name)")
 }
 
 // clone copies the flags, lists included.
 func (n notifyFlags) clone() notifyFlags {
 	n.urls = slices.Clone(n.urls)
+	n.pushes = slices.Clone(n.pushes)
 	return n
 }
 
 func (n *notifyFlags) enabled() bool {
 	return n.stateDir != "" || n.name != "" || n.failAfter > 0 || n.attempts != 0 || len(n.urls) > 0 ||
-		n.configFile != "" || n.remind.every > 0 || n.remind.runs > 0
+		n.configFile != "" || n.remind.every > 0 || n.remind.runs > 0 || len(n.pushes) > 0
 }
 
 // optDuration is a durationValue that is off by default (no "(default 0s)").
@@ -116,11 +124,80 @@ func defaultStateDir(getenv func(string) string) (string, error) {
 	return "", errors.New("no state directory: give --state-dir (neither XDG_STATE_HOME nor HOME is set)")
 }
 
-// sinks builds the sinks of --notify and --notify-config, registering
-// their secrets for redaction. It also returns the config file's outbox
-// limits.
+// pushSink reads --push KIND=URL. Its errors never quote the URL: a push
+// URL's path is its secret.
+func pushSink(v string) (notify.SinkConfig, error) {
+	kind, u, ok := strings.Cut(v, "=")
+	kind = strings.ToLower(strings.TrimSpace(kind))
+	if !ok || !slices.Contains(notify.PushFormats, kind) {
+		return notify.SinkConfig{}, fmt.Errorf("--push: want KIND=URL with KIND %s (an icinga2 sink, with its credentials, goes in --notify-config)",
+			strings.Join(notify.PushFormats, ", "))
+	}
+	if strings.TrimSpace(u) == "" {
+		return notify.SinkConfig{}, fmt.Errorf("--push %s=: the URL is missing", kind)
+	}
+	return notify.SinkConfig{Format: kind, URL: strings.TrimSpace(u)}, nil
+}
+
+// sinkCache shares sinks between the checks of a run (a batch's): each
+// check builds its sinks from the same flags and file, and gets the one
+// Sink (and so the one HTTP client, with its reused connections) per
+// configuration.
+type sinkCache struct {
+	mu    sync.Mutex
+	files map[string]notify.FileConfig
+	sinks map[string]*notify.Sink
+}
+
+// loadConfig reads a config file once per run.
+func (c *sinkCache) loadConfig(path string) (notify.FileConfig, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fc, ok := c.files[path]; ok {
+		return fc, nil
+	}
+	fc, err := notify.LoadConfig(path)
+	if err == nil {
+		if c.files == nil {
+			c.files = map[string]notify.FileConfig{}
+		}
+		c.files[path] = fc
+	}
+	return fc, err
+}
+
+// share returns the sink built before from the same configuration, or
+// keeps s, logging on the run's stderr, for the next check that asks.
+func (c *sinkCache) share(rs *runState, cfg notify.SinkConfig, s *notify.Sink) *notify.Sink {
+	key, err := json.Marshal(cfg)
+	if err != nil {
+		return s
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.sinks[string(key)]; ok {
+		return old
+	}
+	s.Redactor = rs.redactor
+	s.Log = func(format string, args ...any) {
+		rs.logMu.Lock() // sinks deliver concurrently; keep each line whole
+		defer rs.logMu.Unlock()
+		fmt.Fprintln(rs.stderr, "notify "+fmt.Sprintf(format, args...)) // the run's stderr masks its secrets
+	}
+	if c.sinks == nil {
+		c.sinks = map[string]*notify.Sink{}
+	}
+	c.sinks[string(key)] = s
+	return s
+}
+
+// sinks builds the sinks of --notify, --push and --notify-config,
+// registering their secrets with the run's redactor. It also returns the
+// config file's outbox limits. The checks of a run share one Sink per
+// configuration.
 func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 	n := &ce.notify
+	cache := &ce.run.sinks
 	var cfgs []notify.SinkConfig
 	for _, u := range n.urls {
 		nu, _, err := targetURL(u, "URL", "http")
@@ -129,13 +206,20 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 		}
 		cfgs = append(cfgs, notify.SinkConfig{URL: nu})
 	}
+	for _, p := range n.pushes {
+		c, err := pushSink(p)
+		if err != nil {
+			return nil, notify.FileConfig{}, err
+		}
+		cfgs = append(cfgs, c)
+	}
 	sinks, err := notify.BuildSinks(cfgs, ce.run.getenv)
 	if err != nil {
-		return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
+		return nil, notify.FileConfig{}, fmt.Errorf("--notify/--push: %w", err)
 	}
 	var fc notify.FileConfig
 	if n.configFile != "" {
-		if fc, err = notify.LoadConfig(n.configFile); err != nil {
+		if fc, err = cache.loadConfig(n.configFile); err != nil {
 			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
 		more, err := notify.BuildSinks(fc.Sinks, ce.run.getenv)
@@ -145,24 +229,19 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 		for _, m := range more {
 			for _, s := range sinks {
 				if s.Key == m.Key {
-					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify", n.configFile, m.Label)
+					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify or --push", n.configFile, m.Label)
 				}
 			}
 		}
 		sinks = append(sinks, more...)
+		cfgs = append(cfgs, fc.Sinks...)
 	}
-	var mu sync.Mutex // sinks deliver concurrently; the log writer may not be safe
-	log := ce.clientConfig().Log
-	for _, s := range sinks {
+	for i, s := range sinks {
 		for _, sec := range s.Secrets() {
 			ce.run.redactor.Add(sec)
 		}
-		s.UserAgent, s.Verbose, s.Redactor = "healthprobe/"+shortVersion(), ce.verbose, ce.run.redactor
-		s.Log = func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			log("notify "+format, args...)
-		}
+		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), ce.verbose
+		sinks[i] = cache.share(ce.run, cfgs[i], s)
 	}
 	return sinks, fc, nil
 }
@@ -190,7 +269,7 @@ func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
 		return nil, err
 	}
 	return &notify.Tracker{
-		Dir: dir, Sinks: sinks, Version: shortVersion(), Redactor: ce.run.redactor,
+		Dir: dir, Sinks: sinks, Version: shortVersion(), Host: n.icingaHost, Service: n.icingaService, Redactor: ce.run.redactor,
 		Policy:    notify.Policy{Attempts: n.attempts, FailAfter: n.failAfter, RemindEvery: n.remind.every, RemindRuns: n.remind.runs},
 		OutboxCap: fc.OutboxCap, OutboxMaxAge: time.Duration(fc.OutboxMaxAge),
 	}, nil
@@ -252,6 +331,19 @@ func commandIdentity(cmd *cobra.Command, args []string) string {
 func isSecretFlag(fs *pflag.FlagSet, name string) bool {
 	base := strings.TrimSuffix(strings.TrimSuffix(name, "-env"), "-file")
 	return fs.Lookup(base+"-env") != nil && fs.Lookup(base+"-file") != nil
+}
+
+// begin starts a check's run for the sinks that measure it (a
+// healthchecks sink's /start, sent while the check runs). The returned
+// function ends what is still waiting; call it once the result is tracked.
+// The pings have the check's time and its delivery window, as the result.
+func (ce *checkEnv) begin(ctx context.Context, tr *notify.Tracker) context.CancelFunc {
+	if tr == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*ce.timeout)
+	tr.Begin(ctx)
+	return cancel
 }
 
 // track records a check's result and notifies, within a delivery window as

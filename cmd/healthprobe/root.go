@@ -69,6 +69,7 @@ type runState struct {
 	redactor *redact.Redactor
 	logMu    sync.Mutex
 	exitCode int
+	sinks    sinkCache // the notify sinks built so far, shared by the checks of a batch
 }
 
 func newRunState(e env) *runState {
@@ -323,6 +324,8 @@ func (ce *checkEnv) runCheck(ctx context.Context, fn checkFunc, attempts bool, i
 	if err != nil {
 		return err
 	}
+	end := ce.begin(ctx, tr)
+	defer end()
 	return ce.run.write(ce.track(ctx, tr, id, ce.execute(ctx, "", fn)), opts)
 }
 

@@ -287,6 +287,8 @@ func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Nam
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			end := p.ce.begin(ctx, p.tracker)
+			defer end()
 			res := p.ce.track(ctx, p.tracker, p.identity, p.ce.execute(ctx, p.kind, p.fn))
 			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
 		}()

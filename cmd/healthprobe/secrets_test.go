@@ -36,6 +36,10 @@ const (
 	secQueryToken    = "query-tok-2b7d"
 	secWrongPIN      = "4417009"
 	secWrongKey      = "wrong-kaleyra-key-9e"
+	secKumaToken     = "kumaTok5e8d21"
+	secWrongKuma     = "kumaWrong77c3"
+	secHCUUID        = "9b1d2c3e-4f50-4a61-8b72-c3d4e5f60a1b"
+	secHCPingKey     = "hcPingKey31a9"
 )
 
 // secretsFiles writes the secret files and returns their directory.
@@ -61,7 +65,7 @@ func secretForms() []string {
 	plain := []string{
 		emulate.WebPassword, emulate.ItgrixPassword, emulate.PexipHostPIN, emulate.PexipGuestPIN, emulate.KaleyraAPIKey,
 		secWrongPassword, secBearer, secHeaderToken, secAPIKeyHeader, secCookie, secURLPassword, secQueryToken,
-		secWrongPIN, secWrongKey,
+		secWrongPIN, secWrongKey, secKumaToken, secWrongKuma, secHCUUID, secHCPingKey,
 		emulate.PexipTokenPrefix, // every call token the Pexip emulator issues starts with it
 	}
 	var forms []string
@@ -84,6 +88,10 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	web, itgrixEmu, pexipEmu, kaleyraEmu := serveEmulator(t, emulate.Web()), serveItgrix(t), serveEmulator(t, emulate.NewPexip()),
 		serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
 	webHost := strings.TrimPrefix(web, "http://")
+	kumaEmu, hcEmu := emulate.NewUptimeKuma(), emulate.NewHealthchecks()
+	kumaEmu.AddMonitor(secKumaToken, true)
+	hcEmu.AddCheck(secHCUUID, secHCPingKey, "web")
+	kuma, hc := serveEmulator(t, kumaEmu), serveEmulator(t, hcEmu)
 	batch := filepath.Join(dir, "checks.yaml")
 	err := os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
@@ -94,8 +102,9 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: pexip-wrong, kind: pexip, node: %[6]s, alias: %[7]s, pin: "%[8]s"}
   - {name: kaleyra, kind: kaleyra, url: %[9]s/v1/, api_key_env: KALEYRA_KEY}
   - {name: kaleyra-wrong, kind: kaleyra, url: %[9]s/v1/, api_key: %[10]s, format: json}
+  - {name: pushed, kind: http, url: %[1]s/ready, push: ["uptime-kuma=%[11]s/api/push/%[12]s", "healthchecks=%[13]s/%[14]s"]}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
-		secWrongPIN, kaleyraEmu, secWrongKey), 0o600)
+		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +121,11 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"http", web + "/loop", "-u", emulate.WebUser, "--password-env", "WEB_PW", "--bearer-env", "BEARER"},
 			// a secret the page itself holds is masked too, should it be quoted
 			{"http", web + "/ready", "-u", emulate.WebUser, "--password", secWrongPassword, "-s", secWrongPassword},
+			// push URLs: their tokens, UUIDs and ping keys are secrets, accepted or refused
+			{"http", web + "/ready", "--push", "uptime-kuma=" + kuma + "/api/push/" + secKumaToken + "?status=up&msg=OK&ping=",
+				"--push", "healthchecks=" + hc + "/ping/" + secHCUUID},
+			{"http", web + "/fail", "--name", "wrong-push", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma,
+				"--push", "healthchecks=" + hc + "/" + secHCPingKey + "/web", "-t", "1"},
 		},
 		"itgrix": {
 			{"itgrix", itgrixEmu, "-u", emulate.ItgrixUser, "--password-env", "ITGRIX_PW"},
@@ -145,6 +159,7 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"notify", "test", "--notify", "http://demo:" + secURLPassword + "@" + webHost + "/hook?token=" + secQueryToken},
 			{"notify", "flush", "--notify", "http://demo:" + secURLPassword + "@" + webHost + "/hook"},
 			{"notify", "verify", "--token", secWrongPassword},
+			{"notify", "test", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma, "--push", "healthchecks=" + hc + "/" + secHCUUID},
 		},
 	}
 }
