@@ -404,6 +404,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		for _, s := range c.cfg.Issued(ex) {
 			c.cfg.Redactor.Add(s)
 		}
+		ex.StatusLine = c.statusLine(resp) // masked with them
 	}
 	if c.cfg.Verbose >= 3 {
 		c.logf(3, "< body (%d bytes): %s", len(ex.Body), ex.Excerpt(400))
