@@ -334,7 +334,7 @@ func scanStateDir(t *testing.T, dir string, forms []string) {
 // a server issues, and those of a proxy and a sink.
 const (
 	secNastyPassword = "n4sty|pa\"ss<w&rd>'/\nline-2+x" // --password-env: a line break too
-	secNastyBearer   = `b3arer|"<&>/tok+en`            // header-safe: no line break
+	secNastyBearer   = `b3arer|"<&>/tok+en`             // header-safe: no line break
 	secNastyKey      = `k3y&<x>"/+=y-api`               // a Kaleyra key the server echoes XML-escaped
 	secNastyPIN      = "90817263"
 	secIssuedCookie  = "srv-cookie-5d8e1f"
