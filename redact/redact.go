@@ -136,21 +136,21 @@ func (r *Redactor) AddHeader(name, value string) {
 		return
 	}
 	value = strings.TrimSpace(value)
-	r.Add(value)
 	switch http.CanonicalHeaderKey(name) {
-	case "Cookie":
+	case "Cookie": // the values; names and attributes stay readable
 		if cookies, err := http.ParseCookie(value); err == nil {
 			for _, c := range cookies {
 				r.Add(c.Value)
 			}
+			return
 		}
-		return
 	case "Set-Cookie":
 		if c, err := http.ParseSetCookie(value); err == nil {
 			r.Add(c.Value)
+			return
 		}
-		return
 	}
+	r.Add(value)
 	if scheme, cred, ok := strings.Cut(value, " "); ok && slices.Contains(schemes, strings.ToLower(scheme)) {
 		cred = strings.TrimSpace(cred)
 		r.Add(cred)

@@ -199,6 +199,9 @@ func TestAddHelpers(t *testing.T) {
 			t.Errorf("%q: %q", s, got)
 		}
 	}
+	if got := r.String("Set-Cookie: session=cookie-set-5; Path=/; HttpOnly"); got != "Set-Cookie: session=[redacted]; Path=/; HttpOnly" {
+		t.Errorf("a cookie's name and attributes are no secret: %q", got)
+	}
 	for _, s := range []string{"text/plain-not-secret", "page-9", "lang=en"} {
 		if got := r.String(s); got != s {
 			t.Errorf("%q is no secret, got %q", s, got)

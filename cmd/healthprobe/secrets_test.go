@@ -435,8 +435,9 @@ func (e *echoServer) carried(r *http.Request) []string {
 	for _, c := range r.Cookies() {
 		out = append(out, c.Value)
 	}
-	for _, vs := range r.URL.Query() {
-		out = append(out, vs...)
+	q := r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		out = append(out, q[k]...)
 	}
 	return out
 }
