@@ -330,11 +330,6 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		body0 = bytes.NewReader(body)
 	}
 	c.cfg.Redactor.AddURL(rawURL)
-	for name, vs := range header {
-		for _, v := range vs {
-			c.cfg.Redactor.AddHeader(name, v)
-		}
-	}
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body0)
 	if err != nil {
 		return nil, &RequestError{State: nagios.Unknown, Reason: "invalid request: " + redactError(err, rawURL), Err: err}
@@ -475,6 +470,13 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.authSent.Store(req.Header.Get("Authorization") != "")
 	if req.URL.Scheme == "https" {
 		c.usedTLS.Store(true)
+	}
+	// every credential header as it goes on the wire (a digest answer, a
+	// cookie from a jar, a PIN) is a secret of the run, wherever it is echoed
+	for name, vs := range req.Header {
+		for _, v := range vs {
+			c.cfg.Redactor.AddHeader(name, v)
+		}
 	}
 	c.logf(1, "> %s %s", req.Method, RedactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {

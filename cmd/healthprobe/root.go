@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 // internal fault) as an UNKNOWN result: line 1, or one JSON object when
 // --output json was asked for, so that a script reading JSON gets JSON.
 func (rs *runState) writeFailure(outName, kind, msg string) {
-	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: msg}
+	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: probe.SanitizeLine(rs.redactor.String(msg), 300)}
 	format, err := output.ParseFormat(outName)
 	if err != nil {
 		format = output.Nagios
