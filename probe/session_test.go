@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,24 @@ func TestKaleyraKeyJoinsTheRedactor(t *testing.T) {
 	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: key, Client: ClientConfig{Redactor: red}})
 	if got := red.String(r.Summary); got != "API error E101 Invalid API key [redacted]" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// An answer is judged as it came: in a batch the run's redactor holds the
+// secrets of every check, and masking them in a body before it is parsed
+// (a PIN of another check inside one of its numbers) made valid JSON
+// invalid. The texts are masked where they leave the process.
+func TestKaleyraJudgesTheAnswerAsItCame(t *testing.T) {
+	body, err := os.ReadFile("../testdata/kaleyra/ok_single_incident_numeric_numbers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	defer srv.Close()
+	red := redact.New()
+	red.Add("1973") // another check's PIN, inside the number 878788197367616
+	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: "k3y", Format: "json", Client: ClientConfig{Redactor: red}})
+	if r.State != nagios.Critical || r.Summary != "2 critical of 2 numbers: KA-IN 878788197367616 critical, KA-IN 918040001111 critical" {
+		t.Errorf("got %s %q", r.State, r.Summary)
 	}
 }

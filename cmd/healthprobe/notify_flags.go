@@ -298,7 +298,8 @@ func (ce *checkEnv) notifier(attempts bool, identity func() string) (*notify.Tra
 // out: the global options (timeout, output, verbosity, state and notify
 // flags) and every secret option (--password, --password-env,
 // --password-file ...); secret-looking header values and URL parameters
-// are masked (and notifier redacts every secret that was resolved), so the
+// are masked (and notifier redacts every secret the run knows, those of a
+// URL given without a scheme included), so the
 // identity never holds one.
 func commandIdentity(cmd *cobra.Command, args []string) string {
 	parts := []string{strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")}
