@@ -326,6 +326,7 @@ func TestPexipTLS(t *testing.T) {
 		}
 		cfg := pexipConfig(srv.URL, emulate.PexipTestCall)
 		cfg.Client.CAFile = ca
+		cfg.Client.ExtendedPerf = true
 		warn := 100000
 		cfg.Client.CertWarnDays = &warn
 		r := runPexip(t, cfg)

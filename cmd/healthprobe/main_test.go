@@ -93,6 +93,7 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		srv := httptest.NewTLSServer(emulate.Web())
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
+		ts.Setenv("WEB_TLS_PORT", srv.URL[strings.LastIndex(srv.URL, ":")+1:])
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
 	case strings.HasPrefix(name, "pexip-") || name == "not-pexip":

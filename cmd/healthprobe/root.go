@@ -363,6 +363,7 @@ func (ce *checkEnv) execute(ctx context.Context, kind string, fn checkFunc) (res
 		if res.Duration == 0 {
 			res.Duration = time.Since(start)
 		}
+		res.TidyPerf()
 	}()
 	return fn(ctx)
 }
