@@ -127,10 +127,10 @@ var noCredential = map[string]bool{
 	"Access-Control-Allow-Credentials": true,
 }
 
-// AddHeader registers the secrets of a header: its value when its name is
-// secret-looking (SecretName), and then also the credentials after an
-// authorization scheme ("Bearer T" adds T) and the value of each cookie of
-// a Cookie or Set-Cookie header.
+// AddHeader registers the secrets of a header whose name is secret-looking
+// (SecretName): the credentials after an authorization scheme ("Bearer T"
+// adds T, "Basic B" adds B and the password in it), the value of each
+// cookie of a Cookie or Set-Cookie header, else the whole value.
 func (r *Redactor) AddHeader(name, value string) {
 	if r == nil || !SecretName(name) || noCredential[http.CanonicalHeaderKey(name)] {
 		return
@@ -150,15 +150,19 @@ func (r *Redactor) AddHeader(name, value string) {
 			return
 		}
 	}
-	r.Add(value)
-	if scheme, cred, ok := strings.Cut(value, " "); ok && slices.Contains(schemes, strings.ToLower(scheme)) {
-		cred = strings.TrimSpace(cred)
-		r.Add(cred)
-		if strings.EqualFold(scheme, "basic") {
-			if b, err := base64.StdEncoding.DecodeString(cred); err == nil {
-				if _, pw, ok := strings.Cut(string(b), ":"); ok {
-					r.Add(pw)
-				}
+	scheme, cred, ok := strings.Cut(value, " ")
+	if !ok || !slices.Contains(schemes, strings.ToLower(scheme)) {
+		r.Add(value)
+		return
+	}
+	// the credentials: the scheme is no secret, and every form of the
+	// whole value holds the same form of them
+	cred = strings.TrimSpace(cred)
+	r.Add(cred)
+	if strings.EqualFold(scheme, "basic") {
+		if b, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			if _, pw, ok := strings.Cut(string(b), ":"); ok {
+				r.Add(pw)
 			}
 		}
 	}
