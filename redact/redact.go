@@ -66,7 +66,7 @@ func SecretName(name string) bool { return secretName().MatchString(name) }
 type Redactor struct {
 	mu    sync.RWMutex
 	seen  map[string]bool   // secrets added, as given
-	forms []string          // every form of every secret, longest first
+	forms []string          // every form of every secret, longest first; replaced, never changed in place
 	rep   *strings.Replacer // built from forms on first use; nil: rebuild
 }
 
@@ -93,17 +93,17 @@ func (r *Redactor) Add(secret string) {
 		r.seen = map[string]bool{}
 	}
 	r.seen[secret] = true
-	added := false
+	// a new slice: String reads the old one outside the lock
+	all := slices.Clone(r.forms)
 	for _, f := range forms {
-		if !slices.Contains(r.forms, f) {
-			r.forms = append(r.forms, f)
-			added = true
+		if !slices.Contains(all, f) {
+			all = append(all, f)
 		}
 	}
-	if added {
+	if len(all) > len(r.forms) {
 		// longest first: a secret that contains another is masked whole
-		slices.SortStableFunc(r.forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-		r.rep = nil
+		slices.SortStableFunc(all, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+		r.forms, r.rep = all, nil
 	}
 }
 

@@ -282,6 +282,9 @@ func TestConcurrent(t *testing.T) {
 			if got := r.String("say " + s); got != "say [redacted]" {
 				t.Errorf("got %q", got)
 			}
+			if got := r.String("cut " + s[:4] + "…"); got != "cut [redacted]…" {
+				t.Errorf("got %q", got)
+			}
 		}()
 	}
 	wg.Wait()
