@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // FuzzPexipAnswer feeds any status and body to the request_token reader and
@@ -61,6 +62,34 @@ func FuzzPexipAnswer(f *testing.F) {
 		ex.Body = pexipAssertBody(body, pexipIssued(ex))
 		if b := readRequestToken(ex, "fuzz.alias", pinGiven); b.grant != nil && b.grant.Token != "[redacted]" {
 			t.Fatalf("token %q survives redaction of %q: %q", b.grant.Token, body, ex.Body)
+		}
+	})
+}
+
+// FuzzScrubJSON: the re-encoding of any answer is valid JSON with every
+// string under a secret key masked, and says nothing else is different:
+// scrubbing it again finds only masks.
+func FuzzScrubJSON(f *testing.F) {
+	for _, s := range []string{`{"result":{"token":"t0k","turn":[{"credential":"c","urls":["u"]}]}}`, `{"a":[1,2.5e3,true,null,"x"]}`,
+		`{"t\u006fken":"\u0061bc"}`, `[{"password":{"x":"y"}}]`, `"s"`, `{"token":"a"} trailing`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		secrets, masked, ok := scrubJSON(body, pexipSecretKey().MatchString)
+		if !ok {
+			return
+		}
+		if !json.Valid(masked) {
+			t.Fatalf("%q -> invalid %q", body, masked)
+		}
+		again, _, ok := scrubJSON(masked, pexipSecretKey().MatchString)
+		if !ok || len(again) != len(secrets) {
+			t.Fatalf("%q -> %q: %d secrets, then %d", body, masked, len(secrets), len(again))
+		}
+		for _, s := range again {
+			if s != redact.Mask {
+				t.Fatalf("%q -> %q keeps %q", body, masked, s)
+			}
 		}
 	})
 }
