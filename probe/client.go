@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/healthprobe/healthprobe/internal/oneline"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/redact"
 	"github.com/icholy/digest"
@@ -183,8 +184,23 @@ type Exchange struct {
 }
 
 // Excerpt is a short one-line excerpt of the body (at most n runes), the
-// run's secrets masked before it is cut.
-func (ex *Exchange) Excerpt(n int) string { return ex.Line(string(ex.Body), n) }
+// run's secrets masked before it is cut. Only the start of a long body is
+// masked: what n runes can show lies in its first 4n bytes, or a little
+// more where white space folds; the cut mark stands for the rest, so a
+// secret cut there is masked too.
+func (ex *Exchange) Excerpt(n int) string {
+	if limit := 4*n + excerptSlack; len(ex.Body) > limit {
+		return ex.Line(string(ex.Body[:limit])+oneline.Cut, n)
+	}
+	return ex.Line(string(ex.Body), n)
+}
+
+// excerptSlack is how much white space an excerpt may fold away before
+// it shows what follows.
+const excerptSlack = 16 << 10
+
+// QuoteBody is Excerpt in double quotes, as strconv.Quote writes it.
+func (ex *Exchange) QuoteBody(n int) string { return strconv.Quote(ex.Excerpt(n)) }
 
 // Line makes a text of the answer (a header value, a field of the body) one
 // safe line of at most n runes, the run's secrets masked before it is cut.

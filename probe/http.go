@@ -213,7 +213,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		if len(body) == 0 {
 			return "empty body"
 		}
-		return ex.Quote(string(body), 60)
+		return ex.QuoteBody(60)
 	}
 	for _, kw := range cfg.Keywords {
 		needle := []byte(kw)

@@ -105,7 +105,7 @@ func itgrixHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	default:
 		text := "status page answered " + ex.StatusLine
 		if len(ex.Body) > 0 {
-			text += ": " + ex.Quote(string(ex.Body), 60)
+			text += ": " + ex.QuoteBody(60)
 		}
 		return nagios.Critical, text
 	}

@@ -255,15 +255,14 @@ func bodyKind(ex *Exchange, perr error) string {
 	case len(bytes.TrimSpace(ex.Body)) == 0:
 		return "an empty body"
 	case bodyIsHTML(ex):
-		t := htmlPageTitle(ex.Body)
-		if t == "" {
-			t = string(ex.Body)
+		if t := htmlPageTitle(ex.Body); t != "" {
+			return "an HTML page " + ex.Quote(t, 60)
 		}
-		return "an HTML page " + ex.Quote(t, 60)
+		return "an HTML page " + ex.QuoteBody(60)
 	case errors.Is(perr, errKaleyraNoElement):
-		return "no XML in " + ex.Quote(string(ex.Body), 60)
+		return "no XML in " + ex.QuoteBody(60)
 	case errors.Is(perr, errKaleyraNoJSON):
-		return "no JSON in " + ex.Quote(string(ex.Body), 60)
+		return "no JSON in " + ex.QuoteBody(60)
 	}
 	return perr.Error()
 }

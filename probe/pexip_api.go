@@ -303,7 +303,7 @@ func describeBody(ex *Exchange) string {
 	case bodyIsHTML(ex):
 		return "an HTML page"
 	}
-	return "answer " + ex.Quote(string(ex.Body), 60)
+	return "answer " + ex.QuoteBody(60)
 }
 
 // jsonReason is a decoding error without Go type names.

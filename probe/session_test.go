@@ -116,3 +116,23 @@ func TestKaleyraJudgesTheAnswerAsItCame(t *testing.T) {
 		t.Errorf("got %s %q", r.State, r.Summary)
 	}
 }
+
+// An excerpt masks only the start of a long body, and a secret cut where
+// that start ends shows no head.
+func TestExcerptOfALongBody(t *testing.T) {
+	red := redact.New()
+	red.Add("s3cret-at-the-edge")
+	limit := 4*60 + excerptSlack
+	for _, tt := range []struct {
+		body, want string
+	}{
+		{strings.Repeat(" ", limit-3) + "s3cret-at-the-edge and more", "[redacted]…"},
+		{strings.Repeat("\n", 100) + "ready s3cret-at-the-edge", "ready [redacted]"},
+		{"x" + strings.Repeat("y", 2<<20), "x" + strings.Repeat("y", 59) + "…"},
+	} {
+		ex := &Exchange{Body: []byte(tt.body), red: red}
+		if got := ex.Excerpt(60); got != tt.want {
+			t.Errorf("Excerpt of %d bytes = %q, want %q", len(tt.body), got, tt.want)
+		}
+	}
+}
