@@ -51,8 +51,8 @@ func pexipIssued(ex *Exchange) []string {
 	if !slices.ContainsFunc(pexipSecretWords, func(w []byte) bool { return bytes.Contains(lower, w) }) {
 		return nil // no secret key in it, however it is written
 	}
-	out, _, _ := scrubJSON(ex.Body, pexipSecretKey().MatchString)
 	text := ex.Body[:min(len(ex.Body), maxIssuedScan)]
+	out, _ := secretStrings(text, pexipSecretKey().MatchString)
 	for _, m := range pexipSecretText().FindAllSubmatch(text, maxIssued) {
 		raw := string(m[1])
 		out = append(out, raw)
@@ -64,6 +64,52 @@ func pexipIssued(ex *Exchange) []string {
 	slices.Sort(out)
 	out = slices.Compact(out)
 	return out[:min(len(out), maxIssued)]
+}
+
+// secretStrings returns the strings of JSON data that stand under a key
+// secret says is a secret's, at any depth below it, in every value data
+// holds, as far as it reads as JSON: data cut short gives those before the
+// cut. isJSON is false when not even its first token is JSON. The caller
+// bounds data: its tokens are read one by one.
+func secretStrings(data []byte, secret func(key string) bool) (out []string, isJSON bool) {
+	type frame struct{ object, secret, wantKey bool }
+	var (
+		stack   []frame
+		pending bool // the key just read is a secret's
+	)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for n := 0; ; n++ {
+		t, err := dec.Token()
+		if err != nil {
+			return out, n > 0
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		switch v := t.(type) {
+		case json.Delim:
+			if v == '{' || v == '[' {
+				stack = append(stack, frame{object: v == '{', secret: pending || (top != nil && top.secret), wantKey: v == '{'})
+				pending = false
+				continue
+			}
+			stack = stack[:len(stack)-1]
+		case string:
+			if top != nil && top.object && top.wantKey {
+				pending = top.secret || secret(v)
+				top.wantKey = false
+				continue
+			}
+			if pending || (top != nil && top.secret) {
+				out = append(out, v)
+			}
+		}
+		pending = false
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].wantKey = true
+		}
+	}
 }
 
 // pexipAssertBody is the answer body assertions (jq) see: the strings

@@ -413,6 +413,10 @@ func echoCredentials(probe string) http.Handler {
 			b, _ := json.Marshal(map[string]any{"app": map[string]any{"app_state": "", "app_status": "Error",
 				"app_err": strings.Repeat("e", 110) + " " + secret + " " + all, "license": map[string]string{"type": "Professional", "valid_till": "2999-12-31"}}})
 			body = string(b)
+		case "pexip-fleet": // the Management Node's list, quoted cut at 60 characters
+			ctype = "application/json"
+			b, _ := json.Marshal(map[string]any{"message": strings.Repeat("m", 40) + " " + secret + " " + all})
+			body = string(b)
 		default: // kaleyra, --format json
 			ctype = "application/json"
 			b, _ := json.Marshal(map[string]any{"status": "E101", "message": strings.Repeat("m", 90) + " " + secret + " " + all})
