@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/healthprobe/healthprobe/emulate"
 )
@@ -12,12 +14,28 @@ import (
 // as a wrong Content-Type or a bad certificate in front of it).
 
 // faultVars is the environment of every run of the suite: the secrets the
-// probes read from it.
+// probes read from it. The http probe's password holds characters every
+// encoding changes, and a line break.
 var faultVars = map[string]string{
-	"HP_PASSWORD":     "hp-fault-pass-3141",
+	"HP_PASSWORD":     "hp-fault|pass\"<3141>&/\nline2",
 	"ITGRIX_PASSWORD": emulate.ItgrixPassword,
 	"KALEYRA_KEY":     emulate.KaleyraAPIKey,
+	"PEXIP_FLEET_PW":  emulate.PexipManagerPassword,
 }
+
+// faultSecretForms is every form of every secret of the suite that must
+// never show (shownForms): faultVars, the Basic values of the logins, and
+// the secrets the echoing server issues.
+var faultSecretForms = sync.OnceValue(func() []string {
+	var forms []string
+	for _, s := range []string{faultVars["HP_PASSWORD"], faultVars["ITGRIX_PASSWORD"], faultVars["KALEYRA_KEY"],
+		base64.StdEncoding.EncodeToString([]byte("monitor:" + faultVars["HP_PASSWORD"])),
+		base64.StdEncoding.EncodeToString([]byte(emulate.ItgrixUser + ":" + faultVars["ITGRIX_PASSWORD"])),
+		secIssuedCookie, secIssuedToken, secIssuedCall} {
+		forms = append(forms, shownForms(s)...)
+	}
+	return forms
+})
 
 type faultProbe struct {
 	name    string
@@ -104,6 +122,33 @@ var faultProbes = []faultProbe{
 				`{"status":"success","result":{"token":"pexemu-odd-token","expires":"120","role":"`+oddText+
 					`","service_type":"`+oddText+`","conference_name":"`+oddText+`","version":{"version_id":"`+oddText+`"}}}`)))
 			mux.Handle("POST /api/client/v2/conferences/{alias}/release_token", serveJSON(http.StatusOK, []byte(`{"status":"success","result":true}`)))
+			return mux
+		},
+	},
+	{
+		name: "pexip-fleet",
+		healthy: func() http.Handler {
+			m, err := emulate.NewPexipManager(emulate.FleetHealthy)
+			if err != nil {
+				panic(err)
+			}
+			return m
+		},
+		args: func(base string, _ fault) []string {
+			// pages are capped at 1 MiB, as the other probes' answers: its
+			// default (4 MiB) takes the trickling faults near the deadline
+			return []string{"pexip-fleet", base, "-u", emulate.PexipManagerUser, "--password-env", "PEXIP_FLEET_PW", "--max-body", "1MiB"}
+		},
+		odd: func() http.Handler {
+			page := func(objects string) http.Handler {
+				return serveJSON(http.StatusOK, oddJSON(`{"meta":{"limit":1000,"next":null,"offset":0,"total_count":1},"objects":[`+objects+`]}`))
+			}
+			mux := http.NewServeMux()
+			mux.Handle("GET /api/admin/status/v1/worker_vm/", page(`{"name":"`+oddText+`","system_location":"`+oddText+
+				`","node_type":"`+oddText+`","sync_status":"`+oddText+`","maintenance_mode":true,"maintenance_mode_reason":"`+oddText+
+				`","media_load":12,"last_updated":"`+oddText+`"}`))
+			mux.Handle("GET /api/admin/status/v1/alarm/", page(`{"level":"`+oddText+`","name":"`+oddText+`","details":"`+oddText+`","node":null}`))
+			mux.Handle("GET /api/admin/status/v1/licensing/", page(`{"port_count":1,"port_total":10}`))
 			return mux
 		},
 	},
