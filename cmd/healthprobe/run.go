@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -71,7 +72,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 	if o.file == "" {
 		return fmt.Errorf("missing --config FILE: usage: %s", cmd.UseLine())
 	}
-	data, err := readLimited(o.file, config.MaxSize)
+	data, err := rs.commandEnv(f).readFile(o.file, config.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 		return err
 	}
 	results := runPlanned(cmd.Context(), plan, conc)
-	if err := output.WriteBatch(rs.stdout, results, output.Options{Format: format, Color: colour}); err != nil {
+	if err := output.WriteBatch(rs.stdout, results, output.Options{Format: format, Color: colour, Redactor: rs.redactor}); err != nil {
 		return fmt.Errorf("writing the results: %w", err)
 	}
 	states := make([]nagios.State, len(results))
@@ -290,8 +291,7 @@ func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Nam
 			defer func() { <-sem }()
 			end := p.ce.begin(ctx, p.tracker)
 			defer end()
-			res := p.ce.execute(ctx, p.kind, p.fn)
-			res = p.ce.run.redactResult(p.ce.track(ctx, p.tracker, p.identity, res))
+			res := p.ce.track(ctx, p.tracker, p.identity, p.ce.execute(ctx, p.kind, p.fn))
 			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
 		}()
 	}
@@ -316,21 +316,13 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-// readLimited reads a file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return data, nil
+// readFile reads a file the command line names, capped at max bytes
+// (internal/limitfile: a larger file is refused before it is read), within
+// -t and the run's signals (a pipe's data may never come).
+func (ce *checkEnv) readFile(path string, max int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ce.run.ctx, ce.timeout)
+	defer cancel()
+	return limitfile.Read(ctx, path, max)
 }
 
 // checkKeys is every key a check of some kind takes: its kind's flags, the
