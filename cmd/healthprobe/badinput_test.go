@@ -267,7 +267,7 @@ func checkCommandLine(args []string) (code int, problem string) {
 	cancel()
 	var out, errOut bytes.Buffer
 	code = run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return badInputVars[k] }})
+		getenv: testGetenv(badInputVars)})
 	stdout := ansiColour.ReplaceAllString(out.String(), "") // --color always is a choice
 	line1, _, _ := strings.Cut(stdout, "\n")
 	if strings.Contains(line1, " - interrupted") {

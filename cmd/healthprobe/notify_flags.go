@@ -100,6 +100,11 @@ func (v *remindValue) String() string {
 
 func (v *remindValue) Type() string { return "when" }
 
+// stateDirGuard, when set, vets the state directory of every run. Only the
+// tests set it (TestMain), to refuse a directory outside their temporary
+// ones: no test may write to the real /var/lib/healthprobe or ~/.local/state.
+var stateDirGuard func(dir string) error
+
 // defaultStateDir: $XDG_STATE_HOME/healthprobe when set, /var/lib/healthprobe
 // for root, else ~/.local/state/healthprobe.
 func defaultStateDir(getenv func(string) string) (string, error) {
@@ -179,6 +184,11 @@ func (g *globalOptions) tracker() (*notify.Tracker, error) {
 	if dir == "" {
 		var err error
 		if dir, err = defaultStateDir(g.getenv); err != nil {
+			return nil, err
+		}
+	}
+	if stateDirGuard != nil {
+		if err := stateDirGuard(dir); err != nil {
 			return nil, err
 		}
 	}
