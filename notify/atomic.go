@@ -12,6 +12,9 @@ import (
 // entry, whatever it holds (a run killed mid-write leaves one behind).
 const tempPrefix = ".tmp-"
 
+// writeFunc writes a file of this package: writeFileAtomic.
+type writeFunc func(path string, data []byte) error
+
 // writeFileAtomic replaces path with data so that a reader, and a process
 // killed at any instant, sees either the old or the new content in full:
 // temp file in the same directory (mode 0600), write, fsync, rename, fsync
@@ -72,14 +75,4 @@ func removeStrayTemps(dir, base string) {
 			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-}
-
-// mkdirs creates directories with mode 0700.
-func mkdirs(dirs ...string) error {
-	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("creating %s: %w", d, err)
-		}
-	}
-	return nil
 }

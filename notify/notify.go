@@ -16,7 +16,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -44,6 +46,15 @@ type Tracker struct {
 
 	Now   func() time.Time                           // default time.Now
 	Sleep func(context.Context, time.Duration) error // default Sleep: tests inject their own
+
+	write writeFunc // default writeFileAtomic: tests inject failures (a full disk)
+}
+
+func (t *Tracker) writer() writeFunc {
+	if t.write != nil {
+		return t.write
+	}
+	return writeFileAtomic
 }
 
 func (t *Tracker) now() time.Time {
@@ -71,6 +82,29 @@ func (t *Tracker) paths(id string) (state, lock, outbox string) {
 		filepath.Join(t.Dir, "outbox", id)
 }
 
+func (t *Tracker) seqPath(id string) string { return filepath.Join(t.Dir, "checks", id+".seq") }
+
+// checksDir makes the state directory and its checks/ directory, which must
+// not be a symbolic link.
+func (t *Tracker) checksDir() error {
+	if t.Dir == "" {
+		return errors.New("no state directory")
+	}
+	if err := os.MkdirAll(t.Dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", t.Dir, err)
+	}
+	return ensureDir(filepath.Join(t.Dir, "checks"))
+}
+
+// outboxDir makes a check's outbox directory; neither it nor outbox/ may be
+// a symbolic link.
+func outboxDir(dir string) error {
+	if err := ensureDir(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	return ensureDir(dir)
+}
+
 func withWindow(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return context.WithCancel(ctx)
@@ -81,8 +115,11 @@ func withWindow(ctx context.Context) (context.Context, context.CancelFunc) {
 // Process records one result of the check known by identity and notifies
 // the sinks of a hard change: it takes the check's lock (waiting for a
 // concurrent run until ctx ends), decides, queues the event for every sink
-// in the outbox, saves the state, then delivers the outbox (older events
-// first) until ctx's deadline.
+// in the outbox, records its seq, saves the state, then delivers the outbox
+// (older events first) until ctx's deadline. When an event cannot be queued
+// or the state cannot be saved, the events this run queued are taken back
+// out of the outbox before anything is sent: the state still holds the old
+// result, so the next run sees the change again and notifies it then, once.
 //
 // It adds lines to res: a soft-state note, what was delivered or kept, and
 // WARNING lines for a state file that was unreadable (and replaced), a full
@@ -95,8 +132,8 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	ctx, cancel := withWindow(ctx)
 	defer cancel()
 	id := IdentityHash(identity)
-	statePath, lockPath, outboxDir := t.paths(id)
-	if err := mkdirs(filepath.Dir(statePath)); err != nil {
+	statePath, lockPath, outbox := t.paths(id)
+	if err := t.checksDir(); err != nil {
 		return err
 	}
 	lock, err := lockFile(ctx, lockPath)
@@ -105,52 +142,150 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	}
 	defer lock.Unlock()
 	removeStrayTemps(filepath.Dir(statePath), id)
-	removeStrayTemps(outboxDir, "")
+	if isRealDir(outbox) == nil {
+		removeStrayTemps(outbox, "")
+	}
 
 	now := t.now()
 	if name == "" {
 		name = strings.TrimSpace(strings.ToLower(res.Kind) + " " + res.Target)
 	}
-	rec, rerr := readRecord(statePath, identity, now)
+	rec, found, rerr := readRecord(statePath, identity, now)
 	var lines []line
 	if rerr != nil {
-		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 120))))
+		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 200))))
+	} else if found {
+		if n := dropUncommitted(outbox, rec); n > 0 {
+			lines = append(lines, line{state: nagios.OK, name: "notify", text: fmt.Sprintf("notify: removed %s that a run stopped before it recorded its result had queued; this run decides afresh", plural(n, "event"))})
+		}
 	}
 	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, res.Kind, res.Target, now.UTC()
 	d := t.Policy.decide(rec, observe(res), now)
 	if d.Soft != nil {
 		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
 	}
-	queued := true
+	var queued []*entry
+	var held map[string]bool // events of this run the state does not record: never sent
+	save := true
 	if d.Event != "" {
-		ev := newEvent(d, name, t.Version, res, now)
-		for _, s := range t.Sinks {
-			if !s.Active || !s.wants(ev) {
-				continue
-			}
-			ev.Seq = rec.Seq[s.Key] + 1
-			err := mkdirs(outboxDir)
-			if err == nil {
-				_, err = writeEntry(outboxDir, s.Key, ev, now)
-			}
-			if err != nil {
-				lines = append(lines, warning("notify:"+s.Key, "event not queued", fmt.Sprintf("notify %s: the %s event could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, ev.State, err)))
-				queued = false
-				continue
-			}
-			rec.Seq[s.Key] = ev.Seq
-		}
+		var more []line
+		queued, held, more, save = t.queue(rec, found && rerr != nil, newEvent(d, name, t.Version, res, now), t.seqPath(id), outbox, now)
+		lines = append(lines, more...)
 	}
 	var saveErr error
-	if queued { // else the change must be seen again next run: an event is never lost
-		saveErr = writeRecord(statePath, rec)
+	if save { // else the change must be seen again next run: an event is never lost
+		if saveErr = writeRecord(t.writer(), statePath, rec); saveErr != nil && len(queued) > 0 {
+			var text string
+			held, text = takeBack(queued)
+			saveErr = fmt.Errorf("%w; %s", saveErr, text)
+		}
 	}
-	lines = append(lines, t.deliverOutbox(ctx, outboxDir)...)
+	lines = append(lines, t.deliverOutbox(ctx, outbox, held)...)
 	addLines(res, lines)
 	if saveErr != nil {
 		return fmt.Errorf("saving the state: %w", saveErr)
 	}
 	return nil
+}
+
+// queue records the next seq of every active sink that wants ev in the seq
+// file, then writes ev to the outbox for each, and sets the seqs in rec. On a failure it takes back what
+// it wrote (held: what it could not, which must not be sent) and says not
+// to save the state (ok false), so that the next run makes the event again.
+func (t *Tracker) queue(rec *Record, stateLost bool, ev Event, seqPath, outbox string, now time.Time) (queued []*entry, held map[string]bool, lines []line, ok bool) {
+	var sinks []*Sink
+	var keys []string
+	for _, s := range t.Sinks {
+		if s.Active && s.wants(ev) {
+			sinks, keys = append(sinks, s), append(keys, s.Key)
+		}
+	}
+	if len(sinks) == 0 {
+		return nil, nil, nil, true
+	}
+	fail := func(s *Sink, err error) ([]*entry, map[string]bool, []line, bool) {
+		text := fmt.Sprintf("notify %s: the %s event could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, ev.State, err)
+		var kept map[string]bool
+		if len(queued) > 0 {
+			var more string
+			kept, more = takeBack(queued)
+			text += "; " + more
+		}
+		return nil, kept, append(lines, warning("notify:"+s.Key, "event not queued", text)), false
+	}
+	next, file, note, err := nextSeqs(rec, stateLost, seqPath, outbox, keys, now)
+	if note != "" {
+		lines = append(lines, warning("notify", "seq file replaced", "notify: "+probe.SanitizeLine(note, 300)))
+	}
+	if err != nil {
+		return fail(sinks[0], err)
+	}
+	if err := outboxDir(outbox); err != nil {
+		return fail(sinks[0], err)
+	}
+	// the seqs are recorded before any event holding one is written
+	if err := writeSeqFile(t.writer(), seqPath, file); err != nil {
+		return fail(sinks[0], fmt.Errorf("recording its seq: %w", err))
+	}
+	for _, s := range sinks {
+		ev.Seq = next[s.Key]
+		e, err := writeEntry(t.writer(), outbox, s.Key, ev, now)
+		if err != nil {
+			return fail(s, err)
+		}
+		queued = append(queued, e)
+	}
+	for _, s := range sinks {
+		rec.Seq[s.Key] = next[s.Key]
+	}
+	return queued, nil, lines, true
+}
+
+// takeBack removes events this run queued, which the state does not
+// record, and says what became of them. Those it cannot remove are
+// returned: this run does not send them, and the next run that reads the
+// state removes them (dropUncommitted).
+func takeBack(queued []*entry) (kept map[string]bool, text string) {
+	var why []string
+	for _, e := range queued {
+		if err := removeSynced(e.path); err != nil {
+			if kept == nil {
+				kept = map[string]bool{}
+			}
+			kept[e.path] = true
+			why = append(why, fmt.Sprintf("%s (%v)", filepath.Base(e.path), err))
+		}
+	}
+	if len(kept) > 0 {
+		return kept, "the event could not be taken back out of the outbox, where it waits unsent for the next run to remove it: " + strings.Join(why, ", ")
+	}
+	return nil, "the event was taken back out of the outbox, to be made again by the next run"
+}
+
+// dropUncommitted removes the entries of a check's outbox that a run queued
+// after the state was last saved, with a seq above the one the state
+// records for their sink: events of a run that could not record them (it
+// was killed, or the state could not be saved and taking them back
+// failed). They were never sent, since a run delivers only after saving its
+// state, and the next run sees their change again. Only called with a state
+// that was read: without one, every entry is sent.
+func dropUncommitted(dir string, rec *Record) int {
+	if isRealDir(dir) != nil {
+		return 0
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, f := range files {
+		created, key, seq, ok := parseEntryName(f.Name())
+		if ok && f.Type().IsRegular() && seq > rec.Seq[key] && !created.Before(rec.Updated) &&
+			removeSynced(filepath.Join(dir, f.Name())) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // line is one line Process adds to a result. A warning has a short form
@@ -181,9 +316,11 @@ func addLines(res *probe.Result, lines []line) {
 	}
 }
 
-// deliverOutbox delivers one check's outbox and describes the outcome.
-func (t *Tracker) deliverOutbox(ctx context.Context, dir string) []line {
+// deliverOutbox delivers one check's outbox, but the entries in held, and
+// describes the outcome.
+func (t *Tracker) deliverOutbox(ctx context.Context, dir string, held map[string]bool) []line {
 	entries, bad := readEntries(dir)
+	entries = slices.DeleteFunc(entries, func(e *entry) bool { return held[e.path] })
 	reports := t.deliver(ctx, entries)
 	now := t.now()
 	limit, maxAge := t.OutboxCap, t.OutboxMaxAge
