@@ -174,12 +174,18 @@ func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 // notify flag is given.
 func (g *globalOptions) tracker() (*notify.Tracker, error) {
 	n := &g.notify
+	if n.name != "" || g.cmd != nil && g.cmd.Flags().Changed("name") {
+		if err := nagios.CheckName(n.name); err != nil {
+			return nil, fmt.Errorf("--name %q: %w", n.name, err)
+		}
+	}
 	if !n.enabled() {
 		return nil, nil
 	}
 	if n.attempts < 0 || (g.cmd != nil && g.cmd.Flags().Changed("attempts") && n.attempts < 1) {
 		return nil, errors.New("--attempts must be 1 or more")
 	}
+
 	dir := n.stateDir
 	if dir == "" {
 		var err error
