@@ -6,10 +6,12 @@
 // named after the SHA-256 of that identity:
 //
 //	DIR/checks/ID.json   the state (Record), replaced atomically
+//	DIR/checks/ID.seq    the last seq per sink, again (seq.go)
 //	DIR/checks/ID.lock   the lock every run of the check takes
 //	DIR/outbox/ID/*.json one file per undelivered event and sink
 //
-// Files are created 0600 and directories 0700.
+// Files are created 0600 and directories 0700. None is followed through a
+// symbolic link, nor read past a size cap (files.go).
 package notify
 
 import (

@@ -186,22 +186,22 @@ var faults = []fault{
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\n", "X-Filler: more\r\n", 10*time.Millisecond))
 	}},
 	// Answers that never end.
-	{name: "headers never end (flood)", serve: func(fx *faultEnv) string {
+	{name: "headers never end (flood)", busy: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\n", "X-Filler: "+strings.Repeat("a", 1000)+"\r\n", 0))
 	}},
-	{name: "endless 103 Early Hints answers", serve: func(fx *faultEnv) string {
+	{name: "endless 103 Early Hints answers", busy: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("", "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n", 0))
 	}},
-	{name: "endless body (chunked)", serve: func(fx *faultEnv) string {
+	{name: "endless body (chunked)", busy: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(0))
 	}},
-	{name: "1 GiB body", serve: func(fx *faultEnv) string {
+	{name: "1 GiB body", busy: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(1<<30))
 	}},
-	{name: "gzip bomb (endless zeros, 1000 to 1)", serve: func(fx *faultEnv) string {
+	{name: "gzip bomb (endless zeros, 1000 to 1)", busy: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, gzipBomb())
 	}},
-	{name: "endless trailer after the body", serve: func(fx *faultEnv) string {
+	{name: "endless trailer after the body", busy: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"+
 			fmt.Sprintf("%x\r\n%s\r\n0\r\n", len(okJSON), okJSON), "X-Sum: "+strings.Repeat("a", 1000)+"\r\n", 0))
 	}},
@@ -304,7 +304,7 @@ var faults = []fault{
 	{name: "401 asking for Negotiate only", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, challenge(`Negotiate`))
 	}},
-	{name: "401 with an endless body", serve: func(fx *faultEnv) string {
+	{name: "401 with an endless body", busy: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="0a4f113b", qop="auth", algorithm=MD5`)
 			w.WriteHeader(http.StatusUnauthorized)
@@ -334,10 +334,10 @@ var faults = []fault{
 	{name: "malformed XML", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, answerWith(http.StatusOK, "text/xml", `<?xml version="1.0"?><api><status>200</status><data><incidents><monitor><region>x</reg></monitor>`))
 	}},
-	{name: "JSON nested 100000 deep", json: true, serve: func(fx *faultEnv) string {
+	{name: "JSON nested 100000 deep", busy: true, json: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, answerWith(http.StatusOK, "application/json", strings.Repeat(`{"a":`, 100000)))
 	}},
-	{name: "XML nested 100000 deep", serve: func(fx *faultEnv) string {
+	{name: "XML nested 100000 deep", busy: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, answerWith(http.StatusOK, "text/xml", "<api>"+strings.Repeat("<data>", 100000)))
 	}},
 	{name: "valid JSON of the wrong shape", json: true, serve: func(fx *faultEnv) string {
