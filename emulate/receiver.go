@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -25,9 +26,14 @@ type Received struct {
 // request line, the headers but Content-Length and Accept-Encoding, sorted,
 // a blank line, the body) and its body alone to Dir/N.body. Status, when
 // set, chooses the answer (0: 200 OK); a refused request is recorded too.
+// Answer, when set, is the body of a 200 answer (default "received").
+// With Next set, a request is recorded and then served by Next: a record
+// of what another emulator got on the wire.
 type Receiver struct {
 	Dir    string
 	Status func() int
+	Answer func() string
+	Next   http.Handler
 
 	mu  sync.Mutex
 	got []Received
@@ -48,12 +54,21 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	if rc.Next != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rc.Next.ServeHTTP(w, r)
+		return
+	}
 	if rc.Status != nil {
 		if code := rc.Status(); code != 0 {
 			w.WriteHeader(code)
 			fmt.Fprintf(w, "status %d\n", code)
 			return
 		}
+	}
+	if rc.Answer != nil {
+		fmt.Fprint(w, rc.Answer())
+		return
 	}
 	fmt.Fprintln(w, "received")
 }

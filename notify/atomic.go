@@ -19,16 +19,26 @@ type writeFunc func(path string, data []byte) error
 // killed at any instant, sees either the old or the new content in full:
 // temp file in the same directory (mode 0600), write, fsync, rename, fsync
 // the directory.
+//
+// The temporary file is named after path (.tmp-BASE): every writer holds
+// the lock of the check the file belongs to, so no two write it at once,
+// and what a killed run left behind is found by its name rather than by
+// listing checks/, which holds every check's files (a batch of a thousand
+// checks listed it a thousand times). It is created with O_EXCL, which
+// follows no link.
 func writeFileAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+base+"-*")
+	tmp := filepath.Join(dir, tempPrefix+base)
+	if err := os.Remove(tmp); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("removing a leftover temporary file: %w", err)
+	}
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("creating a temporary file: %w", err)
 	}
-	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			_ = f.Close()
@@ -60,6 +70,12 @@ func removeSynced(path string) error {
 		return err
 	}
 	return syncDir(filepath.Dir(path))
+}
+
+// removeStrayTemp deletes the temporary file a killed run left for path.
+// The caller holds the lock every writer of path holds.
+func removeStrayTemp(path string) {
+	_ = os.Remove(filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path)))
 }
 
 // removeStrayTemps deletes temporary files left in dir by a killed run whose

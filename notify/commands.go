@@ -21,7 +21,7 @@ func (t *Tracker) Test(ctx context.Context, state string) probe.Result {
 	r := probe.Result{Kind: "NOTIFY", Target: plural(len(t.Sinks), "sink")}
 	defer func() { r.Duration = time.Since(start) }()
 	if len(t.Sinks) == 0 {
-		return r.Fail(nagios.Unknown, "no sinks: give --notify URL or --notify-config FILE")
+		return r.Fail(nagios.Unknown, "no sinks: give --notify URL, --push KIND=URL or --notify-config FILE")
 	}
 	ctx, cancel := withWindow(ctx)
 	defer cancel()
@@ -36,10 +36,16 @@ func (t *Tracker) Test(ctx context.Context, state string) probe.Result {
 		if !s.Active {
 			continue
 		}
+		e := ev
+		if s.wantsReport() { // a test result, to the Icinga 2 service the check would report to
+			rep := ev.report()
+			rep.Host, rep.Service = t.Host, t.Service
+			e.Report = &rep
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := s.Send(ctx, ev)
+			d, err := s.Send(ctx, e)
 			outcomes[i] = outcome{d, err}
 		}()
 	}
@@ -125,6 +131,8 @@ func (t *Tracker) Flush(ctx context.Context) probe.Result {
 				r.Add(name, nagios.OK, fmt.Sprintf("%s -> %s: delivered %s (%s)", check, rep.Label, plural(len(rep.Delivered), "event"), seqList(rep.Delivered)))
 			}
 			switch {
+			case rep.Missing && rep.Left == 0:
+				r.Add(name, nagios.OK, fmt.Sprintf("%s: dropped %s for sink %q, which is not configured or not active", check, plural(rep.Replaced, "undelivered result"), rep.Key))
 			case rep.Missing:
 				r.Add(name, nagios.Warning, fmt.Sprintf("%s: %s queued for sink %q, which is not configured or not active (in %s)", check, plural(rep.Left, "event"), rep.Key, outboxDir))
 			case rep.Left > 0:

@@ -32,7 +32,7 @@ type SinkConfig struct {
 	Name   string `json:"name,omitempty" yaml:"name,omitempty"`
 	URL    string `json:"url" yaml:"url"`
 	Method string `json:"method,omitempty" yaml:"method,omitempty"` // GET or POST (default)
-	Format string `json:"format,omitempty" yaml:"format,omitempty"` // json (default), wmspanel or template
+	Format string `json:"format,omitempty" yaml:"format,omitempty"` // json (default), wmspanel, template, icinga2, uptime-kuma, healthchecks or pushgateway
 	// Payload is the body of a template POST, e.g. data={response}; it is
 	// form-encoded unless Raw is set, then sent as is as JSON.
 	Payload string            `json:"payload,omitempty" yaml:"payload,omitempty"`
@@ -50,8 +50,29 @@ type SinkConfig struct {
 	Server    string `json:"server,omitempty" yaml:"server,omitempty"` // wmspanel "server" (default: the target's host)
 
 	VerifyTLS      *bool    `json:"verify_tls,omitempty" yaml:"verify_tls,omitempty"`           // default true
+	CAFile         string   `json:"ca_file,omitempty" yaml:"ca_file,omitempty"`                 // verify the server against these CA certificates (PEM)
+	TLSServerName  string   `json:"tls_server_name,omitempty" yaml:"tls_server_name,omitempty"` // the name to verify, when the URL's host differs
 	ConnectTimeout Duration `json:"connect_timeout,omitempty" yaml:"connect_timeout,omitempty"` // default 7s
 	Active         *bool    `json:"active,omitempty" yaml:"active,omitempty"`                   // default true
+
+	// Send is every-run (every run's result) or changes (hard state
+	// changes and reminders); the default depends on the format.
+	Send string `json:"send,omitempty" yaml:"send,omitempty"`
+
+	// icinga2: the service "HOST!SERVICE" (default: the check's target host
+	// and its name), check_source (default: this machine's name), ttl.
+	Host        string   `json:"host,omitempty" yaml:"host,omitempty"`
+	Service     string   `json:"service,omitempty" yaml:"service,omitempty"`
+	CheckSource string   `json:"check_source,omitempty" yaml:"check_source,omitempty"`
+	TTL         Duration `json:"ttl,omitempty" yaml:"ttl,omitempty"`
+	// uptime-kuma: "warning" reports WARNING as down (default "critical":
+	// CRITICAL and UNKNOWN are down, OK and WARNING up).
+	DownOn string `json:"down_on,omitempty" yaml:"down_on,omitempty"`
+	// healthchecks: ping /start before the check, so Healthchecks shows
+	// its duration.
+	Measure bool `json:"measure,omitempty" yaml:"measure,omitempty"`
+	// pushgateway: the job of the grouping key (default healthprobe).
+	Job string `json:"job,omitempty" yaml:"job,omitempty"`
 }
 
 // Duration is a config duration: "7s", "30m", or a number of seconds.

@@ -119,7 +119,7 @@ func TestSinkConfigErrors(t *testing.T) {
 		{SinkConfig{}, "url is missing"},
 		{SinkConfig{URL: "ftp://x/"}, `url "ftp://x/": not an http(s) URL with a host`},
 		{SinkConfig{URL: "hooks.example.com"}, `url "hooks.example.com": not an http(s) URL with a host`},
-		{SinkConfig{URL: "http://x/", Format: "xml"}, `invalid format "xml" (want json, wmspanel or template)`},
+		{SinkConfig{URL: "http://x/", Format: "xml"}, `invalid format "xml" (want json, wmspanel, template, icinga2, uptime-kuma, healthchecks or pushgateway)`},
 		{SinkConfig{URL: "http://x/", Method: "PUT"}, `invalid method "PUT" (want GET or POST)`},
 		{SinkConfig{URL: "http://x/", Method: "GET"}, "method GET needs format template (json is sent by POST)"},
 		{SinkConfig{URL: "http://x/", Payload: "a"}, "payload and raw belong to format template, not json"},
@@ -141,6 +141,22 @@ func TestSinkConfigErrors(t *testing.T) {
 		{SinkConfig{URL: "http://x/", Headers: map[string]string{"X": "a\r\nInjected: 1"}}, `invalid header "X"`},
 		{SinkConfig{URL: "http://x/", Name: "../etc"}, `invalid name "../etc" (letters, digits, . _ -; at most 64)`},
 		{SinkConfig{URL: "http://x/", ConnectTimeout: Duration(2 * time.Hour)}, "connect_timeout 2h0m0s is out of range"},
+		{SinkConfig{URL: "http://x/", Send: "always"}, `invalid send "always" (want every-run or changes)`},
+		{SinkConfig{URL: "http://x/", VerifyTLS: new(bool), CAFile: "ca.pem"}, "give ca_file or verify_tls: false, not both"},
+		{SinkConfig{URL: "http://x/", Host: "web1", Job: "j"}, "host belongs to format icinga2; job belongs to format pushgateway, not to json"},
+		{SinkConfig{URL: "http://x/", Format: "healthchecks", Service: "s"}, "service belongs to format icinga2, not to healthchecks"},
+		{SinkConfig{URL: "http://x/", Format: "pushgateway", Measure: true}, "measure belongs to format healthchecks, not to pushgateway"},
+		{SinkConfig{URL: "http://x/", Format: "icinga2", DownOn: "warning", Username: "u", Password: "p"}, "down_on belongs to format uptime-kuma, not to icinga2"},
+		{SinkConfig{URL: "https://icinga:5665", Format: "icinga2"}, "format icinga2 needs username and password (password_env or password_file): an ApiUser with the permission actions/process-check-result"},
+		{SinkConfig{URL: "https://icinga:5665", Format: "icinga2", Username: "u", Password: "p", Service: "a!b"}, `service "a!b": an Icinga 2 name has no ! or line break`},
+		{SinkConfig{URL: "https://icinga:5665", Format: "icinga2", Username: "u", Password: "p", Method: "GET"}, "method belongs to format template: icinga2 has its own"},
+		{SinkConfig{URL: "ftp://kuma/api/push/Secret123", Format: "uptime-kuma"}, "url: not an http(s) URL with a host"},
+		{SinkConfig{URL: "https://kuma/", Format: "uptime-kuma"}, "url: not a push URL such as https://kuma.example.com/api/push/TOKEN"},
+		{SinkConfig{URL: "https://kuma/api/push/Secret123", Format: "uptime-kuma", DownOn: "unknown"}, `invalid down_on "unknown" (want critical or warning)`},
+		{SinkConfig{URL: "https://hc-ping.com", Format: "healthchecks"}, "url: not a ping URL such as https://hc-ping.com/UUID or https://hc-ping.com/PING-KEY/SLUG"},
+		{SinkConfig{URL: "https://hc-ping.com/0c5e2b3a-4bd5-4f6d-9b0c-2d9c1d3e4f5a/start", Format: "healthchecks"}, "url: give the ping URL without /start: healthprobe adds /start and /<exit code>"},
+		{SinkConfig{URL: "http://127.0.0.1:9091/metrics/job/x", Format: "pushgateway"}, "url: give the Pushgateway's address (http://127.0.0.1:9091): the job is the job key and the instance the check's name"},
+		{SinkConfig{URL: "http://127.0.0.1:9091/?a=b", Format: "pushgateway"}, "url: a Pushgateway URL takes no query"},
 	} {
 		_, err := c.cfg.Build(env)
 		if err == nil || err.Error() != c.want {
@@ -152,7 +168,7 @@ func TestSinkConfigErrors(t *testing.T) {
 		t.Errorf("duplicate: %v", err)
 	}
 	_, err = BuildSinks([]SinkConfig{{Name: "ops", URL: "http://x/a", Format: "bad"}}, env)
-	if err == nil || err.Error() != `sink ops: invalid format "bad" (want json, wmspanel or template)` {
+	if err == nil || err.Error() != `sink ops: invalid format "bad" (want json, wmspanel, template, icinga2, uptime-kuma, healthchecks or pushgateway)` {
 		t.Errorf("named: %v", err)
 	}
 }

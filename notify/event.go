@@ -11,6 +11,7 @@ const (
 	EventChange   = "state_change" // the hard state or a sub-check changed (recovery included)
 	EventReminder = "reminder"     // a lasting hard problem, sent again (--remind-every)
 	EventTest     = "test"         // healthprobe notify test
+	EventResult   = "result"       // every run's result, to a sink sent every run (send: every-run)
 )
 
 // Event is what a sink receives (the json format, and {response} in a
@@ -30,6 +31,10 @@ type Event struct {
 	Summary  string    `json:"summary"`
 	Changed  []Change  `json:"changed"`
 	Version  string    `json:"version"`
+	// Report is the run's whole result: set for the sinks of a reporting
+	// format (icinga2, uptime-kuma, healthchecks, pushgateway) and for any
+	// sink sent every run; absent from a json sink's change events.
+	Report *Report `json:"report,omitempty"`
 }
 
 // Change is one sub-check whose state changed. Old or New is "" when the
@@ -69,3 +74,26 @@ func TestEvent(state, version string, now time.Time) Event {
 
 // eventTime is t in UTC to the millisecond.
 func eventTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+// resultEvent is the event of a sink sent every run: the run's result,
+// the hard state before it (previous), and since when the state it reports
+// has lasted as far as the record knows (the hard state's start, a soft
+// problem's first failing run, else this run).
+func resultEvent(d decision, rec *Record, prevHard, name, version string, res *probe.Result, now time.Time) Event {
+	since := now
+	switch state := res.State.String(); {
+	case rec.Hard == state:
+		since = rec.HardSince
+	case rec.Soft != nil && rec.Soft.State == state:
+		since = rec.Soft.Since
+	}
+	changed := d.Changed
+	if changed == nil {
+		changed = []Change{}
+	}
+	return Event{
+		Event: EventResult, Time: eventTime(now), Name: name, Kind: res.Kind, Target: res.Target,
+		State: res.State.String(), Previous: prevHard, Since: eventTime(since),
+		Summary: probe.SanitizeLine(res.Summary, 400), Changed: changed, Version: version,
+	}
+}

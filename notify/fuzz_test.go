@@ -3,11 +3,15 @@ package notify
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/healthprobe/healthprobe/probe"
 )
 
 func FuzzTemplate(f *testing.F) {
@@ -142,6 +146,49 @@ func FuzzVerifyWMSPanel(f *testing.F) {
 		case errors.Is(err, ErrMalformed), errors.Is(err, ErrDigestMismatch):
 		default:
 			t.Fatalf("unexpected error %v", err)
+		}
+	})
+}
+
+// FuzzReportAnswer: whatever a reporting system answers (any status, any
+// body), the sink decides without a panic, and a refusal is one line.
+func FuzzReportAnswer(f *testing.F) {
+	for _, c := range []struct {
+		code int
+		body string
+	}{
+		{200, `{"results":[{"code":200,"status":"ok"}]}`}, {404, `{"diagnostic_information":"Error: Missing permission: x\n","error":404}`},
+		{403, `{"results":[{"code":403,"status":"Passive checks are disabled for object 'a!b'."}]}`}, {200, `{"ok":true}`},
+		{404, `{"ok":false,"msg":"Monitor not found or not active."}`}, {400, "invalid url format"}, {200, "<html>"}, {500, "\xff\x00|\n"},
+	} {
+		f.Add(c.code, c.body)
+	}
+	sinks := map[string]*Sink{}
+	for _, c := range []SinkConfig{
+		{Format: FormatIcinga2, URL: "https://icinga:5665", Username: "u", Password: "p"},
+		{Format: FormatUptimeKuma, URL: "https://kuma/api/push/tok"},
+		{Format: FormatHealthchecks, URL: "https://hc-ping.com/0c5e2b3a-4bd5-4f6d-9b0c-2d9c1d3e4f5a"},
+		{Format: FormatPushgateway, URL: "http://127.0.0.1:9091"},
+	} {
+		s, err := c.Build(func(string) string { return "" })
+		if err != nil {
+			f.Fatal(err)
+		}
+		sinks[c.Format] = s
+	}
+	f.Fuzz(func(t *testing.T, code int, body string) {
+		if code < 100 || code > 999 {
+			return
+		}
+		ex := &probe.Exchange{Status: code, StatusLine: fmt.Sprintf("%d %s", code, http.StatusText(code)), Body: []byte(body)}
+		for name, s := range sinks {
+			err := s.checkAnswer(ex, TestEvent("OK", "test", time.Unix(0, 0)))
+			if err != nil && (strings.ContainsAny(err.Error(), "\r\n") || !utf8.ValidString(err.Error())) {
+				t.Fatalf("%s: refusal not one valid line: %q", name, err.Error())
+			}
+			if err == nil && (code < 200 || code > 299) {
+				t.Fatalf("%s: %d taken as a delivery", name, code)
+			}
 		}
 	})
 }

@@ -46,8 +46,14 @@ type Tracker struct {
 	OutboxCap    int           // warn above this many queued events (default 1000)
 	OutboxMaxAge time.Duration // warn when an event has waited longer (default 30m)
 
+	// Host and Service name this check's Icinga 2 service, over the
+	// sinks' host and service (--icinga2-host, --icinga2-service).
+	Host, Service string
+
 	Now   func() time.Time                           // default time.Now
 	Sleep func(context.Context, time.Duration) error // default Sleep: tests inject their own
+
+	begun *begun // what Begin started, for Process
 
 	write writeFunc // default writeFileAtomic: tests inject failures (a full disk)
 }
@@ -131,6 +137,7 @@ func withWindow(ctx context.Context) (context.Context, context.CancelFunc) {
 // WARNING line. name is the check's name in events (default: kind and
 // target).
 func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe.Result) error {
+	end := t.now() // the check ended just now, before any wait for the lock
 	ctx, cancel := withWindow(ctx)
 	defer cancel()
 	id := IdentityHash(identity)
@@ -143,17 +150,25 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 		return fmt.Errorf("%w: this result was not recorded", err)
 	}
 	defer lock.Unlock()
-	removeStrayTemps(filepath.Dir(statePath), id)
+	removeStrayTemp(statePath)
+	removeStrayTemp(t.seqPath(id))
 	if isRealDir(outbox) == nil {
 		removeStrayTemps(outbox, "")
 	}
 
 	now := t.now()
+	report := newReport(res, name, end)
+	report.Host, report.Service = t.Host, t.Service
+	var lines []line
+	if b := t.begun; b != nil {
+		t.begun = nil
+		report.RunID = b.runID
+		lines = append(lines, b.wait(ctx)...) // a /start goes before the result
+	}
 	if name == "" {
 		name = strings.TrimSpace(strings.ToLower(res.Kind) + " " + res.Target)
 	}
 	rec, found, rerr := readRecord(statePath, identity, now)
-	var lines []line
 	if rerr != nil {
 		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 200))))
 	} else if found {
@@ -162,16 +177,41 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 		}
 	}
 	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, res.Kind, res.Target, now.UTC()
+	prevHard := rec.Hard
 	d := t.Policy.decide(rec, observe(res), now)
 	if d.Soft != nil {
 		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
 	}
+	var change *Event
+	if d.Event != "" {
+		ev := newEvent(d, name, t.Version, res, now)
+		change = &ev
+	}
+	result := resultEvent(d, rec, prevHard, name, t.Version, res, now)
+	var events []sinkEvent
+	for _, s := range t.Sinks {
+		var ev Event
+		switch {
+		case !s.Active:
+			continue
+		case s.EveryRun:
+			ev = result
+		case change != nil && s.wants(*change):
+			ev = *change
+		default:
+			continue
+		}
+		if s.wantsReport() {
+			ev.Report = report
+		}
+		events = append(events, sinkEvent{s, ev})
+	}
 	var queued []*entry
 	var held map[string]bool // events of this run the state does not record: never sent
 	save := true
-	if d.Event != "" {
+	if len(events) > 0 {
 		var more []line
-		queued, held, more, save = t.queue(rec, found && rerr != nil, newEvent(d, name, t.Version, res, now), t.seqPath(id), outbox, now)
+		queued, held, more, save = t.queue(rec, found && rerr != nil, events, t.seqPath(id), outbox, now)
 		lines = append(lines, more...)
 	}
 	var saveErr error
@@ -190,55 +230,60 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	return nil
 }
 
-// queue records the next seq of every active sink that wants ev in the seq
-// file, then writes ev to the outbox for each, and sets the seqs in rec. On a failure it takes back what
-// it wrote (held: what it could not, which must not be sent) and says not
-// to save the state (ok false), so that the next run makes the event again.
-func (t *Tracker) queue(rec *Record, stateLost bool, ev Event, seqPath, outbox string, now time.Time) (queued []*entry, held map[string]bool, lines []line, ok bool) {
-	var sinks []*Sink
-	var keys []string
-	for _, s := range t.Sinks {
-		if s.Active && s.wants(ev) {
-			sinks, keys = append(sinks, s), append(keys, s.Key)
+// sinkEvent is an event for one sink: a change, or every run's result.
+type sinkEvent struct {
+	sink *Sink
+	ev   Event
+}
+
+// queue records the next seq of each sink in the seq file, then writes each
+// event to the outbox, and sets the seqs in rec. On a failure it takes back
+// what it wrote (held: what it could not, which must not be sent) and says
+// not to save the state (ok false), so that the next run makes its events
+// again.
+func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath, outbox string, now time.Time) (queued []*entry, held map[string]bool, lines []line, ok bool) {
+	keys := make([]string, len(events))
+	for i, se := range events {
+		keys[i] = se.sink.Key
+	}
+	fail := func(se sinkEvent, err error) ([]*entry, map[string]bool, []line, bool) {
+		what := "the " + se.ev.State + " event"
+		if se.ev.Event == EventResult {
+			what = "this run's result"
 		}
-	}
-	if len(sinks) == 0 {
-		return nil, nil, nil, true
-	}
-	fail := func(s *Sink, err error) ([]*entry, map[string]bool, []line, bool) {
-		text := fmt.Sprintf("notify %s: the %s event could not be queued (%v); the state is left as it was, so the next run tries again", s.Label, ev.State, err)
+		text := fmt.Sprintf("notify %s: %s could not be queued (%v); the state is left as it was, so the next run tries again", se.sink.Label, what, err)
 		var kept map[string]bool
 		if len(queued) > 0 {
 			var more string
 			kept, more = takeBack(queued)
 			text += "; " + more
 		}
-		return nil, kept, append(lines, warning("notify:"+s.Key, "event not queued", text)), false
+		return nil, kept, append(lines, warning("notify:"+se.sink.Key, "event not queued", text)), false
 	}
 	next, file, note, err := nextSeqs(rec, stateLost, seqPath, outbox, keys, now)
 	if note != "" {
 		lines = append(lines, warning("notify", "seq file replaced", "notify: "+probe.SanitizeLine(note, 300)))
 	}
 	if err != nil {
-		return fail(sinks[0], err)
+		return fail(events[0], err)
 	}
 	if err := outboxDir(outbox); err != nil {
-		return fail(sinks[0], err)
+		return fail(events[0], err)
 	}
 	// the seqs are recorded before any event holding one is written
 	if err := writeSeqFile(t.writer(), seqPath, file); err != nil {
-		return fail(sinks[0], fmt.Errorf("recording its seq: %w", err))
+		return fail(events[0], fmt.Errorf("recording its seq: %w", err))
 	}
-	for _, s := range sinks {
-		ev.Seq = next[s.Key]
-		e, err := writeEntry(t.writer(), outbox, s.Key, ev, now)
+	for _, se := range events {
+		se.ev.Seq = next[se.sink.Key]
+		e, err := writeEntry(t.writer(), outbox, se.sink.Key, se.ev, now)
 		if err != nil {
-			return fail(s, err)
+			return fail(se, err)
 		}
 		queued = append(queued, e)
 	}
-	for _, s := range sinks {
-		rec.Seq[s.Key] = next[s.Key]
+	for _, k := range keys {
+		rec.Seq[k] = next[k]
 	}
 	return queued, nil, lines, true
 }
@@ -338,11 +383,19 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string, held map[string
 		left += r.Left
 		name := "notify:" + r.Key
 		if len(r.Delivered) > 0 {
-			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)", r.Label, plural(len(r.Delivered), "event"), seqList(r.Delivered))})
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: delivered %s (%s)%s", r.Label, deliveredWhat(r), seqList(r.Delivered), replacedNote(r))})
 		}
 		switch {
+		case r.Missing && r.Replaced > 0 && r.Left == 0:
+			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify: dropped %s for sink %q, which is not configured or not active any more", plural(r.Replaced, "undelivered result"), r.Key)})
 		case r.Missing:
 			lines = append(lines, warning(name, "events for an unknown sink", fmt.Sprintf("notify: %s queued for sink %q, which is not configured or not active: restore it, or delete them from %s", plural(r.Left, "event"), r.Key, dir)))
+		case r.ResultLeft:
+			// every run's result is expected: one that did not arrive is news
+			lines = append(lines, warning(name, "result not delivered", fmt.Sprintf("notify %s: the result was not delivered (%s); it is kept, and the next run's result replaces it%s", r.Label, r.LastErr, replacedNote(r))))
+			if others := r.Left - 1; others > 0 {
+				lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run", r.Label, plural(others, "event"))})
+			}
 		case r.Left > 0:
 			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run (%s)", r.Label, plural(r.Left, "event"), r.LastErr)})
 		case r.LastErr != "":
@@ -359,6 +412,25 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string, held map[string
 		lines = append(lines, warning("notify", "unreadable outbox entry", "notify: unreadable outbox entry kept: "+probe.SanitizeLine(b, 200)))
 	}
 	return lines
+}
+
+// deliveredWhat says what a sink was delivered: "the result", "2 events".
+func deliveredWhat(r sinkReport) string {
+	if r.Results == 1 && len(r.Delivered) == 1 {
+		return "the result"
+	}
+	return plural(len(r.Delivered), "event")
+}
+
+// replacedNote mentions undelivered results that a newer one replaced.
+func replacedNote(r sinkReport) string {
+	switch r.Replaced {
+	case 0:
+		return ""
+	case 1:
+		return "; it replaced an older result that was not delivered"
+	}
+	return fmt.Sprintf("; it replaced %d older results that were not delivered", r.Replaced)
 }
 
 func plural(n int, what string) string {

@@ -119,10 +119,59 @@ func readEntries(dir string) (entries []*entry, bad []string) {
 type sinkReport struct {
 	Key, Label string
 	Delivered  []uint64  // seq of each event delivered
+	Results    int       // how many of those were run results
 	Left       int       // events still queued
+	ResultLeft bool      // a run's result is among them
+	Replaced   int       // undelivered results dropped for a newer one
 	Oldest     time.Time // creation of the oldest one still queued
 	LastErr    string
 	Missing    bool // no active sink has this key any more
+}
+
+// missingSink reports the queue of a sink no longer configured or active.
+// Its change events wait for it to come back; its run results are
+// dropped: none would be delivered to a sink that comes back, whose next
+// run's result replaces them anyway.
+func missingSink(key string, queue []*entry) sinkReport {
+	r := sinkReport{Key: key, Label: key, Missing: true}
+	for _, e := range queue {
+		if e.Event.Event == EventResult && removeSynced(e.path) == nil {
+			r.Replaced++
+			continue
+		}
+		if r.Left == 0 || e.Created.Before(r.Oldest) {
+			r.Oldest = e.Created
+		}
+		r.Left++
+	}
+	return r
+}
+
+// supersede keeps, of the run results in a sink's queue, only the newest:
+// the older ones are removed from the outbox, so that only the newest
+// result is ever delivered, and an older one never after a newer one.
+// Other events keep their place. It returns the queue left and how many
+// results it dropped.
+func supersede(queue []*entry) ([]*entry, int, error) {
+	newest := -1
+	for i, e := range queue {
+		if e.Event.Event == EventResult {
+			newest = i
+		}
+	}
+	var kept []*entry
+	dropped := 0
+	for i, e := range queue {
+		if e.Event.Event == EventResult && i != newest {
+			if err := removeSynced(e.path); err != nil {
+				return queue, 0, fmt.Errorf("removing the replaced result %s: %w", e.path, err)
+			}
+			dropped++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	return kept, dropped, nil
 }
 
 // deliver sends a check's queued events, oldest first, each sink in its own
@@ -149,7 +198,7 @@ func (t *Tracker) deliver(ctx context.Context, entries []*entry) []sinkReport {
 	for i, key := range order {
 		s, ok := active[key]
 		if !ok {
-			reports[i] = sinkReport{Key: key, Label: key, Missing: true, Left: len(bySink[key]), Oldest: bySink[key][0].Created}
+			reports[i] = missingSink(key, bySink[key])
 			continue
 		}
 		wg.Add(1)
@@ -164,6 +213,7 @@ func (t *Tracker) deliver(ctx context.Context, entries []*entry) []sinkReport {
 
 func (t *Tracker) deliverTo(ctx context.Context, s *Sink, queue []*entry) sinkReport {
 	r := sinkReport{Key: s.Key, Label: s.Label}
+	queue, r.Replaced, _ = supersede(queue) // a file that cannot be removed is sent in order, still older first
 	backoff := firstBackoff
 	for i := 0; i < len(queue); {
 		e := queue[i]
@@ -174,6 +224,9 @@ func (t *Tracker) deliverTo(ctx context.Context, s *Sink, queue []*entry) sinkRe
 				r.LastErr = fmt.Sprintf("delivered seq %d, but removing %s failed (it will be sent again): %v", e.Event.Seq, e.path, rerr)
 			}
 			r.Delivered = append(r.Delivered, e.Event.Seq)
+			if e.Event.Event == EventResult {
+				r.Results++
+			}
 			i++
 			continue
 		}
@@ -181,12 +234,17 @@ func (t *Tracker) deliverTo(ctx context.Context, s *Sink, queue []*entry) sinkRe
 		e.LastError = err.Error()
 		r.LastErr = e.LastError
 		_ = e.save(t.writer()) // the attempt count is informative; the entry is safe either way
-		if t.sleep(ctx, backoff) != nil {
+		var ref *refusal
+		if (errors.As(err, &ref) && ref.permanent) || t.sleep(ctx, backoff) != nil {
+			// a refusal that no retry changes (credentials, no such
+			// service) waits for the next run, as does what the window
+			// leaves no time for
 			r.Left, r.Oldest = len(queue)-i, queue[i].Created
-			for _, q := range queue[i+1:] {
+			for _, q := range queue[i:] {
 				if q.Created.Before(r.Oldest) {
 					r.Oldest = q.Created
 				}
+				r.ResultLeft = r.ResultLeft || q.Event.Event == EventResult
 			}
 			return r
 		}

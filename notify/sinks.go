@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,39 +20,79 @@ import (
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // Sink formats.
 const (
-	FormatJSON     = "json"     // the Event as JSON, POST
-	FormatWMSPanel = "wmspanel" // {"time","digest","server","status"} signed with MD5(time + token), POST
-	FormatTemplate = "template" // GET with placeholders in the URL, or POST with a payload
+	FormatJSON         = "json"         // the Event as JSON, POST
+	FormatWMSPanel     = "wmspanel"     // {"time","digest","server","status"} signed with MD5(time + token), POST
+	FormatTemplate     = "template"     // GET with placeholders in the URL, or POST with a payload
+	FormatIcinga2      = "icinga2"      // Icinga 2 API process-check-result, POST
+	FormatUptimeKuma   = "uptime-kuma"  // an Uptime Kuma push monitor: status, msg and ping in the query, GET
+	FormatHealthchecks = "healthchecks" // a Healthchecks ping URL with /<exit code>, the output as the body, POST
+	FormatPushgateway  = "pushgateway"  // a Prometheus Pushgateway group, text exposition format, PUT
 )
+
+// Formats lists every sink format; PushFormats those --push takes.
+var (
+	Formats     = []string{FormatJSON, FormatWMSPanel, FormatTemplate, FormatIcinga2, FormatUptimeKuma, FormatHealthchecks, FormatPushgateway}
+	PushFormats = []string{FormatUptimeKuma, FormatHealthchecks, FormatPushgateway}
+)
+
+// reporting reports whether a format sends a run's whole result (and so
+// every run, by default).
+func reporting(format string) bool {
+	switch format {
+	case FormatIcinga2, FormatUptimeKuma, FormatHealthchecks, FormatPushgateway:
+		return true
+	}
+	return false
+}
 
 // DefaultConnectTimeout limits connecting to a sink, as Pexip event sinks do.
 const DefaultConnectTimeout = 7 * time.Second
 
-// Sink is a configured receiver, its secrets resolved.
+// sinkConns is how many connections a sink keeps to its server: a batch's
+// checks share the sink and report over these, reused.
+const sinkConns = 8
+
+// Sink is a configured receiver, its secrets resolved. One Sink may serve
+// many checks at once (a batch's): Send is safe for concurrent use.
 type Sink struct {
 	Key    string // stable identity: sequence numbers and outbox entries are kept under it
 	Label  string // for output: the name, or the URL without query and credentials
 	Format string
 	Method string
 	Active bool
+	// EveryRun: the sink is sent every run's result (send: every-run),
+	// else hard state changes and reminders.
+	EveryRun bool
 
+	base           *url.URL // the URL of a reporting format
 	url, payload   tmpl
 	raw            bool
 	header         http.Header
 	user, password string
 	token, server  string
 	verifyTLS      bool
+	caFile, sni    string
 	connectTimeout time.Duration
 	secrets        []string
 
-	// UserAgent, Verbose and Log are passed to the HTTP client.
+	host, service, checkSource string        // icinga2
+	ttl                        time.Duration // icinga2
+	downOnWarning              bool          // uptime-kuma
+	measure                    bool          // healthchecks
+	job                        string        // pushgateway
+
+	// UserAgent, Verbose and Log are passed to the HTTP client, and
+	// Redactor (the run's; default: one of the sink's own secrets) masks
+	// what it logs.
 	UserAgent string
 	Verbose   int
 	Log       func(format string, args ...any)
+	Redactor  *redact.Redactor
 
 	once   sync.Once
 	client *probe.Client
@@ -67,18 +108,37 @@ var (
 func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 	s := &Sink{Format: strings.ToLower(c.Format), Method: strings.ToUpper(c.Method), Active: c.Active == nil || *c.Active,
 		raw: c.Raw, user: c.Username, server: c.Server, verifyTLS: c.VerifyTLS == nil || *c.VerifyTLS,
-		connectTimeout: time.Duration(c.ConnectTimeout), header: http.Header{}}
+		caFile: c.CAFile, sni: c.TLSServerName, connectTimeout: time.Duration(c.ConnectTimeout), header: http.Header{}}
 	if s.Format == "" {
 		s.Format = FormatJSON
 	}
-	if s.Method == "" {
-		s.Method = http.MethodPost
+	if !slices.Contains(Formats, s.Format) {
+		return nil, fmt.Errorf("invalid format %q (want %s or %s)", probe.SanitizeLine(c.Format, 40),
+			strings.Join(Formats[:len(Formats)-1], ", "), Formats[len(Formats)-1])
 	}
 	if s.connectTimeout == 0 {
 		s.connectTimeout = DefaultConnectTimeout
 	}
+	switch c.Send {
+	case "":
+		s.EveryRun = reporting(s.Format)
+	case SendEveryRun, SendChanges:
+		s.EveryRun = c.Send == SendEveryRun
+	default:
+		return nil, fmt.Errorf("invalid send %q (want %s or %s)", probe.SanitizeLine(c.Send, 40), SendEveryRun, SendChanges)
+	}
 	if c.URL == "" {
 		return nil, errors.New("url is missing")
+	}
+	if reporting(s.Format) {
+		if c.Method != "" {
+			return nil, fmt.Errorf("method belongs to format template: %s has its own", s.Format)
+		}
+		if err := s.buildReporting(c); err != nil {
+			return nil, err
+		}
+	} else if err := c.checkReportingKeys(s.Format); err != nil {
+		return nil, err
 	}
 	var err error
 	if s.url, err = parseTemplate(c.URL); err != nil {
@@ -87,23 +147,26 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 	if s.Format != FormatTemplate && s.url.has() {
 		s.url = tmpl{parts: []tmplPart{{lit: c.URL}}} // placeholders only mean something in a template
 	}
-	if err := checkURLTemplate(s.url); err != nil {
-		return nil, fmt.Errorf("url %q: %w", probe.RedactURLText(c.URL), err)
-	}
-	switch s.Method {
-	case http.MethodPost:
-	case http.MethodGet:
-		if s.Format != FormatTemplate {
-			return nil, fmt.Errorf("method GET needs format template (%s is sent by POST)", s.Format)
+	if s.base == nil {
+		if err := checkURLTemplate(s.url); err != nil {
+			return nil, fmt.Errorf("url %q: %w", probe.RedactURLText(c.URL), err)
 		}
-	default:
-		return nil, fmt.Errorf("invalid method %q (want GET or POST)", c.Method)
+	}
+	if !reporting(s.Format) {
+		if s.Method == "" {
+			s.Method = http.MethodPost
+		}
+		switch s.Method {
+		case http.MethodPost:
+		case http.MethodGet:
+			if s.Format != FormatTemplate {
+				return nil, fmt.Errorf("method GET needs format template (%s is sent by POST)", s.Format)
+			}
+		default:
+			return nil, fmt.Errorf("invalid method %q (want GET or POST)", c.Method)
+		}
 	}
 	switch s.Format {
-	case FormatJSON, FormatWMSPanel:
-		if c.Payload != "" || c.Raw {
-			return nil, fmt.Errorf("payload and raw belong to format template, not %s", s.Format)
-		}
 	case FormatTemplate:
 		if s.Method == http.MethodGet && (c.Payload != "" || c.Raw) {
 			return nil, errors.New("a GET template has no payload: put the placeholders in the url")
@@ -115,10 +178,15 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 			return nil, fmt.Errorf("payload: %w", err)
 		}
 	default:
-		return nil, fmt.Errorf("invalid format %q (want json, wmspanel or template)", c.Format)
+		if c.Payload != "" || c.Raw {
+			return nil, fmt.Errorf("payload and raw belong to format template, not %s", s.Format)
+		}
 	}
 	if s.connectTimeout < 0 || s.connectTimeout > time.Hour {
 		return nil, fmt.Errorf("connect_timeout %s is out of range", s.connectTimeout)
+	}
+	if !s.verifyTLS && s.caFile != "" {
+		return nil, errors.New("give ca_file or verify_tls: false, not both")
 	}
 	for name, value := range c.Headers {
 		if name == "" || strings.ContainsAny(name, " \t\r\n:") || strings.ContainsAny(value, "\r\n") {
@@ -134,6 +202,9 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 	}
 	if s.password != "" && s.user == "" {
 		return nil, errors.New("a password needs a username")
+	}
+	if s.Format == FormatIcinga2 && (s.user == "" || s.password == "") {
+		return nil, errors.New("format icinga2 needs username and password (password_env or password_file): an ApiUser with the permission actions/process-check-result")
 	}
 	if s.token, err = secret("token", c.Token, c.TokenEnv, c.TokenFile, getenv); err != nil {
 		return nil, err
@@ -155,6 +226,9 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 		sum := sha256.Sum256([]byte(s.Format + " " + c.URL))
 		s.Key = "sink-" + hex.EncodeToString(sum[:6])
 		s.Label = urlLabel(c.URL)
+		if s.base != nil { // a push URL's path holds its secret
+			s.Label = s.Format + " " + s.base.Host
+		}
 	} else if !sinkName().MatchString(c.Name) {
 		return nil, fmt.Errorf("invalid name %q (letters, digits, . _ -; at most 64)", probe.SanitizeLine(c.Name, 70))
 	}
@@ -245,8 +319,18 @@ func (s *Sink) wants(ev Event) bool {
 	return wmsStatus(ev.State) != wmsStatus(ev.Previous)
 }
 
+// wantsReport says whether the sink's events carry the run's Report.
+func (s *Sink) wantsReport() bool { return s.base != nil || s.EveryRun }
+
 // request renders the HTTP request for an event.
 func (s *Sink) request(ev Event) (method, rawURL string, body []byte, header http.Header, err error) {
+	if s.base != nil {
+		rawURL, body, header, err = s.reportRequest(ev)
+		if err != nil {
+			return "", "", nil, nil, fmt.Errorf("encoding the result: %w", err)
+		}
+		return s.Method, rawURL, body, header, nil
+	}
 	evJSON, err := marshal(ev)
 	if err != nil {
 		return "", "", nil, nil, fmt.Errorf("encoding the event: %w", err)
@@ -305,21 +389,39 @@ type Delivery struct {
 	Duration time.Duration
 }
 
-// Send delivers one event: one request, which a 2xx answer accepts. The
-// error is one line without secrets.
-func (s *Sink) Send(ctx context.Context, ev Event) (Delivery, error) {
+// httpClient is the sink's client, made on first use and shared by every
+// check that reports to the sink: it keeps a few connections to the
+// server, and reuses them.
+func (s *Sink) httpClient() (*probe.Client, error) {
 	s.once.Do(func() {
 		if s.UserAgent == "" {
 			s.UserAgent = "healthprobe"
 		}
+		red := s.Redactor
+		if red == nil {
+			red = redact.New()
+			for _, sec := range s.Secrets() {
+				red.Add(sec)
+			}
+		}
 		s.client, s.cerr = probe.NewClient(probe.ClientConfig{
-			TimeoutState: nagios.Critical, Insecure: !s.verifyTLS, ConnectTimeout: s.connectTimeout,
+			TimeoutState: nagios.Critical, Insecure: !s.verifyTLS, CAFile: s.caFile, SNI: s.sni,
+			ConnectTimeout: s.connectTimeout, MaxConnsPerHost: sinkConns,
+			Settings:  probe.TLSSettings{CAFile: "ca_file", Insecure: "verify_tls: false", ServerName: "tls_server_name"},
 			UserAgent: s.UserAgent, Headers: s.header, User: s.user, Password: s.password, Auth: "basic",
-			MaxBody: 64 << 10, Verbose: s.Verbose, Log: s.Log,
+			MaxBody: 64 << 10, Verbose: s.Verbose, Log: s.Log, Redactor: red,
 		})
 	})
-	if s.cerr != nil {
-		return Delivery{}, s.cerr
+	return s.client, s.cerr
+}
+
+// Send delivers one event: one request, which a 2xx answer accepts (and,
+// for a reporting format, what the answer says). The error is one line
+// without secrets.
+func (s *Sink) Send(ctx context.Context, ev Event) (Delivery, error) {
+	client, err := s.httpClient()
+	if err != nil {
+		return Delivery{}, err
 	}
 	method, rawURL, body, header, err := s.request(ev)
 	if err != nil {
@@ -331,7 +433,7 @@ func (s *Sink) Send(ctx context.Context, ev Event) (Delivery, error) {
 		}
 	}
 	start := time.Now()
-	ex, err := s.client.Do(ctx, method, rawURL, body, header)
+	ex, err := client.Do(ctx, method, rawURL, body, header)
 	if err != nil {
 		var rerr *probe.RequestError
 		if errors.As(err, &rerr) {
@@ -339,8 +441,34 @@ func (s *Sink) Send(ctx context.Context, ev Event) (Delivery, error) {
 		}
 		return Delivery{}, err
 	}
-	if ex.Status < 200 || ex.Status > 299 {
-		return Delivery{}, fmt.Errorf("answered %s", ex.StatusLine)
+	if err := s.checkAnswer(ex, ev); err != nil {
+		return Delivery{}, err
 	}
 	return Delivery{Status: ex.StatusLine, Duration: time.Since(start)}, nil
+}
+
+// Measures says whether the sink is pinged when a check starts
+// (healthchecks with measure: true).
+func (s *Sink) Measures() bool { return s.Active && s.measure }
+
+// sendStart pings a healthchecks sink's /start, with the run's id: one
+// attempt.
+func (s *Sink) sendStart(ctx context.Context, runID string) error {
+	client, err := s.httpClient()
+	if err != nil {
+		return err
+	}
+	u := s.base.JoinPath("start")
+	q := u.Query()
+	q.Set("rid", runID)
+	u.RawQuery = q.Encode()
+	ex, err := client.Do(ctx, http.MethodGet, u.String(), nil, nil)
+	if err != nil {
+		var rerr *probe.RequestError
+		if errors.As(err, &rerr) {
+			return errors.New(rerr.Reason)
+		}
+		return err
+	}
+	return s.checkAnswer(ex, Event{})
 }

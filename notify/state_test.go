@@ -61,9 +61,9 @@ func TestKilledWriteLeavesReadableState(t *testing.T) {
 		t.Fatal(err)
 	}
 	strays := []string{
-		filepath.Join(filepath.Dir(statePath), tempPrefix+id+".json-123"),
-		filepath.Join(filepath.Dir(statePath), tempPrefix+id+".json-456"),
-		filepath.Join(outbox, tempPrefix+"x.json-1"),
+		filepath.Join(filepath.Dir(statePath), tempPrefix+id+".json"),
+		filepath.Join(outbox, tempPrefix+"x.json"),
+		filepath.Join(outbox, tempPrefix+"y.json-1"), // an older version's name
 	}
 	for i, p := range strays {
 		content := before[:len(before)/2] // a truncated write

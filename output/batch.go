@@ -92,8 +92,9 @@ func BatchSummary(items []Named, colour bool) string {
 }
 
 // PrometheusText renders the batch as a Prometheus text exposition:
-// healthprobe_state, healthprobe_duration_seconds and every perfdata value
-// as healthprobe_perfdata, labelled by check.
+// healthprobe_state, healthprobe_up, healthprobe_duration_seconds and every
+// perfdata value as healthprobe_perfdata, labelled by check. A Pushgateway
+// sink (notify) pushes the same series.
 func PrometheusText(items []Named) string {
 	var b strings.Builder
 	family := func(name, help string, sample func(it Named) []string) {
@@ -113,6 +114,13 @@ func PrometheusText(items []Named) string {
 	}
 	family("healthprobe_state", "Check state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", func(it Named) []string {
 		return []string{labels(it) + " " + fmt.Sprint(it.Result.State.ExitCode())}
+	})
+	family("healthprobe_up", "1 when the check is OK or WARNING (the service answers), else 0.", func(it Named) []string {
+		up := 0
+		if s := it.Result.State; s == nagios.OK || s == nagios.Warning {
+			up = 1
+		}
+		return []string{labels(it) + " " + fmt.Sprint(up)}
 	})
 	family("healthprobe_duration_seconds", "Wall time of the check.", func(it Named) []string {
 		return []string{labels(it) + " " + nagios.FormatFloat(probe.Seconds(it.Result.Duration))}

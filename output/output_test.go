@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
@@ -98,5 +99,27 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("xml"); err == nil || err.Error() != `invalid --output "xml" (want nagios or json)` {
 		t.Errorf("%v", err)
+	}
+}
+
+func TestPrometheusText(t *testing.T) {
+	warn := sample()
+	warn.State = nagios.Warning
+	down := probe.Result{Kind: "PEXIP", State: nagios.Critical, Duration: 1500 * time.Millisecond}
+	got := PrometheusText([]Named{{Name: "web", Kind: "http", Result: warn}, {Name: `a "b"`, Kind: "pexip", Result: down}})
+	for _, line := range []string{
+		"# TYPE healthprobe_state gauge",
+		`healthprobe_state{check="web",kind="http"} 1`,
+		`healthprobe_state{check="a \"b\"",kind="pexip"} 2`,
+		"# TYPE healthprobe_up gauge",
+		`healthprobe_up{check="web",kind="http"} 1`,
+		`healthprobe_up{check="a \"b\"",kind="pexip"} 0`,
+		`healthprobe_duration_seconds{check="a \"b\"",kind="pexip"} 1.5`,
+		`healthprobe_perfdata{check="web",kind="http",label="size",uom="B"} 208`,
+		`healthprobe_perfdata{check="web",kind="http",label="time",uom="s"} 0.004123`,
+	} {
+		if !strings.Contains(got, "\n"+line+"\n") {
+			t.Errorf("no line %q in\n%s", line, got)
+		}
 	}
 }

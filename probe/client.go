@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 	"github.com/icholy/digest"
 )
 
@@ -47,6 +48,16 @@ type ClientConfig struct {
 
 	ConnectTimeout time.Duration // limit on connecting alone (0: only the context's deadline)
 
+	// MaxConnsPerHost bounds the connections to one host and keeps as many
+	// idle for reuse (0: net/http's defaults, two idle and no bound). A
+	// client shared by many concurrent requests to one server (a batch's
+	// results to Icinga 2) sets it, so they reuse a few connections.
+	MaxConnsPerHost int
+
+	// Settings names the TLS settings in messages, as the caller's user
+	// knows them (default: the flags --ca-file and --insecure).
+	Settings TLSSettings
+
 	UserAgent string
 	Headers   http.Header // added to every request
 
@@ -71,13 +82,34 @@ type ClientConfig struct {
 	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
 	// masks them here. The body returned to the probe is not changed.
 	RedactBody func(body []byte) []byte
-	// Secrets are masked in logged headers and bodies before these are cut
-	// to length (a server may echo a key the request carried in its query).
-	Secrets []string
-	// Redact, when set, masks the caller's own secrets in the same place,
-	// before the cut: the command line's, some of which are resolved after
-	// this config is built.
-	Redact func(string) string
+	// Redactor is the run's one redactor: it masks every secret the run knows
+	// in logged headers and bodies, before these are cut to length (a server
+	// may echo a key the request carried in its query). nil masks nothing;
+	// RunHTTP gives a session a fresh one when none is set.
+	Redactor *redact.Redactor
+
+	// CertWarnDays and CertCritDays, when set, are the days before the
+	// earliest certificate of the served chain expires at which a probe's
+	// certificate sub-check turns WARNING and CRITICAL.
+	CertWarnDays, CertCritDays *int
+}
+
+// TLSSettings are the names of the TLS settings in messages: a notify sink
+// has keys (ca_file, verify_tls: false), a check has flags.
+type TLSSettings struct {
+	CAFile     string // default --ca-file
+	Insecure   string // default --insecure
+	ServerName string // the setting that names the server to verify; empty: not suggested
+}
+
+func (s TLSSettings) withDefaults() TLSSettings {
+	if s.CAFile == "" {
+		s.CAFile = "--ca-file"
+	}
+	if s.Insecure == "" {
+		s.Insecure = "--insecure"
+	}
+	return s
 }
 
 // Timings are the phases of the last request of an exchange.
@@ -111,7 +143,6 @@ type Client struct {
 	http     *http.Client
 	base     *http.Transport // under the wrappers, which hide its CloseIdleConnections
 	authSent *atomic.Bool
-	secrets  *strings.Replacer // nil: none
 	origin   atomic.Pointer[url.URL]
 	usedTLS  atomic.Bool // a request went, or tried to go, over https
 }
@@ -142,15 +173,20 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.Settings = cfg.Settings.withDefaults()
+	mode, err := authScheme(cfg.Auth)
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
 	tlsCfg := &tls.Config{InsecureSkipVerify: cfg.Insecure, ServerName: cfg.SNI} //nolint:gosec // user's explicit choice
 	if cfg.CAFile != "" {
 		pem, err := readPEMFile(cfg.CAFile)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("reading --ca-file: %w", err)}
+			return nil, &ConfigError{fmt.Errorf("reading %s: %w", cfg.Settings.CAFile, err)}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{fmt.Errorf("--ca-file %s holds no PEM certificate", cfg.CAFile)}
+			return nil, &ConfigError{fmt.Errorf("%s %s holds no PEM certificate", cfg.Settings.CAFile, cfg.CAFile)}
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -176,7 +212,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Proxy != "" {
 		u, err := url.Parse(cfg.Proxy)
 		if err != nil || u.Host == "" {
-			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", redactURL(cfg.Proxy))}
+			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", RedactURL(cfg.Proxy))}
 		}
 		proxy = http.ProxyURL(u)
 	}
@@ -187,23 +223,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		DisableCompression:     false,
+		MaxConnsPerHost:        cfg.MaxConnsPerHost,
+		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
-	var pairs []string
-	for _, s := range cfg.Secrets {
-		if len(s) >= 3 {
-			pairs = append(pairs, s, "[redacted]")
-		}
-	}
-	if len(pairs) > 0 {
-		c.secrets = strings.NewReplacer(pairs...)
-	}
 	mark := &markTransport{base: base, c: c}
 	var rt http.RoundTripper = mark
 	if cfg.User != "" {
-		mode := strings.ToLower(cfg.Auth)
 		switch mode {
-		case "", "auto", "digest":
+		case "auto", "digest":
 			under := tagErrors{base: mark, max401: cfg.MaxBody + 1}
 			rt = &authTransport{
 				digest: &digest.Transport{Username: cfg.User, Password: cfg.Password, Transport: under, NoReuse: true},
@@ -211,8 +239,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			}
 		case "basic":
 			rt = &basicTransport{base: mark, user: cfg.User, pass: cfg.Password}
-		default:
-			return nil, &ConfigError{fmt.Errorf("invalid --auth %q (want auto, basic or digest)", cfg.Auth)}
 		}
 	}
 	rt = &originTransport{c: c, auth: rt, plain: mark}
@@ -247,7 +273,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > c.cfg.MaxRedirects {
 		return errTooManyRedirects
 	}
-	c.logf(1, "> redirect to %s", redactURL(req.URL.String()))
+	c.logf(1, "> redirect to %s", RedactURL(req.URL.String()))
 	return nil
 }
 
@@ -356,7 +382,7 @@ func statusLine(resp *http.Response) string {
 	if s != "" && s != fmt.Sprintf("status code %d", resp.StatusCode) { // Go's filler for unknown codes
 		text = s
 	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, sanitizeLine(text, 60)))
+	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(text, 60)))
 }
 
 // sensitiveHeader matches the names of headers that carry a credential:
@@ -370,15 +396,19 @@ var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
 // is masked in logs and redacted from output.
 func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(name) }
 
-// mask hides the configured secrets in a text about to be logged.
-func (c *Client) mask(s string) string {
-	if c.secrets != nil {
-		s = c.secrets.Replace(s)
+// mask hides the run's secrets in a text about to be logged.
+func (c *Client) mask(s string) string { return c.cfg.Redactor.String(s) }
+
+// authScheme checks an authentication scheme (--auth): auto (the default,
+// also for ""), basic or digest, in any case.
+func authScheme(s string) (string, error) {
+	switch mode := strings.ToLower(s); mode {
+	case "", "auto":
+		return "auto", nil
+	case "basic", "digest":
+		return mode, nil
 	}
-	if c.cfg.Redact != nil {
-		s = c.cfg.Redact(s)
-	}
-	return s
+	return "", fmt.Errorf("invalid --auth %q (want auto, basic or digest)", s)
 }
 
 func logHeaders(log func(string, ...any), dir string, h http.Header, mask func(string) string) {
@@ -391,9 +421,9 @@ func logHeaders(log func(string, ...any), dir string, h http.Header, mask func(s
 			case SensitiveHeader(ck):
 				v = "[redacted]"
 			case ck == "Location" || ck == "Content-Location":
-				v = redactURL(v) // a redirect may carry the query's api_key
+				v = RedactURL(v) // a redirect may carry the query's api_key
 			}
-			log("%s %s: %s", dir, k, sanitizeLine(mask(v), 200))
+			log("%s %s: %s", dir, k, SanitizeLine(mask(v), 200))
 		}
 	}
 }
@@ -412,7 +442,7 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "https" {
 		c.usedTLS.Store(true)
 	}
-	c.logf(1, "> %s %s", req.Method, redactURL(req.URL.String()))
+	c.logf(1, "> %s %s", req.Method, RedactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
 		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
 	}
@@ -554,7 +584,7 @@ func port(u *url.URL) string {
 	return "80"
 }
 
-func hostPort(u *url.URL) string { return sanitizeLine(u.Host, 100) }
+func hostPort(u *url.URL) string { return SanitizeLine(u.Host, 100) }
 
 // NoteInsecure states on r that certificates were not verified, when
 // --insecure was given and the probe spoke, or tried to speak, https:

@@ -17,8 +17,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/healthprobe/healthprobe/nagios"
 )
@@ -58,7 +56,7 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 			why = s.text(0)
 		}
 		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled { //nolint:errorlint // identity wanted
-			return mk(nagios.Unknown, "interrupted (%s): %s", sanitizeLine(cause.Error(), 60), why)
+			return mk(nagios.Unknown, "interrupted (%s): %s", SanitizeLine(cause.Error(), 60), why)
 		}
 		return mk(nagios.Unknown, "interrupted: %s", why)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
@@ -67,15 +65,15 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 	case errors.Is(err, errTooManyRedirects):
 		return mk(nagios.Critical, "redirect loop: more than %d redirects", c.cfg.MaxRedirects)
 	case errors.As(err, &uerr) && strings.HasPrefix(uerr.Err.Error(), "unsupported protocol scheme"):
-		return mk(nagios.Critical, "redirected to %s: only http and https are followed", sanitizeLine(redactURL(uerr.URL), 120))
+		return mk(nagios.Critical, "redirected to %s: only http and https are followed", SanitizeLine(RedactURL(uerr.URL), 120))
 	case errors.As(err, &authErr):
-		return mk(nagios.Critical, "authentication failed: %s", sanitizeLine(authErr.Error(), 120))
+		return mk(nagios.Critical, "authentication failed: %s", SanitizeLine(authErr.Error(), 120))
 	case errors.As(err, &dnsErr):
 		why := dnsErr.Err
 		if dnsErr.IsNotFound {
 			why = "no such host"
 		}
-		return mk(nagios.Critical, "DNS lookup of %s failed: %s", sanitizeLine(dnsErr.Name, 80), why)
+		return mk(nagios.Critical, "DNS lookup of %s failed: %s", SanitizeLine(dnsErr.Name, 80), why)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return mk(nagios.Critical, "connection refused by %s", host)
 	case errors.Is(err, syscall.ECONNRESET):
@@ -83,11 +81,15 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
 		return mk(nagios.Critical, "%s is unreachable", host)
 	case errors.As(err, &unknown):
-		return mk(nagios.Critical, "TLS certificate of %s is signed by an unknown authority (use --ca-file, or --insecure)", host)
+		return mk(nagios.Critical, "TLS certificate of %s is signed by an unknown authority (use %s, or %s)", host, c.cfg.Settings.CAFile, c.cfg.Settings.Insecure)
 	case errors.As(err, &hostErr):
-		return mk(nagios.Critical, "TLS certificate is not valid for %s%s", sanitizeLine(hostErr.Host, 80), certNames(hostErr.Certificate))
+		hint := ""
+		if c.cfg.Settings.ServerName != "" {
+			hint = fmt.Sprintf(" (put one of its names in the URL, or in %s)", c.cfg.Settings.ServerName)
+		}
+		return mk(nagios.Critical, "TLS certificate is not valid for %s%s%s", SanitizeLine(hostErr.Host, 80), certNames(hostErr.Certificate), hint)
 	case errors.As(err, &invalid):
-		return mk(nagios.Critical, "TLS certificate of %s %s", host, sanitizeLine(invalidReason(invalid), 120))
+		return mk(nagios.Critical, "TLS certificate of %s %s", host, SanitizeLine(invalidReason(invalid), 120))
 	case errors.As(err, &recErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return mk(nagios.Critical, "TLS handshake with %s failed: the server does not speak TLS", host)
 	case errors.As(err, &alertErr):
@@ -101,12 +103,12 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return mk(nagios.Critical, "%s closed the connection before the answer was complete", host)
 	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, new(flate.CorruptInputError)):
-		return mk(nagios.Critical, "the body from %s is not the gzip its Content-Encoding announces (%s)", host, sanitizeLine(innermost(err), 60))
+		return mk(nagios.Critical, "the body from %s is not the gzip its Content-Encoding announces (%s)", host, SanitizeLine(innermost(err), 60))
 	}
 	if why, ok := protocolError(innermost(err)); ok {
-		return mk(nagios.Critical, "%s did not answer with valid HTTP: %s", host, sanitizeLine(why, 160))
+		return mk(nagios.Critical, "%s did not answer with valid HTTP: %s", host, SanitizeLine(why, 160))
 	}
-	return mk(nagios.Critical, "request to %s failed: %s", host, sanitizeLine(innermost(err), 160))
+	return mk(nagios.Critical, "request to %s failed: %s", host, SanitizeLine(innermost(err), 160))
 }
 
 // alertHint suggests the flag an alert usually asks for.
@@ -153,7 +155,7 @@ func invalidReason(e x509.CertificateInvalidError) string {
 		return "has expired or is not yet valid"
 	}
 	who := ""
-	if cn := sanitizeLine(e.Cert.Subject.CommonName, 60); cn != "" {
+	if cn := SanitizeLine(e.Cert.Subject.CommonName, 60); cn != "" {
 		who = " (" + cn + ")"
 	}
 	if time.Now().Before(e.Cert.NotBefore) {
@@ -180,7 +182,7 @@ func certNames(c *x509.Certificate) string {
 	if len(names) > 3 {
 		names = append(names[:3], "…")
 	}
-	return ": it is for " + sanitizeLine(strings.Join(names, ", "), 120)
+	return ": it is for " + SanitizeLine(strings.Join(names, ", "), 120)
 }
 
 // innermost strips url.Error (which carries the URL, maybe with a key in it).
@@ -197,112 +199,13 @@ func hostOf(rawURL string) string {
 	if err != nil || u.Host == "" {
 		return "the server"
 	}
-	return sanitizeLine(u.Host, 100)
+	return SanitizeLine(u.Host, 100)
 }
-
-// secretQuery matches query parameter names whose values are credentials.
-var secretQuery = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)key|token|pass|secret|pin|auth|sig`)
-})
-
-// In a URL that does not parse: the userinfo, and a secret-looking query
-// parameter with its value (the same names as secretQuery).
-var (
-	rawUserinfo    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/?#@]*@`) })
-	rawSecretParam = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)([?&][^=&#]*(?:key|token|pass|secret|pin|auth|sig)[^=&#]*=)[^&#]*`)
-	})
-)
-
-// SecretForms are the forms a secret takes in a request: as given, and
-// escaped for a URL's query and path (duplicates dropped).
-func SecretForms(s string) []string {
-	forms := []string{s}
-	for _, f := range []string{url.QueryEscape(s), url.PathEscape(s)} {
-		if !slices.Contains(forms, f) {
-			forms = append(forms, f)
-		}
-	}
-	return forms
-}
-
-// RedactURLText redacts a URL by its text, as one line: for a URL template
-// (placeholders stay as written) or a URL that does not parse.
-func RedactURLText(raw string) string {
-	s := rawUserinfo().ReplaceAllString(raw, "://xxxxx@")
-	return sanitizeLine(rawSecretParam().ReplaceAllString(s, "${1}xxxxx"), 200)
-}
-
-// redactURL removes a password and secret-looking query values from a URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return RedactURLText(raw)
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if secretQuery().MatchString(k) {
-			q[k] = []string{"xxxxx"}
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
-
-// RedactURL is redactURL for other packages.
-func RedactURL(raw string) string { return redactURL(raw) }
 
 func redactError(err error, rawURL string) string {
 	msg := innermost(err)
 	if rawURL != "" {
-		msg = strings.ReplaceAll(msg, rawURL, redactURL(rawURL))
+		msg = strings.ReplaceAll(msg, rawURL, RedactURL(rawURL))
 	}
-	return sanitizeLine(msg, 160)
+	return SanitizeLine(msg, 160)
 }
-
-// Excerpt returns a short, safe, one-line excerpt of a body for a summary:
-// valid UTF-8, no control characters, white space folded, at most n runes.
-func Excerpt(b []byte, n int) string { return sanitizeLine(string(b), n) }
-
-func sanitizeLine(s string, n int) string {
-	var b strings.Builder
-	count := 0
-	space := false
-	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
-		s = s[size:]
-		if r == utf8.RuneError && size == 1 {
-			r = '\uFFFD'
-		}
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			if !space && b.Len() > 0 {
-				b.WriteByte(' ')
-				count++
-			}
-			space = true
-			continue
-		}
-		space = false
-		if r == '|' {
-			r = '¦' // a pipe would start perfdata
-		}
-		if count >= n {
-			return strings.TrimSpace(b.String()) + "…"
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// SanitizeLine makes any text safe for one line of plugin output.
-func SanitizeLine(s string, n int) string { return sanitizeLine(s, n) }

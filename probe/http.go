@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -35,8 +34,7 @@ type HTTPConfig struct {
 	IgnoreCase  bool
 	HeaderMatch []HeaderMatch
 
-	CertWarnDays, CertCritDays *int
-	Time                       nagios.Thresholds
+	Time nagios.Thresholds
 
 	// Assertions run on the body after the content checks (jq, say).
 	Assertions []BodyAssertion
@@ -55,16 +53,14 @@ type BodyAssertion interface {
 }
 
 // HTTP runs the check once.
-func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
-	start := time.Now()
-	r = Result{Kind: "HTTP", Target: redactURL(cfg.URL)} // named: the deferred Duration reaches the caller
-	defer func() { r.Duration = time.Since(start) }()
-	client, err := NewClient(cfg.Client)
-	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	defer client.Close()
-	defer client.NoteInsecure(&r)
+func HTTP(ctx context.Context, cfg HTTPConfig) Result {
+	return RunHTTP(ctx, "HTTP", RedactURL(cfg.URL), cfg.Client, func(ctx context.Context, s *Session) {
+		httpCheck(ctx, s, cfg)
+	})
+}
+
+func httpCheck(ctx context.Context, s *Session, cfg HTTPConfig) {
+	r := s.R
 	method := cfg.Method
 	if method == "" {
 		method = http.MethodGet
@@ -72,25 +68,25 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 			method = http.MethodPost
 		}
 	}
-	ex, err := client.Do(ctx, method, cfg.URL, cfg.Body, cfg.Headers)
+	ex, err := s.Do(ctx, method, cfg.URL, cfg.Body, cfg.Headers)
 	if err != nil {
-		rerr := err.(*RequestError)
 		if ex != nil {
-			r.AddPerf(TimePerf("time", time.Since(start), cfg.Time))
+			r.AddPerf(TimePerf("time", time.Since(s.Start), cfg.Time))
 		}
-		return r.Fail(rerr.State, rerr.Reason)
+		s.Fail(err)
+		return
 	}
-	checkStatus(&r, cfg, ex)
+	checkStatus(r, cfg, ex)
 	if ex.Downgraded {
 		r.Add("redirect", nagios.Warning, "redirected from https to http")
 	}
 	if ex.Truncated {
 		r.Add("body", nagios.Warning, fmt.Sprintf("body cut at %s (--max-body): checks saw only the start", FormatBytes(int64(len(ex.Body)))))
 	}
-	passes := checkContent(&r, cfg, ex)
-	checkCertificate(&r, cfg, ex)
+	passes := checkContent(r, cfg, ex)
+	s.CheckCertificate(ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ex, r)
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
 		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", FormatSeconds(ex.Timings.Total), strings.ToLower(st.String())))
@@ -101,7 +97,6 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (r Result) {
 	took := FormatSeconds(ex.Timings.Total)
 	ok := append(append([]string{ex.StatusLine}, passes...), took)
 	r.SummaryOr(strings.Join(ok, ", "), r.context(ex.StatusLine, took)...)
-	return r
 }
 
 // PhasePerf returns the per-phase timings of an exchange as perfdata.
@@ -215,55 +210,6 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		}
 	}
 	return passes
-}
-
-func checkCertificate(r *Result, cfg HTTPConfig, ex *Exchange) {
-	if ex.TLS == nil || len(ex.TLS.PeerCertificates) == 0 {
-		return
-	}
-	earliest := ex.TLS.PeerCertificates[0]
-	for _, c := range ex.TLS.PeerCertificates[1:] {
-		if c.NotAfter.Before(earliest.NotAfter) {
-			earliest = c
-		}
-	}
-	left := time.Until(earliest.NotAfter)
-	days := math.Floor(left.Hours() / 24)
-	var th nagios.Thresholds
-	if cfg.CertWarnDays != nil {
-		th.Warn = &nagios.Range{Start: float64(*cfg.CertWarnDays), End: math.Inf(1)}
-	}
-	if cfg.CertCritDays != nil {
-		th.Crit = &nagios.Range{Start: float64(*cfg.CertCritDays), End: math.Inf(1)}
-	}
-	st := th.Evaluate(days)
-	subject := SanitizeLine(earliest.Subject.CommonName, 60)
-	if subject == "" {
-		subject = "the served chain"
-	}
-	when := earliest.NotAfter.UTC().Format("2006-01-02")
-	var text string
-	if left < 0 {
-		st = nagios.Critical
-		text = fmt.Sprintf("certificate %s expired on %s", subject, when)
-	} else {
-		text = fmt.Sprintf("certificate %s expires in %d days (%s)", subject, int(days), when)
-	}
-	r.Add("certificate", st, text)
-	r.AddPerf(nagios.Perfdata{Label: "cert_days", Value: days, Warn: th.Warn, Crit: th.Crit})
-}
-
-// FormatBytes renders a size in binary units: "1 MiB", "512 KiB", "100 B".
-func FormatBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // context returns the status and time for a problem summary, leaving out

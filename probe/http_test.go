@@ -25,6 +25,7 @@ import (
 	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/internal/testcert"
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 func runHTTP(t *testing.T, cfg HTTPConfig) Result {
@@ -285,8 +286,8 @@ func TestHTTPTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := tlsServer(t, ca, tt.leaf, nil)
-			r := runHTTP(t, HTTPConfig{URL: srv.URL + "/ready", CertWarnDays: tt.warn, CertCritDays: tt.crit,
-				Client: ClientConfig{CAFile: caFile, Insecure: tt.insecure}})
+			r := runHTTP(t, HTTPConfig{URL: srv.URL + "/ready",
+				Client: ClientConfig{CAFile: caFile, Insecure: tt.insecure, CertWarnDays: tt.warn, CertCritDays: tt.crit}})
 			if r.State != tt.want || !strings.HasPrefix(r.Summary, tt.summary) {
 				t.Fatalf("got %v %q, want %v %q", r.State, r.Summary, tt.want, tt.summary)
 			}
@@ -552,8 +553,8 @@ func TestSanitizeLine(t *testing.T) {
 		"0123456789abcdefgh": "0123456789…",
 	}
 	for in, want := range tests {
-		if got := sanitizeLine(in, 10); got != want {
-			t.Errorf("sanitizeLine(%q) = %q, want %q", in, got, want)
+		if got := SanitizeLine(in, 10); got != want {
+			t.Errorf("SanitizeLine(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -568,8 +569,8 @@ func TestRedactURL(t *testing.T) {
 		"http://u:p4ss@host:port?token=t\n": "http://xxxxx@host:port?token=xxxxx",
 	}
 	for in, want := range tests {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -606,37 +607,24 @@ func TestVerboseLogNeverShowsCredentials(t *testing.T) {
 }
 
 // A secret that a server echoes where the -vvv body excerpt is cut is
-// masked before the cut, by Secrets and by the caller's Redact alike: no
-// prefix of it shows.
+// masked before the cut by the run's redactor: no prefix of it shows.
 func TestBodyExcerptMasksBeforeTheCut(t *testing.T) {
 	const secret = "s3cr3t-echoed-by-the-server"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, strings.Repeat("x", 395)+secret+strings.Repeat("y", 100))
 	}))
 	t.Cleanup(srv.Close)
-	mask := func(s string) string { return strings.ReplaceAll(s, secret, "[redacted]") }
+	known := redact.New()
+	known.Add(secret)
 	for name, cc := range map[string]ClientConfig{
 		"unmasked": {},
-		"Secrets":  {Secrets: []string{secret}},
-		"Redact":   {Redact: mask},
+		"Redactor": {Redactor: known},
 	} {
 		logs := &logCapture{}
 		cc.Verbose, cc.Log = 3, logs.logf
 		runHTTP(t, HTTPConfig{URL: srv.URL, Client: cc})
 		if shown := strings.Contains(logs.text(), secret[:5]); shown != (name == "unmasked") {
 			t.Errorf("%s: a prefix of the secret shown: %v\n%s", name, shown, logs.text())
-		}
-	}
-}
-
-func TestSecretForms(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":     "plain",
-		"a b/c":     "a b/c|a+b%2Fc|a%20b%2Fc",
-		"p@ss&word": "p@ss&word|p%40ss%26word", // its path form is the plain one: listed once
-	} {
-		if got := strings.Join(SecretForms(in), "|"); got != want {
-			t.Errorf("SecretForms(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

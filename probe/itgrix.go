@@ -37,10 +37,6 @@ type ItgrixConfig struct {
 
 	Assertions []BodyAssertion
 
-	// CertWarnDays and CertCritDays check the served certificate over https,
-	// as in the HTTP probe.
-	CertWarnDays, CertCritDays *int
-
 	Now func() time.Time // nil: time.Now
 }
 
@@ -59,27 +55,26 @@ func (cfg ItgrixConfig) element() string {
 }
 
 // Itgrix runs the check once.
-func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
-	start := time.Now()
+func Itgrix(ctx context.Context, cfg ItgrixConfig) Result {
 	statusURL := cfg.StatusURL()
-	r = Result{Kind: "ITGRIX", Target: redactURL(statusURL)}
-	defer func() { r.Duration = time.Since(start) }()
-	client, err := NewClient(cfg.Client)
+	return RunHTTP(ctx, "ITGRIX", RedactURL(statusURL), cfg.Client, func(ctx context.Context, s *Session) {
+		itgrixCheck(ctx, s, cfg, statusURL)
+	})
+}
+
+func itgrixCheck(ctx context.Context, s *Session, cfg ItgrixConfig, statusURL string) {
+	r := s.R
+	ex, err := s.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}})
 	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	defer client.Close()
-	defer client.NoteInsecure(&r)
-	ex, err := client.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}})
-	if err != nil {
-		rerr := err.(*RequestError)
-		return r.Fail(rerr.State, rerr.Reason)
+		s.Fail(err)
+		return
 	}
 	r.AddPerf(TimePerf("time", ex.Timings.Total, nagios.Thresholds{}))
 	if st, reason := itgrixHTTPStatus(ex, cfg.Client.User != ""); reason != "" {
-		return r.Fail(st, reason)
+		r.Fail(st, reason)
+		return
 	}
-	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
+	s.CheckCertificate(ex)
 	if ex.Downgraded {
 		r.Add("redirect", nagios.Warning, "redirected from https to http")
 	}
@@ -87,15 +82,14 @@ func Itgrix(ctx context.Context, cfg ItgrixConfig) (r Result) {
 	if cfg.Now != nil {
 		now = cfg.Now
 	}
-	okText, ok := checkItgrixBody(&r, cfg, ex, now())
+	okText, ok := checkItgrixBody(r, cfg, ex, now())
 	if !ok {
-		return r
+		return
 	}
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ex, r)
 	}
-	r.Summary = itgrixSummary(&r, okText)
-	return r
+	r.Summary = itgrixSummary(r, okText)
 }
 
 // itgrixHTTPStatus turns an answer that is not a 2xx into a reason.

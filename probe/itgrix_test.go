@@ -426,7 +426,7 @@ func TestItgrixOverTLS(t *testing.T) {
 	cfg := itgrixConfig(srv.URL)
 	cfg.Client.Insecure = true
 	warn := 1000000 // days: the test certificate expires well before
-	cfg.CertWarnDays = &warn
+	cfg.Client.CertWarnDays = &warn
 	r := Itgrix(context.Background(), cfg)
 	if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate ") || !strings.Contains(r.Summary, " expires in ") {
 		t.Errorf("got %v %q", r.State, r.Summary)

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,67 +33,63 @@ type KaleyraConfig struct {
 	// on "all" services.
 	Regions, RegionCodes, Numbers, Services []string
 
-	CertWarnDays, CertCritDays *int
-
-	// Assertions run on the body of an answer that parsed (jq, say).
+	// Assertions run on the body of an answer that parsed (jq, say); they
+	// need Format json.
 	Assertions []BodyAssertion
 }
 
 // Kaleyra runs the check once.
 func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	start := time.Now()
-	r := Result{Kind: "KALEYRA"}
-	defer func() { res.Duration = time.Since(start) }()
 	format, err := cfg.check()
+	var rawURL string
+	if err == nil {
+		rawURL, err = kaleyraURL(cfg.BaseURL, cfg.APIKey, format)
+	}
 	if err != nil {
+		defer func() { res.Duration = time.Since(start) }()
+		r := Result{Kind: "KALEYRA"}
 		return r.Fail(nagios.Unknown, err.Error())
 	}
-	rawURL, err := kaleyraURL(cfg.BaseURL, cfg.APIKey, format)
-	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	r.Target = redactURL(rawURL)
 	cc := cfg.Client
 	cc.Follow = false // a redirect is reported: the key is not sent where --url does not say
-	cc.Secrets = append(slices.Clip(cc.Secrets), SecretForms(cfg.APIKey)...)
-	client, err := NewClient(cc)
+	return RunHTTP(ctx, "KALEYRA", RedactURL(rawURL), cc, func(ctx context.Context, s *Session) {
+		kaleyraCheck(ctx, s, cfg, rawURL, format)
+	})
+}
+
+func kaleyraCheck(ctx context.Context, s *Session, cfg KaleyraConfig, rawURL, format string) {
+	r := s.R
+	// the key travels in the query: a server that echoes it, in a body, a
+	// redirect or a verbose line, must not get it shown, nor quoted in an
+	// excerpt cut short
+	s.Redactor.Add(cfg.APIKey)
+	ex, err := s.Do(ctx, http.MethodGet, rawURL, nil, nil)
 	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	defer client.Close()
-	defer client.NoteInsecure(&res)
-	ex, err := client.Do(ctx, http.MethodGet, rawURL, nil, nil)
-	if err != nil {
-		var rerr *RequestError
-		if !errors.As(err, &rerr) {
-			return r.Fail(nagios.Unknown, SanitizeLine(err.Error(), 200))
-		}
 		if ex != nil {
-			r.AddPerf(TimePerf("time", time.Since(start), nagios.Thresholds{}))
+			r.AddPerf(TimePerf("time", time.Since(s.Start), nagios.Thresholds{}))
 		}
-		return r.Fail(rerr.State, rerr.Reason)
+		s.Fail(err)
+		return
 	}
-	// A server that echoes the key must not get it quoted in a summary, where
-	// an excerpt cut short would slip past the CLI's redaction.
-	ex.Body = scrubKey(ex.Body, cfg.APIKey)
+	ex.Body = s.Redactor.Bytes(ex.Body)
 	if loc := ex.Header.Get("Location"); loc != "" {
-		ex.Header.Set("Location", string(scrubKey([]byte(loc), cfg.APIKey)))
+		ex.Header.Set("Location", s.Redactor.String(loc))
 	}
 	perf := append([]nagios.Perfdata{TimePerf("time", ex.Timings.Total, nagios.Thresholds{})}, PhasePerf(ex)...)
 	filter := kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services}
-	ans, ok := kaleyraRead(&r, ex, format, filter)
+	ans, ok := kaleyraRead(r, ex, format, filter)
 	if !ok {
 		r.AddPerf(perf...)
-		return r
+		return
 	}
-	kaleyraLog(cfg.Client, "kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
-	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
+	s.Logf("kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
+	s.CheckCertificate(ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, &r)
+		a.Assert(ex, r)
 	}
 	r.AddPerf(perf...)
-	kaleyraExtraProblems(&r)
-	return r
+	kaleyraExtraProblems(r)
 }
 
 // Validate checks the configuration without asking anything: the command
@@ -132,14 +126,10 @@ func (cfg KaleyraConfig) check() (format string, err error) {
 			return "", fmt.Errorf("invalid --number %q: no digits", SanitizeLine(n, 30))
 		}
 	}
-	return format, nil
-}
-
-// kaleyraLog writes a verbose line (-v) through the client config's Log.
-func kaleyraLog(cc ClientConfig, format string, args ...any) {
-	if cc.Log != nil && cc.Verbose > 0 {
-		cc.Log(format, args...)
+	if len(cfg.Assertions) > 0 && format != "json" {
+		return "", errors.New("--jq reads JSON: add --format json")
 	}
+	return format, nil
 }
 
 // kaleyraURL builds BASE?api_key=KEY&method=monitor&format=F, keeping any
@@ -150,7 +140,7 @@ func kaleyraURL(base, key, format string) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("invalid URL %q: want http(s)://host/path", redactURL(base))
+		return "", fmt.Errorf("invalid URL %q: want http(s)://host/path", RedactURL(base))
 	}
 	q := u.Query()
 	if q.Has("api_key") {
@@ -164,17 +154,6 @@ func kaleyraURL(base, key, format string) (string, error) {
 	q.Set("format", format)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-// scrubKey replaces the key, plain and URL-encoded, with xxxxx.
-func scrubKey(b []byte, key string) []byte {
-	if len(key) < 3 { // as the CLI: replacing one or two characters would garble the text
-		return b
-	}
-	for _, form := range SecretForms(key) {
-		b = bytes.ReplaceAll(b, []byte(form), []byte("xxxxx"))
-	}
-	return b
 }
 
 // kaleyraRead parses a body and reports it on r. When the body is not a
@@ -251,7 +230,7 @@ func kaleyraNotAnswer(ex *Exchange, format string, perr error) (nagios.State, st
 	case ex.Status >= 500:
 		return nagios.Critical, fmt.Sprintf("HTTP %s from the monitor API: %s", ex.StatusLine, bodyKind(ex, perr))
 	case ex.Status >= 300 && ex.Status < 400:
-		loc := SanitizeLine(redactURL(ex.Header.Get("Location")), 120)
+		loc := SanitizeLine(RedactURL(ex.Header.Get("Location")), 120)
 		return nagios.Unknown, fmt.Sprintf("HTTP %s to %s: give that as --url", ex.StatusLine, loc)
 	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
 		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check the API key", ex.StatusLine, bodyKind(ex, perr))
@@ -290,13 +269,6 @@ func bodyKind(ex *Exchange, perr error) string {
 		return "no JSON in " + strconv.Quote(Excerpt(ex.Body, 60))
 	}
 	return perr.Error()
-}
-
-func bodyIsHTML(ex *Exchange) bool {
-	if mt, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type")); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
-		return true
-	}
-	return strings.HasPrefix(http.DetectContentType(ex.Body), "text/html")
 }
 
 // htmlTitle returns the <title> of an HTML page, read leniently with

@@ -401,7 +401,7 @@ func TestKaleyraKeyNeverShown(t *testing.T) {
 		for _, d := range r.Details {
 			all = append(all, d.Name, d.Text)
 		}
-		if name == "echo" && r.Summary != "API error E101 Invalid API key xxxxx xxxxx" {
+		if name == "echo" && r.Summary != "API error E101 Invalid API key [redacted] [redacted]" {
 			t.Errorf("echo: summary %q", r.Summary)
 		}
 		if len(log) == 0 {
@@ -428,7 +428,7 @@ func TestKaleyraTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	warn := 1000000
-	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y", Client: ClientConfig{CAFile: ca}, CertWarnDays: &warn})
+	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y", Client: ClientConfig{CAFile: ca, CertWarnDays: &warn}})
 	if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate the served chain expires in ") || !strings.HasSuffix(r.Summary, "; 2 numbers operational") {
 		t.Errorf("got %s %q", r.State, r.Summary)
 	}

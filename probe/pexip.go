@@ -30,8 +30,7 @@ type PexipConfig struct {
 	CheckStatus      bool         // ask the status endpoint first (maintenance mode)
 	MaintenanceState nagios.State // the state of a node in maintenance mode
 
-	Time                       nagios.Thresholds // on the request_token round trip
-	CertWarnDays, CertCritDays *int
+	Time nagios.Thresholds // on the request_token round trip
 
 	// ReleaseGrace is how long the release may take once the run's deadline
 	// is (nearly) spent; 0 means DefaultReleaseGrace.
@@ -59,51 +58,50 @@ func PexipURLs(base, alias string) (status, request, release string) {
 }
 
 // Pexip runs the check once.
-func Pexip(ctx context.Context, cfg PexipConfig) (r Result) {
-	start := time.Now()
+func Pexip(ctx context.Context, cfg PexipConfig) Result {
 	statusURL, requestURL, releaseURL := PexipURLs(cfg.BaseURL, cfg.Alias)
-	r = Result{Kind: "PEXIP", Target: redactURL(requestURL)}
-	defer func() { r.Duration = time.Since(start) }()
 	cc := cfg.Client
 	cc.RedactBody = redactPexipBody
-	client, err := NewClient(cc)
-	if err != nil {
-		return r.Fail(nagios.Unknown, err.Error())
-	}
-	defer client.Close()
-	defer client.NoteInsecure(&r)
+	return RunHTTP(ctx, "PEXIP", RedactURL(requestURL), cc, func(ctx context.Context, s *Session) {
+		if cfg.CheckStatus && !checkPexipStatus(ctx, s, statusURL, cfg) {
+			return
+		}
+		pexipCall(ctx, s, cfg, requestURL, releaseURL)
+	})
+}
 
-	if cfg.CheckStatus && !checkPexipStatus(ctx, client, statusURL, cfg, &r) {
-		return r
-	}
+// pexipCall asks for a call token, releases it and judges the answer.
+func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, releaseURL string) {
+	r := s.R
 	body, err := json.Marshal(struct {
 		DisplayName string `json:"display_name"`
 		CallTag     string `json:"call_tag"`
 	}{cfg.DisplayName, cfg.CallTag})
 	if err != nil {
-		return r.Fail(nagios.Unknown, "encoding the request: "+err.Error())
+		r.Fail(nagios.Unknown, "encoding the request: "+err.Error())
+		return
 	}
 	h := http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}
 	if cfg.PIN != "" {
 		h.Set("Pin", cfg.PIN)
 	}
-	ex, err := client.Do(ctx, http.MethodPost, requestURL, body, h)
-	if err != nil {
-		var rerr *RequestError
-		if !errors.As(err, &rerr) {
-			return r.Fail(nagios.Unknown, SanitizeLine(err.Error(), 200))
-		}
-		return r.Fail(rerr.State, rerr.Reason)
+	ex, rerr := s.Do(ctx, http.MethodPost, requestURL, body, h)
+	if rerr != nil {
+		s.Fail(rerr)
+		return
 	}
 	ans := readRequestToken(ex, cfg.Alias, cfg.PIN != "")
 	r.Add("call", ans.state, ans.text)
 	took := FormatSeconds(ex.Timings.Total)
 	var extra []string // what a problem summary adds when the call was taken
 	if g := ans.grant; g != nil {
+		// the token is a secret of the run from now on, wherever the node
+		// or a later request echoes it
+		s.Redactor.Add(g.Token)
 		// release first, whatever else is wrong: a leaked token is a phantom
 		// call in the operator's Live View
 		r.Add("version", nagios.OK, g.version())
-		released := pexipRelease(ctx, client, releaseURL, g, cfg, &r)
+		released := pexipRelease(ctx, s, releaseURL, g, cfg)
 		if ans.state == nagios.OK {
 			accepted := "alias " + SanitizeLine(cfg.Alias, 80) + ": call accepted as " + g.role()
 			extra = []string{accepted, took}
@@ -112,32 +110,27 @@ func Pexip(ctx context.Context, cfg PexipConfig) (r Result) {
 		checked := *ex
 		checked.Body = redactPexipBody(ex.Body)
 		for _, a := range cfg.Assertions {
-			a.Assert(&checked, &r)
+			a.Assert(&checked, r)
 		}
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
 		r.Add("time", st, fmt.Sprintf("request_token took %s, outside the %s range", took, strings.ToLower(st.String())))
 	}
-	checkCertificate(&r, HTTPConfig{CertWarnDays: cfg.CertWarnDays, CertCritDays: cfg.CertCritDays}, ex)
+	s.CheckCertificate(ex)
 	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time))
 	r.AddPerf(PhasePerf(ex)...)
 	r.SummaryOr(r.Summary, extra...)
-	return r
 }
 
 // checkPexipStatus asks the status endpoint whether the node is in
 // maintenance mode. It returns false when the check ends there.
-func checkPexipStatus(ctx context.Context, client *Client, statusURL string, cfg PexipConfig, r *Result) bool {
+func checkPexipStatus(ctx context.Context, s *Session, statusURL string, cfg PexipConfig) bool {
+	r := s.R
 	// Connection: close, so that the call is timed on a connection of its
 	// own, as a joining client sees it (connect and TLS included)
-	ex, err := client.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}, "Connection": {"close"}})
+	ex, err := s.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}, "Connection": {"close"}})
 	if err != nil {
-		var rerr *RequestError
-		if !errors.As(err, &rerr) {
-			r.Fail(nagios.Unknown, SanitizeLine(err.Error(), 200))
-			return false
-		}
-		r.Fail(rerr.State, rerr.Reason)
+		s.Fail(err)
 		return false
 	}
 	switch ex.Status {
@@ -157,7 +150,8 @@ func checkPexipStatus(ctx context.Context, client *Client, statusURL string, cfg
 
 // pexipRelease hands the token back and records how that went. It returns
 // the phrase for the OK summary.
-func pexipRelease(ctx context.Context, client *Client, releaseURL string, g *pexipGrant, cfg PexipConfig, r *Result) string {
+func pexipRelease(ctx context.Context, s *Session, releaseURL string, g *pexipGrant, cfg PexipConfig) string {
+	r := s.R
 	life := strconv.FormatFloat(g.lifetime().Seconds(), 'f', -1, 64) + " s"
 	if !cfg.Release {
 		r.Add("release", nagios.OK, "token not released (--no-release): the call stays in the Live View until the token expires in "+
@@ -165,7 +159,7 @@ func pexipRelease(ctx context.Context, client *Client, releaseURL string, g *pex
 		return "token left to expire in " + life
 	}
 	stays := "the call stays in the Live View for up to " + life
-	if !validHeaderValue(g.Token) {
+	if !ValidHeaderValue(g.Token) {
 		r.Add("release", nagios.Warning, "token not released: the node issued a token that cannot be sent back in a header; "+stays)
 		return ""
 	}
@@ -175,20 +169,15 @@ func pexipRelease(ctx context.Context, client *Client, releaseURL string, g *pex
 	}
 	rctx, cancel, budget := releaseContext(ctx, grace)
 	defer cancel()
-	ex, err := client.Do(rctx, http.MethodPost, releaseURL, nil, http.Header{"Token": {g.Token}, "Accept": {"application/json"}})
-	if err != nil {
-		reason := "request failed"
-		var rerr *RequestError
-		errors.As(err, &rerr)
-		switch within := budget.Round(time.Millisecond); {
-		case errors.Is(rctx.Err(), context.DeadlineExceeded):
+	ex, rerr := s.Do(rctx, http.MethodPost, releaseURL, nil, http.Header{"Token": {g.Token}, "Accept": {"application/json"}})
+	if rerr != nil {
+		reason := rerr.Reason
+		if within := budget.Round(time.Millisecond); errors.Is(rctx.Err(), context.DeadlineExceeded) {
 			// the release's own budget, not the run's deadline
 			reason = "no answer within " + within.String()
 			if where, ok := rerr.stalledWithin(within); ok {
 				reason = where
 			}
-		case rerr != nil:
-			reason = rerr.Reason
 		}
 		r.Add("release", nagios.Warning, "token not released ("+reason+"): "+stays)
 		return ""
@@ -222,14 +211,4 @@ func releaseContext(ctx context.Context, grace time.Duration) (context.Context, 
 	}
 	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	return c, cancel, grace
-}
-
-// validHeaderValue reports whether s can be sent as a header value.
-func validHeaderValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; (b < 0x20 && b != '\t') || b == 0x7f {
-			return false
-		}
-	}
-	return s != ""
 }

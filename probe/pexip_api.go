@@ -167,7 +167,7 @@ func readRequestToken(ex *Exchange, alias string, pinGiven bool) tokenAnswer {
 		return tokenAnswer{state: nagios.Critical,
 			text: "node failed to take the call (" + ex.StatusLine + ")" + serverSays(ex, env, envErr)}
 	case code >= 300 && code < 400:
-		loc := SanitizeLine(redactURL(ex.Header.Get("Location")), 100)
+		loc := SanitizeLine(RedactURL(ex.Header.Get("Location")), 100)
 		return tokenAnswer{state: nagios.Critical,
 			text: fmt.Sprintf("request_token was redirected (%s to %s): give the node's own address as NODE", ex.StatusLine, loc)}
 	}
@@ -184,7 +184,7 @@ func readGrant(ex *Exchange, env pexipEnvelope, envErr error, q string) tokenAns
 		switch {
 		case ex.Truncated:
 			return fail("request_token answer cut at %s (--max-body): no token could be read, so the call stays in the Live View until it expires", FormatBytes(int64(len(ex.Body))))
-		case isHTML(ex):
+		case bodyIsHTML(ex):
 			return fail("request_token answered %s with an HTML page, not Pexip JSON: not a Pexip Infinity node?", ex.StatusLine)
 		case len(bytes.TrimSpace(ex.Body)) == 0:
 			return fail("request_token answered %s with an empty body, not Pexip JSON", ex.StatusLine)
@@ -296,15 +296,13 @@ func serverSays(ex *Exchange, env pexipEnvelope, envErr error) string {
 
 func quoteText(s string) string { return strconv.Quote(SanitizeLine(s, 80)) }
 
-func isHTML(ex *Exchange) bool { return bodyIsHTML(ex) }
-
 // describeBody says what a non-Pexip answer was, for a reason line. Only
 // used for answers that cannot carry a token.
 func describeBody(ex *Exchange) string {
 	switch {
 	case len(bytes.TrimSpace(ex.Body)) == 0:
 		return "empty answer"
-	case isHTML(ex):
+	case bodyIsHTML(ex):
 		return "an HTML page"
 	}
 	return "answer " + strconv.Quote(Excerpt(ex.Body, 60))

@@ -327,7 +327,7 @@ func TestPexipTLS(t *testing.T) {
 		cfg := pexipConfig(srv.URL, emulate.PexipTestCall)
 		cfg.Client.CAFile = ca
 		warn := 100000
-		cfg.CertWarnDays = &warn
+		cfg.Client.CertWarnDays = &warn
 		r := runPexip(t, cfg)
 		if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate ") {
 			t.Errorf("got %s %q", r.State, r.Summary)

@@ -133,7 +133,7 @@ func (t *tracer) stalled(host string) stall {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p, h := t.p, t.hop
-	s.dnsHost = sanitizeLine(p.dnsHost, 80)
+	s.dnsHost = SanitizeLine(p.dnsHost, 80)
 	if h != nil {
 		s.host = hostPort(h.url)
 		s.redirects = h.redirects

@@ -94,7 +94,7 @@ type secretSpec struct {
 	plain      bool   // --NAME exists too
 }
 
-func newContribCmd(g *globalOptions) *cobra.Command {
+func newContribCmd(_ *globalFlags, rs *runState) *cobra.Command {
 	return &cobra.Command{
 		Use:    "contrib DIR",
 		Short:  "Write the Icinga 2 CheckCommands and Nagios command definitions into DIR (icinga2/, nagios/)",
@@ -113,7 +113,7 @@ func newContribCmd(g *globalOptions) *cobra.Command {
 				if err := os.WriteFile(path, files[name], 0o644); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "wrote %s\n", path)
+				fmt.Fprintf(rs.stdout, "wrote %s\n", path)
 			}
 			return nil
 		},

@@ -8,20 +8,18 @@ import (
 )
 
 // nagiosUserMacros gives every secret a fixed $USERn$ of resource.cfg, so
-// that the numbers never shift when checks are added. $USER1$ is the plugin
-// directory and $USER2$ is left to the site, by convention. A check merged
-// with a new secret needs a line here (the generator says so).
+// that the numbers never shift when checks are added, by "CHECK SECRET":
+// each kind's macros. $USER1$ is the plugin directory and $USER2$ is left
+// to the site, by convention. A check merged with a new secret needs a
+// number in its kind's macros (the generator says so).
 func nagiosUserMacros() map[string]int {
-	return map[string]int{
-		"http password":   3,
-		"http bearer":     4,
-		"itgrix password": 5,
-		"itgrix bearer":   6,
-		"pexip pin":       7,
-		"pexip password":  8,
-		"pexip bearer":    9,
-		"kaleyra api-key": 10,
+	users := map[string]int{}
+	for _, k := range kinds {
+		for _, m := range k.macros {
+			users[k.name+" "+m.secret] = m.n
+		}
 	}
+	return users
 }
 
 const nagiosHeader = `# Nagios command definitions for healthprobe.
@@ -124,7 +122,7 @@ func checkUserMacros(users map[string]int, checks []checkSpec) error {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return fmt.Errorf("no $USERn$ for the secret(s) %s: give each a new number in nagiosUserMacros in cmd/healthprobe/contrib_nagios.go", strings.Join(missing, ", "))
+		return fmt.Errorf("no $USERn$ for the secret(s) %s: give each a new number in its kind's macros (cmd/healthprobe/KIND.go)", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -58,9 +58,9 @@ func firstDiff(committed, generated []byte) string {
 
 func testRoot(t *testing.T) *cobra.Command {
 	t.Helper()
-	g := &globalOptions{env: env{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
-		getenv: func(string) string { return "" }}}
-	return newRootCmd(g)
+	rs := newRunState(env{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		getenv: func(string) string { return "" }})
+	return newRootCmd(defaultFlags(), rs)
 }
 
 func TestCheckSpecsHTTP(t *testing.T) {
@@ -171,7 +171,7 @@ func TestContribCoversANewCheck(t *testing.T) {
 
 	b.Reset()
 	err = writeNagios(&b, m)
-	if err == nil || !strings.Contains(err.Error(), `no $USERn$ for the secret(s) "fakecheck api-key": give each a new number in nagiosUserMacros`) {
+	if err == nil || !strings.Contains(err.Error(), `no $USERn$ for the secret(s) "fakecheck api-key": give each a new number in its kind's macros`) {
 		t.Fatalf("writeNagios with an unassigned secret: %v", err)
 	}
 }

@@ -112,8 +112,9 @@ func (s *secretFlags) given() bool { return s.value != "" || s.env != "" || s.fi
 // secret, and a key or password is short.
 const maxSecretFile = 64 << 10
 
-// resolve returns the secret and registers it for redaction.
-func (s *secretFlags) resolve(g *globalOptions) (string, error) {
+// resolve returns the secret, read from the run's environment or a file,
+// and registers it with the run's redactor.
+func (s *secretFlags) resolve(rs *runState) (string, error) {
 	n := 0
 	for _, v := range []string{s.value, s.env, s.file} {
 		if v != "" {
@@ -128,7 +129,7 @@ func (s *secretFlags) resolve(g *globalOptions) (string, error) {
 	case s.value != "":
 		secret = s.value
 	case s.env != "":
-		secret = g.getenv(s.env)
+		secret = rs.getenv(s.env)
 		if secret == "" {
 			return "", fmt.Errorf("--%s-env: environment variable %s is not set or empty", s.name, s.env)
 		}
@@ -143,7 +144,7 @@ func (s *secretFlags) resolve(g *globalOptions) (string, error) {
 			return "", fmt.Errorf("--%s-file: %s is empty", s.name, s.file)
 		}
 	}
-	g.addSecret(secret)
+	rs.redactor.Add(secret)
 	return secret, nil
 }
 

@@ -4,15 +4,29 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// httpKind is the check of an HTTP(S) endpoint; its emulator is a small web
+// application.
+var httpKind = kind{
+	name:    "http",
+	command: newHTTPCheck,
+	demo:    []demoSection{{"HTTP(S) probe", httpDemo}},
+	emulators: []emulator{{
+		name:    "web",
+		handler: func(string) (http.Handler, error) { return emulate.Web(), nil },
+		vars:    []demoVar{{"WEB_USER", emulate.WebUser}, {"WEB_PASSWORD", emulate.WebPassword}},
+	}},
+	macros: []nagiosMacro{{"password", 3}, {"bearer", 4}},
+}
 
 // clientFlags are the connection, TLS and auth flags shared by every probe
 // that speaks HTTP.
@@ -50,33 +64,29 @@ func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
 }
 
 // build turns the flags into a client config, resolving secrets.
-func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
-	cc := g.clientConfig()
+func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
+	cc := ce.clientConfig()
 	cc.Insecure, cc.CAFile, cc.CertFile, cc.KeyFile = c.insecure, c.caFile, c.cert, c.key
 	cc.SNI, cc.Proxy, cc.UserAgent, cc.MaxBody = c.sni, c.proxy, c.agent, c.maxBody
 	cc.User, cc.Auth = c.user, c.auth
+	cc.CertWarnDays, cc.CertCritDays = c.certWarn, c.certCrit
 	if err := headerSafe("--user-agent", c.agent); err != nil {
 		return cc, err
 	}
 	if err := headerSafe("--user", c.user); err != nil {
 		return cc, err
 	}
-	switch strings.ToLower(c.auth) {
-	case "", "auto", "basic", "digest":
-	default:
-		return cc, fmt.Errorf("invalid --auth %q (want auto, basic or digest)", c.auth)
-	}
 	var err error
 	if c.password.given() {
 		if c.user == "" {
 			return cc, fmt.Errorf("a password needs --user")
 		}
-		if cc.Password, err = c.password.resolve(g); err != nil {
+		if cc.Password, err = c.password.resolve(ce.run); err != nil {
 			return cc, err
 		}
 	}
 	if c.bearer.given() {
-		if cc.Bearer, err = c.bearer.resolve(g); err != nil {
+		if cc.Bearer, err = c.bearer.resolve(ce.run); err != nil {
 			return cc, err
 		}
 		if err := headerSafe("--bearer", cc.Bearer); err != nil {
@@ -89,12 +99,13 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 	for name, values := range cc.Headers {
 		if probe.SensitiveHeader(name) {
 			for _, v := range values {
-				g.addSecret(v)
+				ce.run.redactor.Add(v)
 			}
 		}
 	}
-	// a CA, client certificate or proxy that does not load is a problem of
-	// the command line: report it now, before anything runs
+	// an auth scheme it does not know, or a CA, client certificate or proxy
+	// that does not load, is a problem of the command line: report it now,
+	// before anything runs
 	if _, err := probe.NewClient(cc); err != nil {
 		return cc, err
 	}
@@ -104,10 +115,8 @@ func (c *clientFlags) build(g *globalOptions) (probe.ClientConfig, error) {
 // headerSafe checks a value sent in a request header: no control
 // characters, which net/http would refuse only when the request is sent.
 func headerSafe(what, v string) error {
-	for _, r := range v {
-		if r != '\t' && (r < 0x20 || r == 0x7f) {
-			return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
-		}
+	if !probe.ValidHeaderValue(v) {
+		return fmt.Errorf("%s may not contain control characters (a line break, say)", what)
 	}
 	return nil
 }
@@ -141,25 +150,6 @@ func parseHeaders(list []string) (http.Header, error) {
 	return h, nil
 }
 
-// normalizeURL adds http:// to a URL given without a scheme and checks it.
-func normalizeURL(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("invalid URL %q", probe.RedactURL(raw))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("invalid URL %q: the scheme must be http or https", probe.RedactURL(raw))
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("invalid URL %q: no host", probe.RedactURL(raw))
-	}
-	return s, nil
-}
-
 type httpOptions struct {
 	client       clientFlags
 	method       string
@@ -178,7 +168,7 @@ type httpOptions struct {
 	jq           jqFlags
 }
 
-func newHTTPCheck(g *globalOptions) checkCommand {
+func newHTTPCheck(ce *checkEnv) checkCommand {
 	o := &httpOptions{}
 	cmd := &cobra.Command{
 		Use:   "http URL",
@@ -205,15 +195,15 @@ func newHTTPCheck(g *globalOptions) checkCommand {
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
-func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) {
-	u, err := normalizeURL(rawURL)
+func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
+	u, _, err := targetURL(rawURL, "URL", "http")
 	if err != nil {
 		return nil, err
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +285,6 @@ func (o *httpOptions) build(g *globalOptions, rawURL string) (checkFunc, error) 
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
 		return nil, err
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}

@@ -4,14 +4,37 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// itgrixKind is the check of the Itgrix connector's /status.
+var itgrixKind = kind{
+	name:    "itgrix",
+	command: newItgrixCheck,
+	demo:    []demoSection{{"Itgrix status probe", itgrixDemo}},
+	emulators: []emulator{{
+		// every case is also served at ITGRIX_URL/CASE
+		name: "itgrix",
+		handler: func(variant string) (http.Handler, error) {
+			e, err := emulate.NewItgrix(variant)
+			if err != nil {
+				return nil, err
+			}
+			return e, nil
+		},
+		vars: []demoVar{{"ITGRIX_USER", emulate.ItgrixUser}, {"ITGRIX_PASSWORD", emulate.ItgrixPassword}},
+	}},
+	macros: []nagiosMacro{{"password", 5}, {"bearer", 6}},
+	doc:    "docs/itgrix.md",
+}
 
 type itgrixOptions struct {
 	client           clientFlags
@@ -23,7 +46,7 @@ type itgrixOptions struct {
 	jq               jqFlags
 }
 
-func newItgrixCheck(g *globalOptions) checkCommand {
+func newItgrixCheck(ce *checkEnv) checkCommand {
 	o := &itgrixOptions{}
 	cmd := &cobra.Command{
 		Use:   "itgrix HOST",
@@ -49,10 +72,10 @@ and --license-critical). HOST may also be a full base URL (https://pbx:8443).`,
 	fs.StringVar(&o.path, "path", "", "ask for one element through the path request parameter (app_state, license.type ...) and check just that")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "host", build: func(args []string) (checkFunc, error) { return o.build(g, cmd, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "host", build: func(args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }
 
-func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string) (checkFunc, error) {
+func (o *itgrixOptions) build(ce *checkEnv, cmd *cobra.Command, host string) (checkFunc, error) {
 	fs := cmd.Flags()
 	base, err := itgrixBaseURL(host, o.port, o.scheme, fs.Changed("port"), fs.Changed("scheme"))
 	if err != nil {
@@ -73,7 +96,7 @@ func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string)
 	if strings.ContainsAny(o.path, "&#?= \t\r\n") {
 		return nil, fmt.Errorf("invalid --path %q: give an element name such as app_state or license.type", probe.SanitizeLine(o.path, 60))
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +105,6 @@ func (o *itgrixOptions) build(g *globalOptions, cmd *cobra.Command, host string)
 		Client: cc, BaseURL: base, Path: o.path,
 		LicenseWarnDays: o.licWarn, LicenseCritDays: o.licCrit, LicenseTypes: types,
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}
@@ -100,13 +122,9 @@ func itgrixBaseURL(host string, port int, scheme string, portSet, schemeSet bool
 		if portSet || schemeSet {
 			return "", fmt.Errorf("HOST is a full URL: give the port and scheme in it, not with --port or --scheme")
 		}
-		u, err := normalizeURL(host)
+		_, pu, err := targetURL(host, "URL", "http")
 		if err != nil {
 			return "", err
-		}
-		pu, err := url.Parse(u)
-		if err != nil {
-			return "", fmt.Errorf("invalid URL %q", probe.RedactURL(host))
 		}
 		if pu.RawQuery != "" || pu.Fragment != "" {
 			return "", fmt.Errorf("invalid HOST %q: a base URL takes no query; use --path for one element", probe.RedactURL(host))

@@ -2,13 +2,27 @@ package main
 
 import (
 	"context"
-	"errors"
-	"strings"
+	"net/http"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// kaleyraKind is the check of Kaleyra's voice incident API.
+var kaleyraKind = kind{
+	name:    "kaleyra",
+	command: newKaleyraCheck,
+	demo:    []demoSection{{"Kaleyra voice incident probe", kaleyraDemo}},
+	emulators: []emulator{{
+		name:    "kaleyra",
+		handler: func(string) (http.Handler, error) { return emulate.Kaleyra(emulate.KaleyraAPIKey), nil },
+		vars:    []demoVar{{"KALEYRA_API_KEY", emulate.KaleyraAPIKey}},
+	}},
+	macros: []nagiosMacro{{"api-key", 10}},
+	doc:    "docs/kaleyra.md",
+}
 
 type kaleyraOptions struct {
 	client      clientFlags
@@ -22,7 +36,7 @@ type kaleyraOptions struct {
 	jq          jqFlags
 }
 
-func newKaleyraCheck(g *globalOptions) checkCommand {
+func newKaleyraCheck(ce *checkEnv) checkCommand {
 	o := &kaleyraOptions{}
 	cmd := &cobra.Command{
 		Use:   "kaleyra",
@@ -47,24 +61,21 @@ number; a filter value that matches nothing in the answer is UNKNOWN.`,
 	fs.StringArrayVar(&o.services, "service", nil, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
 	addClientFlags(cmd, &o.client, false)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(g) }}
+	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(ce) }}
 }
 
-func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
-	raw := strings.TrimSpace(o.url)
-	if !strings.Contains(raw, "://") {
-		raw = "https://" + raw // the key travels in the query: never default to plain http
-	}
-	base, err := normalizeURL(raw)
+func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {
+	// the key travels in the query: never default to plain http
+	base, _, err := targetURL(o.url, "URL", "https")
 	if err != nil {
 		return nil, err
 	}
 	// the probe checks the values of the flags; an empty key is its "no API key"
-	key, err := o.apiKey.resolve(g) // registered for redaction with its URL-encoded forms
+	key, err := o.apiKey.resolve(ce.run) // registered for redaction with its URL-encoded forms
 	if err != nil {
 		return nil, err
 	}
-	cc, err := o.client.build(g)
+	cc, err := o.client.build(ce)
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +83,10 @@ func (o *kaleyraOptions) build(g *globalOptions) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(assertions) > 0 && !strings.EqualFold(strings.TrimSpace(o.format), "json") {
-		return nil, errors.New("--jq reads JSON: add --format json")
-	}
-	warn, crit := o.client.certWarn, o.client.certCrit
 	cfg := probe.KaleyraConfig{
 		Client: cc, BaseURL: base, APIKey: key, Format: o.format,
 		Regions: o.regions, RegionCodes: o.regionCodes, Numbers: o.numbers, Services: o.services,
-		CertWarnDays: warn, CertCritDays: crit, Assertions: assertions,
+		Assertions: assertions,
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

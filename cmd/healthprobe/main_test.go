@@ -71,65 +71,66 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdEmulate starts an emulator for the rest of the script and sets
-// NAME_URL (upper case, dashes as underscores) to its base URL:
+// NAME_URL (upper case, dashes as underscores) to its base URL, NAME_PORT
+// to its port, and the variables it publishes (kinds.go):
 //
-//	emulate web       plain HTTP web app (emulate.Web)
-//	emulate web-tls   the same over TLS; writes the CA to $WORK/ca.pem
-//	emulate itgrix [CASE]  Itgrix /status set to CASE (default normal; every
-//	                  case is also at $ITGRIX_URL/CASE); sets $ITGRIX_PORT too
-//	emulate pexip     a Pexip node (emulate.Pexip); variants in pexip_emulate_test.go
-//	emulate kaleyra   Kaleyra's voice monitor API (emulate.Kaleyra); also sets
-//	                  $KALEYRA_API_KEY to the key it accepts
+//	emulate NAME [VARIANT]  any kind's emulator: web (http), itgrix, pexip,
+//	                  kaleyra ...; VARIANT picks its state where it has
+//	                  several: emulate itgrix CASE (default normal; every
+//	                  case is also at $ITGRIX_URL/CASE)
+//	emulate web-tls   the web emulator over TLS; writes the CA to $WORK/ca.pem
+//	emulate pexip-... variants of the Pexip node, in pexip_emulate_test.go
 //	emulate receiver  a notification receiver (emulate.Receiver) writing each
 //	                  request to $WORK/receiver/N.txt and N.body, answering
 //	                  with the status code in $WORK/receiver.status if present;
-//	                  receiver-NAME is another one, in $WORK/receiver-NAME/
+//	                  receiver-NAME is another one, in $WORK/receiver-NAME/;
+//	                  the body of a 200 is $WORK/NAME.answer if present
+//	emulate uptime-kuma, emulate healthchecks  those emulators, each request
+//	                  also recorded as a receiver's ($WORK/uptime-kuma/N.txt)
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: emulate NAME [args...]")
 	}
 	name := args[0]
 	envName := strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_URL"
-	switch name {
-	case "web":
-		srv, err := emulate.Serve(emulate.Web())
-		ts.Check(err)
-		ts.Defer(srv.Close)
-		ts.Setenv(envName, srv.URL)
-	case "web-tls":
+	switch {
+	case name == "web-tls":
 		srv := httptest.NewTLSServer(emulate.Web())
 		ts.Defer(srv.Close)
 		ts.Setenv(envName, srv.URL)
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
-	case "itgrix":
-		c := ""
-		if len(args) > 1 {
-			c = args[1]
-		}
-		emu, err := emulate.NewItgrix(c)
-		ts.Check(err)
-		srv, err := emulate.Serve(emu)
-		ts.Check(err)
-		ts.Defer(srv.Close)
-		ts.Setenv(envName, srv.URL)
-		ts.Setenv("ITGRIX_PORT", srv.Addr[strings.LastIndex(srv.Addr, ":")+1:])
-	case "pexip", "pexip-maintenance", "pexip-overloaded", "pexip-release-fails", "pexip-hang", "pexip-tls", "not-pexip":
+	case strings.HasPrefix(name, "pexip-") || name == "not-pexip":
 		emulatePexip(ts, name, envName)
-	case "kaleyra":
-		srv, err := emulate.Serve(emulate.Kaleyra(emulate.KaleyraAPIKey))
+	case name == "receiver" || strings.HasPrefix(name, "receiver-"):
+		emulateReceiver(ts, name, envName)
+	case name == "uptime-kuma": // recorded in $WORK/uptime-kuma/N.txt as a receiver's requests
+		emulateReceiver(ts, name, envName, emulate.NewUptimeKuma())
+		ts.Setenv("KUMA_TOKEN", emulate.KumaToken)
+	case name == "healthchecks": // likewise, in $WORK/healthchecks/
+		emulateReceiver(ts, name, envName, emulate.NewHealthchecks())
+		ts.Setenv("HC_UUID", emulate.HealthchecksUUID)
+		ts.Setenv("HC_PING_KEY", emulate.HealthchecksPingKey)
+		ts.Setenv("HC_SLUG", emulate.HealthchecksSlug)
+	default:
+		e, ok := findEmulator(name)
+		if !ok {
+			ts.Fatalf("emulate: unknown emulator %q", name)
+		}
+		variant := ""
+		if len(args) > 1 {
+			variant = args[1]
+		}
+		h, err := e.handler(variant)
+		ts.Check(err)
+		srv, err := emulate.Serve(h)
 		ts.Check(err)
 		ts.Defer(srv.Close)
-		ts.Setenv(envName, srv.URL)
-		ts.Setenv("KALEYRA_API_KEY", emulate.KaleyraAPIKey)
-	case "receiver":
-		emulateReceiver(ts, name, envName)
-	default:
-		if strings.HasPrefix(name, "receiver-") {
-			emulateReceiver(ts, name, envName)
-			return
+		ts.Setenv(e.urlVar(), srv.URL)
+		ts.Setenv(strings.TrimSuffix(e.urlVar(), "_URL")+"_PORT", srv.Addr[strings.LastIndex(srv.Addr, ":")+1:])
+		for _, v := range e.vars {
+			ts.Setenv(v.name, v.value)
 		}
-		ts.Fatalf("emulate: unknown emulator %q", name)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 // pages run each option into its description. roff is a small, fixed output
 // format; nothing here parses anything.
 
-func newManCmd(g *globalOptions) *cobra.Command {
+func newManCmd(_ *globalFlags, rs *runState) *cobra.Command {
 	return &cobra.Command{
 		Use:   "man DIR",
 		Short: "Write a man page for every command into DIR (healthprobe.1, healthprobe-http.1 ...)",
@@ -36,11 +36,11 @@ the build.`,
 		Hidden: true,
 		Args:   exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := writeManPages(cmd.Root(), args[0], g.getenv)
+			n, err := writeManPages(cmd.Root(), args[0], rs.getenv)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "wrote %d man pages to %s\n", n, args[0])
+			fmt.Fprintf(rs.stdout, "wrote %d man pages to %s\n", n, args[0])
 			return nil
 		},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,11 +17,13 @@ import (
 func TestManPages(t *testing.T) {
 	vars := map[string]string{"SOURCE_DATE_EPOCH": "1700000000"} // 14 Nov 2023
 	dir1, dir2 := t.TempDir(), t.TempDir()
+	var said string
 	for _, dir := range []string{dir1, dir2} {
 		code, out, errOut := runArgs(t, vars, "man", dir)
 		if code != 0 || !strings.HasPrefix(out, "wrote ") || errOut != "" {
 			t.Fatalf("healthprobe man: exit %d, %q %q", code, out, errOut)
 		}
+		said = strings.Replace(out, dir, "DIR", 1)
 	}
 	// every command a user can run, read from the tree the way --help shows it
 	root := testRoot(t)
@@ -49,7 +52,14 @@ func TestManPages(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("man pages %v, want %v", got, want)
 	}
-	for _, must := range []string{"healthprobe.1", "healthprobe-http.1", "healthprobe-demo.1", "healthprobe-completion-bash.1"} {
+	if w := fmt.Sprintf("wrote %d man pages to DIR\n", len(want)); said != w {
+		t.Errorf("healthprobe man said %q, want %q", said, w)
+	}
+	musts := []string{"healthprobe.1", "healthprobe-demo.1", "healthprobe-completion-bash.1"}
+	for _, k := range kindNames() {
+		musts = append(musts, "healthprobe-"+k+".1")
+	}
+	for _, must := range musts {
 		if !contains(got, must) {
 			t.Errorf("no %s in %v", must, got)
 		}

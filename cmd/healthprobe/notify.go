@@ -14,7 +14,8 @@ import (
 	"github.com/healthprobe/healthprobe/probe"
 )
 
-func newNotifyCmd(g *globalOptions) *cobra.Command {
+func newNotifyCmd(f *globalFlags, rs *runState) *cobra.Command {
+	ce := rs.commandEnv(f)
 	cmd := &cobra.Command{
 		Use:   "notify",
 		Short: "Test the notification sinks, deliver the outbox, verify a WMSPanel payload",
@@ -28,11 +29,11 @@ docs/notify.md. These commands work on those sinks and that outbox.`,
 			return errShownHelp
 		},
 	}
-	cmd.AddCommand(newNotifyTestCmd(g), newNotifyFlushCmd(g), newNotifyVerifyCmd(g))
+	cmd.AddCommand(newNotifyTestCmd(ce), newNotifyFlushCmd(ce), newNotifyVerifyCmd(ce))
 	return cmd
 }
 
-func newNotifyTestCmd(g *globalOptions) *cobra.Command {
+func newNotifyTestCmd(ce *checkEnv) *cobra.Command {
 	state := nagios.OK
 	cmd := &cobra.Command{
 		Use:   "test",
@@ -42,21 +43,21 @@ func newNotifyTestCmd(g *globalOptions) *cobra.Command {
 		Annotations: map[string]string{"kind": "NOTIFY"},
 		Args:        exactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sinks, _, err := g.sinks()
+			sinks, _, err := ce.sinks()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()
-			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion()}
-			return g.render(tr.Test(ctx, state.String()))
+			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: ce.notify.icingaHost, Service: ce.notify.icingaService}
+			return ce.render(tr.Test(ctx, state.String()))
 		},
 	}
 	cmd.Flags().Var(&state, "state", "state of the test event: ok, warning, critical or unknown")
 	return cmd
 }
 
-func newNotifyFlushCmd(g *globalOptions) *cobra.Command {
+func newNotifyFlushCmd(ce *checkEnv) *cobra.Command {
 	return &cobra.Command{
 		Use:   "flush",
 		Short: "Deliver the events waiting in the outbox of --state-dir",
@@ -69,16 +70,16 @@ events wait for a sink that is not configured.`,
 		Annotations: map[string]string{"kind": "NOTIFY"},
 		Args:        exactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tr, err := g.tracker()
+			tr, err := ce.tracker(cmd.Flags().Changed("attempts"))
 			if err != nil {
 				return err
 			}
 			if tr == nil || len(tr.Sinks) == 0 {
-				return errors.New("no sinks: give the --notify URL or --notify-config FILE the checks use")
+				return errors.New("no sinks: give the --notify, --push or --notify-config the checks use")
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()
-			return g.render(tr.Flush(ctx))
+			return ce.render(tr.Flush(ctx))
 		},
 	}
 }
@@ -86,7 +87,7 @@ events wait for a sink that is not configured.`,
 // maxPayload caps what notify verify reads from stdin.
 const maxPayload = 1 << 20
 
-func newNotifyVerifyCmd(g *globalOptions) *cobra.Command {
+func newNotifyVerifyCmd(ce *checkEnv) *cobra.Command {
 	var token secretFlags
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -103,15 +104,15 @@ such a payload.`,
 			if !token.given() {
 				return errors.New("give the token with --token, --token-env or --token-file")
 			}
-			tok, err := token.resolve(g)
+			tok, err := token.resolve(ce.run)
 			if err != nil {
 				return err
 			}
-			body, err := io.ReadAll(io.LimitReader(g.stdin, maxPayload+1))
+			body, err := io.ReadAll(io.LimitReader(ce.run.stdin, maxPayload+1))
 			if err != nil {
 				return fmt.Errorf("reading stdin: %w", err)
 			}
-			return g.render(verifyResult(body, tok))
+			return ce.render(verifyResult(body, tok))
 		},
 	}
 	addSecretFlags(cmd.Flags(), &token, "token", "WMSPanel token", true)
@@ -141,10 +142,10 @@ func verifyResult(body []byte, token string) probe.Result {
 
 // render prints a result of the notify commands (which keep no state) and
 // records the exit code.
-func (g *globalOptions) render(res probe.Result) error {
-	opts, err := g.outputOptions()
+func (ce *checkEnv) render(res probe.Result) error {
+	opts, err := ce.outputOptions()
 	if err != nil {
 		return err
 	}
-	return g.write(res, opts)
+	return ce.run.write(res, opts)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/nagios"
@@ -29,6 +31,9 @@ type notifyFlags struct {
 	urls       []string
 	configFile string
 	remind     remindValue
+
+	pushes                    []string // --push KIND=URL
+	icingaHost, icingaService string   // this check's Icinga 2 service, over an icinga2 sink's
 }
 
 func addNotifyFlags(fs *pflag.FlagSet, n *notifyFlags) {
@@ -39,17 +44,21 @@ func addNotifyFlags(fs *pflag.FlagSet, n *notifyFlags) {
 	fs.StringArrayVar(&n.urls, "notify", nil, "POST a JSON event to URL when the hard state changes (repeatable)")
 	fs.StringVar(&n.configFile, "notify-config", "", "read sinks from this YAML or JSON file (see docs/notify.md)")
 	fs.Var(&n.remind, "remind-every", "notify a lasting problem again after a duration (6h) or a number of runs (12runs); off by default")
+	fs.StringArrayVar(&n.pushes, "push", nil, "report every run's result to KIND=URL: uptime-kuma=PUSH-URL, healthchecks=PING-URL or pushgateway=URL (repeatable; the URL's token is a secret, see docs/report.md)")
+	fs.StringVar(&n.icingaHost, "icinga2-host", "", "the Icinga 2 host an icinga2 sink reports this check's result to (default: the sink's host, else the target's host)")
+	fs.StringVar(&n.icingaService, "icinga2-service", "", "the Icinga 2 service an icinga2 sink reports this check's result to (default: the sink's service, else --name)")
 }
 
 // clone copies the flags, lists included.
 func (n notifyFlags) clone() notifyFlags {
 	n.urls = slices.Clone(n.urls)
+	n.pushes = slices.Clone(n.pushes)
 	return n
 }
 
 func (n *notifyFlags) enabled() bool {
 	return n.stateDir != "" || n.name != "" || n.failAfter > 0 || n.attempts != 0 || len(n.urls) > 0 ||
-		n.configFile != "" || n.remind.every > 0 || n.remind.runs > 0
+		n.configFile != "" || n.remind.every > 0 || n.remind.runs > 0 || len(n.pushes) > 0
 }
 
 // optDuration is a durationValue that is off by default (no "(default 0s)").
@@ -120,61 +129,134 @@ func defaultStateDir(getenv func(string) string) (string, error) {
 	return "", errors.New("no state directory: give --state-dir (neither XDG_STATE_HOME nor HOME is set)")
 }
 
-// sinks builds the sinks of --notify and --notify-config, registering
-// their secrets for redaction. It also returns the config file's outbox
-// limits.
-func (g *globalOptions) sinks() ([]*notify.Sink, notify.FileConfig, error) {
+// pushSink reads --push KIND=URL. Its errors never quote the URL: a push
+// URL's path is its secret.
+func pushSink(v string) (notify.SinkConfig, error) {
+	kind, u, ok := strings.Cut(v, "=")
+	kind = strings.ToLower(strings.TrimSpace(kind))
+	if !ok || !slices.Contains(notify.PushFormats, kind) {
+		return notify.SinkConfig{}, fmt.Errorf("--push: want KIND=URL with KIND %s (an icinga2 sink, with its credentials, goes in --notify-config)",
+			strings.Join(notify.PushFormats, ", "))
+	}
+	if strings.TrimSpace(u) == "" {
+		return notify.SinkConfig{}, fmt.Errorf("--push %s=: the URL is missing", kind)
+	}
+	return notify.SinkConfig{Format: kind, URL: strings.TrimSpace(u)}, nil
+}
+
+// sinkCache shares sinks between the checks of a run (a batch's): each
+// check builds its sinks from the same flags and file, and gets the one
+// Sink (and so the one HTTP client, with its reused connections) per
+// configuration.
+type sinkCache struct {
+	mu    sync.Mutex
+	files map[string]notify.FileConfig
+	sinks map[string]*notify.Sink
+}
+
+// loadConfig reads a config file once per run.
+func (c *sinkCache) loadConfig(path string) (notify.FileConfig, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fc, ok := c.files[path]; ok {
+		return fc, nil
+	}
+	fc, err := notify.LoadConfig(path)
+	if err == nil {
+		if c.files == nil {
+			c.files = map[string]notify.FileConfig{}
+		}
+		c.files[path] = fc
+	}
+	return fc, err
+}
+
+// share returns the sink built before from the same configuration, or
+// keeps s, logging on the run's stderr, for the next check that asks.
+func (c *sinkCache) share(rs *runState, cfg notify.SinkConfig, s *notify.Sink) *notify.Sink {
+	key, err := json.Marshal(cfg)
+	if err != nil {
+		return s
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.sinks[string(key)]; ok {
+		return old
+	}
+	s.Redactor = rs.redactor
+	s.Log = func(format string, args ...any) {
+		rs.logMu.Lock() // sinks deliver concurrently; keep each line whole
+		defer rs.logMu.Unlock()
+		fmt.Fprintln(rs.stderr, rs.redactor.String("notify "+fmt.Sprintf(format, args...)))
+	}
+	if c.sinks == nil {
+		c.sinks = map[string]*notify.Sink{}
+	}
+	c.sinks[string(key)] = s
+	return s
+}
+
+// sinks builds the sinks of --notify, --push and --notify-config,
+// registering their secrets with the run's redactor. It also returns the
+// config file's outbox limits. The checks of a run share one Sink per
+// configuration.
+func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
+	n := &ce.notify
+	cache := &ce.run.sinks
 	var cfgs []notify.SinkConfig
-	for _, u := range g.notify.urls {
-		nu, err := normalizeURL(u)
+	for _, u := range n.urls {
+		nu, _, err := targetURL(u, "URL", "http")
 		if err != nil {
 			return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
 		}
 		cfgs = append(cfgs, notify.SinkConfig{URL: nu})
 	}
-	sinks, err := notify.BuildSinks(cfgs, g.getenv)
+	for _, p := range n.pushes {
+		c, err := pushSink(p)
+		if err != nil {
+			return nil, notify.FileConfig{}, err
+		}
+		cfgs = append(cfgs, c)
+	}
+	sinks, err := notify.BuildSinks(cfgs, ce.run.getenv)
 	if err != nil {
-		return nil, notify.FileConfig{}, fmt.Errorf("--notify: %w", err)
+		return nil, notify.FileConfig{}, fmt.Errorf("--notify/--push: %w", err)
 	}
 	var fc notify.FileConfig
-	if g.notify.configFile != "" {
-		if fc, err = notify.LoadConfig(g.notify.configFile); err != nil {
-			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+	if n.configFile != "" {
+		if fc, err = cache.loadConfig(n.configFile); err != nil {
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
-		more, err := notify.BuildSinks(fc.Sinks, g.getenv)
+		more, err := notify.BuildSinks(fc.Sinks, ce.run.getenv)
 		if err != nil {
-			return nil, fc, fmt.Errorf("--notify-config %s: %w", g.notify.configFile, err)
+			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
 		for _, m := range more {
 			for _, s := range sinks {
 				if s.Key == m.Key {
-					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify", g.notify.configFile, m.Label)
+					return nil, fc, fmt.Errorf("--notify-config %s: %s is also given with --notify or --push", n.configFile, m.Label)
 				}
 			}
 		}
 		sinks = append(sinks, more...)
+		cfgs = append(cfgs, fc.Sinks...)
 	}
-	var mu sync.Mutex // sinks deliver concurrently; the log writer may not be safe
-	log := g.clientConfig().Log
-	for _, s := range sinks {
+	for i, s := range sinks {
 		for _, sec := range s.Secrets() {
-			g.addSecret(sec)
+			ce.run.redactor.Add(sec)
 		}
-		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), g.verbose
-		s.Log = func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			log("notify "+format, args...)
-		}
+		s.UserAgent, s.Verbose = "healthprobe/"+shortVersion(), ce.verbose
+		sinks[i] = cache.share(ce.run, cfgs[i], s)
 	}
 	return sinks, fc, nil
 }
 
 // tracker builds the notify.Tracker of a check run, or nil when no state or
-// notify flag is given.
-func (g *globalOptions) tracker() (*notify.Tracker, error) {
-	n := &g.notify
-	if n.name != "" || g.cmd != nil && g.cmd.Flags().Changed("name") {
+// notify flag is given. attempts says --attempts was given on the command
+// line (where 0 is refused).
+func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
+	n := &ce.notify
+	if n.name != "" {
 		if err := nagios.CheckName(n.name); err != nil {
 			return nil, fmt.Errorf("--name %q: %w", n.name, err)
 		}
@@ -182,14 +264,13 @@ func (g *globalOptions) tracker() (*notify.Tracker, error) {
 	if !n.enabled() {
 		return nil, nil
 	}
-	if n.attempts < 0 || (g.cmd != nil && g.cmd.Flags().Changed("attempts") && n.attempts < 1) {
+	if n.attempts < 0 || (attempts && n.attempts < 1) {
 		return nil, errors.New("--attempts must be 1 or more")
 	}
-
 	dir := n.stateDir
 	if dir == "" {
 		var err error
-		if dir, err = defaultStateDir(g.getenv); err != nil {
+		if dir, err = defaultStateDir(ce.run.getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -198,44 +279,45 @@ func (g *globalOptions) tracker() (*notify.Tracker, error) {
 			return nil, err
 		}
 	}
-	sinks, fc, err := g.sinks()
+	sinks, fc, err := ce.sinks()
 	if err != nil {
 		return nil, err
 	}
 	return &notify.Tracker{
-		Dir: dir, Sinks: sinks, Version: shortVersion(),
+		Dir: dir, Sinks: sinks, Version: shortVersion(), Host: n.icingaHost, Service: n.icingaService,
 		Policy:    notify.Policy{Attempts: n.attempts, FailAfter: n.failAfter, RemindEvery: n.remind.every, RemindRuns: n.remind.runs},
 		OutboxCap: fc.OutboxCap, OutboxMaxAge: time.Duration(fc.OutboxMaxAge),
 	}, nil
 }
 
 // notifier is the tracker of a check run and the check's identity, or nil
-// when no state or notify flag is given.
-func (g *globalOptions) notifier() (*notify.Tracker, string, error) {
-	tr, err := g.tracker()
+// when no state or notify flag is given. identity names the check when
+// --name is not given; it is asked only when state is kept, and its
+// answer is redacted.
+func (ce *checkEnv) notifier(attempts bool, identity func() string) (*notify.Tracker, string, error) {
+	tr, err := ce.tracker(attempts)
 	if tr == nil || err != nil {
 		return nil, "", err
 	}
-	identity, err := g.identity()
-	return tr, identity, err
+	if ce.notify.name != "" {
+		return tr, "name:" + ce.notify.name, nil
+	}
+	if identity == nil {
+		return nil, "", errors.New("cannot tell which check this is: give --name")
+	}
+	return tr, ce.run.redactor.String(identity()), nil
 }
 
-// identity names a check for its state: --name, or the command, its
-// arguments and the options that change what it checks. Left out: the
-// global options (timeout, output, verbosity, state and notify flags) and
-// every secret option (--password, --password-env, --password-file ...);
-// secret-looking header values and URL parameters are masked, and any
-// secret that was resolved is redacted, so the identity never holds one.
-func (g *globalOptions) identity() (string, error) {
-	if g.notify.name != "" {
-		return "name:" + g.notify.name, nil
-	}
-	cmd := g.cmd
-	if cmd == nil {
-		return "", errors.New("cannot tell which check this is: give --name")
-	}
+// commandIdentity names a check for its state from its command line: the
+// command, its arguments and the options that change what it checks. Left
+// out: the global options (timeout, output, verbosity, state and notify
+// flags) and every secret option (--password, --password-env,
+// --password-file ...); secret-looking header values and URL parameters
+// are masked (and notifier redacts every secret that was resolved), so the
+// identity never holds one.
+func commandIdentity(cmd *cobra.Command, args []string) string {
 	parts := []string{strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")}
-	for _, a := range g.args {
+	for _, a := range args {
 		if strings.Contains(a, "://") {
 			a = probe.RedactURL(a)
 		}
@@ -257,7 +339,7 @@ func (g *globalOptions) identity() (string, error) {
 			parts = append(parts, "--"+f.Name+"="+v)
 		}
 	})
-	return g.redact(strings.Join(parts, " ")), nil
+	return strings.Join(parts, " ")
 }
 
 // isSecretFlag recognises the flags of a secretFlags (--X, --X-env, --X-file).
@@ -266,17 +348,30 @@ func isSecretFlag(fs *pflag.FlagSet, name string) bool {
 	return fs.Lookup(base+"-env") != nil && fs.Lookup(base+"-file") != nil
 }
 
+// begin starts a check's run for the sinks that measure it (a
+// healthchecks sink's /start, sent while the check runs). The returned
+// function ends what is still waiting; call it once the result is tracked.
+// The pings have the check's time and its delivery window, as the result.
+func (ce *checkEnv) begin(ctx context.Context, tr *notify.Tracker) context.CancelFunc {
+	if tr == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*ce.timeout)
+	tr.Begin(ctx)
+	return cancel
+}
+
 // track records a check's result and notifies, within a delivery window as
 // long as --timeout that starts when the check is done (a check that timed
 // out still gets its notification out). Problems are WARNING lines: they
 // never stop the result from being reported.
-func (g *globalOptions) track(ctx context.Context, tr *notify.Tracker, identity string, res probe.Result) probe.Result {
+func (ce *checkEnv) track(ctx context.Context, tr *notify.Tracker, identity string, res probe.Result) probe.Result {
 	if tr == nil {
 		return res
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	ctx, cancel := context.WithTimeout(ctx, ce.timeout)
 	defer cancel()
-	if err := tr.Process(ctx, identity, g.notify.name, &res); err != nil {
+	if err := tr.Process(ctx, identity, ce.notify.name, &res); err != nil {
 		before := res.State
 		res.Add("notify", nagios.Warning, "notify: "+err.Error())
 		if res.State.Worse(before) {

@@ -52,7 +52,7 @@ func FuzzTargets(f *testing.F) {
 				t.Fatalf("%s %q gave %q", what, s, u)
 			}
 		}
-		u, err := normalizeURL(s)
+		u, _, err := targetURL(s, "URL", "http")
 		check("URL", u, err)
 		u, err = pexipBaseURL(s)
 		check("NODE", u, err)

@@ -3,14 +3,30 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
+	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
 )
+
+// pexipKind is the check that a Pexip Infinity Conferencing Node takes a
+// call.
+var pexipKind = kind{
+	name:    "pexip",
+	command: newPexipCheck,
+	demo:    []demoSection{{"Pexip Infinity probe", pexipDemo}},
+	emulators: []emulator{{
+		name:    "pexip",
+		handler: func(string) (http.Handler, error) { return emulate.NewPexip(), nil },
+		vars:    []demoVar{{"PEXIP_PIN", emulate.PexipHostPIN}},
+	}},
+	macros: []nagiosMacro{{"pin", 7}, {"password", 8}, {"bearer", 9}},
+	doc:    "docs/pexip.md",
+}
 
 type pexipOptions struct {
 	client           clientFlags
@@ -26,7 +42,7 @@ type pexipOptions struct {
 	jq               jqFlags
 }
 
-func newPexipCheck(g *globalOptions) checkCommand {
+func newPexipCheck(ce *checkEnv) checkCommand {
 	o := &pexipOptions{maintenanceState: nagios.Warning}
 	cmd := &cobra.Command{
 		Use:   "pexip NODE --alias ALIAS",
@@ -57,10 +73,10 @@ Point --alias at a test call service, named so admins know the calls are the pro
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the request_token time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "node", build: func(args []string) (checkFunc, error) { return o.build(g, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "node", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
-func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
+func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 	base, err := pexipBaseURL(node)
 	if err != nil {
 		return nil, err
@@ -77,14 +93,14 @@ func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
 	case o.guest && o.pin.given():
 		return nil, fmt.Errorf("give either a PIN or --guest, not both")
 	}
-	if cfg.Client, err = o.client.build(g); err != nil {
+	if cfg.Client, err = o.client.build(ce); err != nil {
 		return nil, err
 	}
 	switch {
 	case o.guest:
 		cfg.PIN = "none"
 	case o.pin.given():
-		if cfg.PIN, err = o.pin.resolve(g); err != nil {
+		if cfg.PIN, err = o.pin.resolve(ce.run); err != nil {
 			return nil, err
 		}
 		if err := headerSafe("--pin", cfg.PIN); err != nil {
@@ -94,7 +110,6 @@ func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
 	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
 		return nil, err
 	}
-	cfg.CertWarnDays, cfg.CertCritDays = o.client.certWarn, o.client.certCrit
 	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}
@@ -104,18 +119,10 @@ func (o *pexipOptions) build(g *globalOptions, node string) (checkFunc, error) {
 // pexipBaseURL turns NODE (host, host:port or URL) into the node's base URL,
 // https unless the URL says otherwise.
 func pexipBaseURL(node string) (string, error) {
-	s := strings.TrimSpace(node)
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
+	s, u, err := targetURL(node, "NODE", "https")
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("invalid NODE %q", probe.RedactURL(node))
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("invalid NODE %q: the scheme must be http or https", probe.RedactURL(node))
-	case u.Host == "":
-		return "", fmt.Errorf("invalid NODE %q: no host", probe.RedactURL(node))
+		return "", err
 	case strings.Contains(u.Path, "/api/client/"):
 		return "", fmt.Errorf("NODE is the node's address, not an API URL: give %s://%s and --alias", u.Scheme, u.Host)
 	case u.RawQuery != "" || u.Fragment != "":

@@ -15,7 +15,6 @@ import (
 // base URL. GET $URL/emulator/tokens tells how many tokens were issued,
 // released and left outstanding.
 //
-//	pexip                a node in service
 //	pexip-maintenance    in maintenance mode: status and request_token answer 503
 //	pexip-overloaded     status 200, but request_token answers 503
 //	pexip-release-fails  release_token answers 500, so tokens stay outstanding

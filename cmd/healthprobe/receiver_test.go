@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,8 +14,10 @@ import (
 
 // emulateReceiver starts an emulate.Receiver for `emulate receiver` (or
 // receiver-NAME): it writes each request to $WORK/NAME/N.txt and N.body and
-// answers with the status code in $WORK/NAME.status when that file exists.
-func emulateReceiver(ts *testscript.TestScript, name, envName string) {
+// answers with the status code in $WORK/NAME.status and the body in
+// $WORK/NAME.answer when those files exist. With next set, it records each
+// request and hands it to next (another emulator).
+func emulateReceiver(ts *testscript.TestScript, name, envName string, next ...http.Handler) {
 	work := ts.Getenv("WORK")
 	dir := filepath.Join(work, name)
 	ts.Check(os.MkdirAll(dir, 0o700))
@@ -26,6 +29,16 @@ func emulateReceiver(ts *testscript.TestScript, name, envName string) {
 		code, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		return code
 	}}
+	rc.Answer = func() string {
+		b, err := os.ReadFile(filepath.Join(work, name+".answer"))
+		if err != nil {
+			return "received\n"
+		}
+		return string(b)
+	}
+	if len(next) > 0 {
+		rc.Next = next[0]
+	}
 	srv, err := emulate.Serve(rc)
 	ts.Check(err)
 	ts.Defer(srv.Close)

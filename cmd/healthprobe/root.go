@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // Set by the linker: -X main.version=... -X main.commit=... -X main.date=...
@@ -38,45 +38,60 @@ type env struct {
 	signals        <-chan struct{} // closed once SIGINT and SIGTERM end the run with UNKNOWN; nil: never
 }
 
-// globalOptions are the flags every check shares, and what a run collects.
-type globalOptions struct {
-	env
+// globalFlags are the values of the global flags, which every check takes.
+// In a batch each check has its own copy, which its keys may change.
+type globalFlags struct {
 	timeout      time.Duration
 	timeoutState nagios.State
 	verbose      int
 	output       string
 	color        string
 	showVersion  bool
-
-	secrets  []string    // values resolved from secret flags: redacted from all output
-	logMu    *sync.Mutex // keeps the verbose lines of a batch's concurrent checks whole
-	exitCode int
-
-	notify notifyFlags
-	cmd    *cobra.Command // the command being run, and its arguments (for the check's identity)
-	args   []string
+	notify       notifyFlags
 }
 
-// Main runs healthprobe with the process's arguments and returns the exit code.
-func Main() int {
-	// net/http writes some complaints about a server to the standard
-	// logger ("Unsolicited response received on idle HTTP channel"); the
-	// check reports what matters in its result, and stderr is for -v.
-	log.SetOutput(io.Discard)
-	ctx, signals, stop := watchSignals(context.Background(), signalGrace)
-	defer stop()
-	return run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, signals: signals})
+// defaultFlags are the global flags' defaults.
+func defaultFlags() *globalFlags {
+	return &globalFlags{timeout: 10 * time.Second, timeoutState: nagios.Critical, output: "nagios", color: "auto"}
+}
+
+// runState is what one run of healthprobe holds apart from its flags: the
+// environment, the one redactor every secret of the run goes into, the lock
+// that keeps the verbose lines of concurrent checks whole, and the exit
+// code. One command line makes one, and passes it down.
+type runState struct {
+	env
+	redactor *redact.Redactor
+	logMu    sync.Mutex
+	exitCode int
+	sinks    sinkCache // the notify sinks built so far, shared by the checks of a batch
+}
+
+func newRunState(e env) *runState { return &runState{env: e, redactor: redact.New()} }
+
+// checkEnv is what a check is built and run with: its global flag values,
+// the run it belongs to, and where its verbose lines go (stderr; in a
+// batch, stderr with the check's name in front).
+type checkEnv struct {
+	*globalFlags
+	run    *runState
+	stderr io.Writer
+}
+
+// commandEnv is the checkEnv of a command line: its flags, on the run's own stderr.
+func (rs *runState) commandEnv(f *globalFlags) *checkEnv {
+	return &checkEnv{globalFlags: f, run: rs, stderr: rs.stderr}
 }
 
 // run executes one command line. It is the single place that turns errors
 // and panics into an exit code; nothing below it exits.
 func run(ctx context.Context, args []string, e env) (code int) {
-	g := &globalOptions{env: e, timeout: 10 * time.Second, timeoutState: nagios.Critical, output: "nagios", color: "auto"}
+	rs, f := newRunState(e), defaultFlags()
 	kind := "HEALTHPROBE"
 	defer func() {
 		if p := recover(); p != nil {
-			g.writeFailure(kind, "internal error: "+probe.SanitizeLine(fmt.Sprint(p), 200))
-			if g.verbose > 0 {
+			rs.writeFailure(f.output, kind, "internal error: "+probe.SanitizeLine(fmt.Sprint(p), 200))
+			if f.verbose > 0 {
 				fmt.Fprintf(e.stderr, "%s\n", debug.Stack())
 			}
 			code = nagios.Unknown.ExitCode()
@@ -84,7 +99,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	}()
 	ctx, cancel := context.WithCancel(ctx) // ends what the run started
 	defer cancel()
-	root := newRootCmdFor(g, args)
+	root := newRootCmdFor(f, rs, args)
 	if c, _, err := root.Find(args); err == nil && c != root {
 		kind = strings.ToUpper(c.Name())
 		if k := c.Annotations["kind"]; k != "" {
@@ -100,34 +115,35 @@ func run(ctx context.Context, args []string, e env) (code int) {
 		if errors.Is(err, errShownHelp) {
 			return nagios.Unknown.ExitCode()
 		}
+		outName := f.output
 		if jsonRequested(args) {
-			g.output = string(output.JSON) // a flag error may stop parsing before --output
+			outName = string(output.JSON) // a flag error may stop parsing before --output
 		}
-		g.writeFailure(kind, err.Error())
+		rs.writeFailure(outName, kind, err.Error())
 		return nagios.Unknown.ExitCode()
 	}
-	return g.exitCode
+	return rs.exitCode
 }
 
 // writeFailure prints a run that could not be carried out (bad input, an
 // internal fault) as an UNKNOWN result: line 1, or one JSON object when
 // --output json was asked for, so that a script reading JSON gets JSON.
-func (g *globalOptions) writeFailure(kind, msg string) {
-	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: g.redact(probe.SanitizeLine(msg, 300))}
-	format, err := output.ParseFormat(g.output)
+func (rs *runState) writeFailure(outName, kind, msg string) {
+	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: rs.redactor.String(probe.SanitizeLine(msg, 300))}
+	format, err := output.ParseFormat(outName)
 	if err != nil {
 		format = output.Nagios
 	}
-	_ = output.Write(g.stdout, res, output.Options{Format: format})
+	_ = output.Write(rs.stdout, res, output.Options{Format: format})
 }
 
 var errShownHelp = errors.New("help shown")
 
 // newRootCmd builds the whole command tree: help, completion, man pages and
 // the contrib generators read all of it.
-func newRootCmd(g *globalOptions) *cobra.Command {
-	root := newBareRoot(g)
-	for _, sub := range subcommands(g) {
+func newRootCmd(f *globalFlags, rs *runState) *cobra.Command {
+	root := newBareRoot(f, rs)
+	for _, sub := range subcommands(f, rs) {
 		root.AddCommand(sub.build())
 	}
 	return root
@@ -139,9 +155,9 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 // subcommand's flags costs a single check about 40 page faults (0.15 ms),
 // a tenth of its run. Anything else (help, completion, man, contrib, an
 // unknown command) gets the whole tree.
-func newRootCmdFor(g *globalOptions, args []string) *cobra.Command {
-	root := newBareRoot(g)
-	subs := subcommands(g)
+func newRootCmdFor(f *globalFlags, rs *runState, args []string) *cobra.Command {
+	root := newBareRoot(f, rs)
+	subs := subcommands(f, rs)
 	for _, sub := range subs {
 		root.AddCommand(&cobra.Command{Use: sub.name}) // a placeholder, for Find
 	}
@@ -169,13 +185,13 @@ type subcommand struct {
 }
 
 // subcommands lists root's children.
-func subcommands(g *globalOptions) []subcommand {
-	subs := make([]subcommand, 0, len(checkKinds)+5)
-	for _, kind := range checkKinds {
-		subs = append(subs, subcommand{kind.name, true, func() *cobra.Command { return g.checkCmd(kind.new) }})
+func subcommands(f *globalFlags, rs *runState) []subcommand {
+	subs := make([]subcommand, 0, len(kinds)+5)
+	for _, k := range kinds {
+		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.commandEnv(f), k.command) }})
 	}
-	cmd := func(build func(*globalOptions) *cobra.Command) func() *cobra.Command {
-		return func() *cobra.Command { return build(g) }
+	cmd := func(build func(*globalFlags, *runState) *cobra.Command) func() *cobra.Command {
+		return func() *cobra.Command { return build(f, rs) }
 	}
 	return append(subs,
 		subcommand{"run", true, cmd(newRunCmd)},
@@ -186,20 +202,21 @@ func subcommands(g *globalOptions) []subcommand {
 }
 
 // checkCmd builds a check subcommand that runs its check once.
-func (g *globalOptions) checkCmd(newCheck func(g *globalOptions) checkCommand) *cobra.Command {
-	c := newCheck(g)
+func checkCmd(ce *checkEnv, newCheck func(ce *checkEnv) checkCommand) *cobra.Command {
+	c := newCheck(ce)
 	c.cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		fn, err := c.build(args)
 		if err != nil {
 			return err
 		}
-		return g.runCheck(cmd.Context(), fn)
+		attempts := cmd.Flags().Changed("attempts")
+		return ce.runCheck(cmd.Context(), fn, attempts, func() string { return commandIdentity(cmd, args) })
 	}
 	return c.cmd
 }
 
 // newBareRoot builds root with its own and the persistent flags.
-func newBareRoot(g *globalOptions) *cobra.Command {
+func newBareRoot(f *globalFlags, rs *runState) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "healthprobe",
 		Short: "Health checks that prove a service can serve, for the terminal, cron and Nagios/Icinga",
@@ -211,28 +228,24 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.showVersion {
-				fmt.Fprintln(g.stdout, versionString())
+			if f.showVersion {
+				fmt.Fprintln(rs.stdout, versionString())
 				return nil
 			}
 			_ = cmd.Help()
 			return errShownHelp
 		},
 	}
-	root.Flags().BoolVarP(&g.showVersion, "version", "V", false, "print the version and exit")
+	root.Flags().BoolVarP(&f.showVersion, "version", "V", false, "print the version and exit")
 	pf := root.PersistentFlags()
-	addDeadlineFlags(pf, g)
-	pf.CountVarP(&g.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
-	pf.StringVar(&g.output, "output", g.output, "output format: nagios or json")
-	pf.StringVar(&g.color, "color", g.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
-	addNotifyFlags(pf, &g.notify)
-	root.PersistentPreRun = func(cmd *cobra.Command, args []string) {
-		g.cmd, g.args = cmd, args
-		if g.verbose >= 2 && g.signals != nil {
-			if g.logMu == nil {
-				g.logMu = new(sync.Mutex) // shared with a batch's checks, set before they start
-			}
-			go g.announceSignals(cmd.Context(), g.logMu)
+	addDeadlineFlags(pf, f)
+	pf.CountVarP(&f.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
+	pf.StringVar(&f.output, "output", f.output, "output format: nagios or json")
+	pf.StringVar(&f.color, "color", f.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
+	addNotifyFlags(pf, &f.notify)
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if f.verbose >= 2 && rs.signals != nil {
+			go rs.announceSignals(cmd.Context())
 		}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
@@ -241,9 +254,9 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 
 // addDeadlineFlags adds the flags that bound one check: also accepted per
 // check in a batch file.
-func addDeadlineFlags(fs *pflag.FlagSet, g *globalOptions) {
-	fs.VarP(&durationValue{&g.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
-	fs.Var(&g.timeoutState, "timeout-state", "state reported on a timeout: ok, warning, critical or unknown")
+func addDeadlineFlags(fs *pflag.FlagSet, f *globalFlags) {
+	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
+	fs.Var(&f.timeoutState, "timeout-state", "state reported on a timeout: ok, warning, critical or unknown")
 }
 
 // checkCommand is a check subcommand: its cobra command and flags, the batch
@@ -253,27 +266,6 @@ type checkCommand struct {
 	cmd   *cobra.Command
 	arg   string // "url" for http; "" when the command takes no argument
 	build func(args []string) (checkFunc, error)
-}
-
-// checkKinds lists the check subcommands. Each constructor returns a fresh
-// command bound to g, so a batch run builds one per check.
-var checkKinds = []struct {
-	name string
-	new  func(g *globalOptions) checkCommand
-}{
-	{"http", newHTTPCheck},
-	{"itgrix", newItgrixCheck},
-	{"pexip", newPexipCheck},
-	{"kaleyra", newKaleyraCheck},
-}
-
-func findKind(name string) (func(g *globalOptions) checkCommand, bool) {
-	for _, k := range checkKinds {
-		if k.name == name {
-			return k.new, true
-		}
-	}
-	return nil, false
 }
 
 func versionString() string {
@@ -308,46 +300,49 @@ func versionString() string {
 // checkFunc runs a check once under the given context.
 type checkFunc func(ctx context.Context) probe.Result
 
-// runCheck applies the run's deadline, runs the check, records its state
-// and notifies (when a state or notify flag is given), redacts and renders
-// the result, and records the exit code.
-func (g *globalOptions) runCheck(ctx context.Context, fn checkFunc) error {
-	opts, err := g.outputOptions() // a bad --output fails before the check runs
+// runCheck applies the check's deadline, runs it, records its state and
+// notifies (when a state or notify flag is given), redacts and renders the
+// result, and records the exit code. attempts says --attempts was given;
+// identity names the check for its state when --name is not given.
+func (ce *checkEnv) runCheck(ctx context.Context, fn checkFunc, attempts bool, identity func() string) error {
+	opts, err := ce.outputOptions() // a bad --output fails before the check runs
 	if err != nil {
 		return err
 	}
-	tr, identity, err := g.notifier()
+	tr, id, err := ce.notifier(attempts, identity)
 	if err != nil {
 		return err
 	}
-	return g.write(g.track(ctx, tr, identity, g.execute(ctx, "", fn)), opts)
+	end := ce.begin(ctx, tr)
+	defer end()
+	return ce.run.write(ce.track(ctx, tr, id, ce.execute(ctx, "", fn)), opts)
 }
 
 // outputOptions validates --output and --color.
-func (g *globalOptions) outputOptions() (output.Options, error) {
-	format, err := output.ParseFormat(g.output)
+func (ce *checkEnv) outputOptions() (output.Options, error) {
+	format, err := output.ParseFormat(ce.output)
 	if err != nil {
 		return output.Options{}, err
 	}
-	colour, err := g.useColor()
+	colour, err := ce.run.useColor(ce.color)
 	return output.Options{Format: format, Color: colour}, err
 }
 
 // write redacts and renders a result, and records its exit code.
-func (g *globalOptions) write(res probe.Result, opts output.Options) error {
-	res = g.redactResult(res)
-	if err := output.Write(g.stdout, res, opts); err != nil {
+func (rs *runState) write(res probe.Result, opts output.Options) error {
+	res = rs.redactResult(res)
+	if err := output.Write(rs.stdout, res, opts); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
-	g.exitCode = res.State.ExitCode()
+	rs.exitCode = res.State.ExitCode()
 	return nil
 }
 
 // execute runs one check under its deadline and returns its redacted
 // result. A panic in the check becomes an UNKNOWN result, so that in a batch
 // one faulty check never takes the others down.
-func (g *globalOptions) execute(ctx context.Context, kind string, fn checkFunc) (res probe.Result) {
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+func (ce *checkEnv) execute(ctx context.Context, kind string, fn checkFunc) (res probe.Result) {
+	ctx, cancel := context.WithTimeout(ctx, ce.timeout)
 	defer cancel()
 	start := time.Now()
 	defer func() {
@@ -358,75 +353,55 @@ func (g *globalOptions) execute(ctx context.Context, kind string, fn checkFunc) 
 		if res.Duration == 0 {
 			res.Duration = time.Since(start)
 		}
-		res = g.redactResult(res)
+		res = ce.run.redactResult(res)
 	}()
 	return fn(ctx)
 }
 
-func (g *globalOptions) useColor() (bool, error) {
-	switch g.color {
+// useColor validates --color and tells whether to colour the output.
+func (rs *runState) useColor(color string) (bool, error) {
+	switch color {
 	case "always":
 		return true, nil
 	case "never":
 		return false, nil
 	case "auto":
-		if g.getenv("NO_COLOR") != "" || g.getenv("TERM") == "dumb" {
+		if rs.getenv("NO_COLOR") != "" || rs.getenv("TERM") == "dumb" {
 			return false, nil
 		}
-		f, ok := g.stdout.(*os.File)
+		f, ok := rs.stdout.(*os.File)
 		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
 	}
-	return false, fmt.Errorf("invalid --color %q (want auto, always or never)", g.color)
+	return false, fmt.Errorf("invalid --color %q (want auto, always or never)", color)
 }
 
 // clientConfig fills the parts of a probe.ClientConfig that come from the
-// global flags.
-func (g *globalOptions) clientConfig() probe.ClientConfig {
+// global flags and the run: the deadline, verbosity, the run's redactor and
+// the check's verbose lines, redacted.
+func (ce *checkEnv) clientConfig() probe.ClientConfig {
 	return probe.ClientConfig{
-		Timeout:      g.timeout,
-		TimeoutState: g.timeoutState,
-		Verbose:      g.verbose,
-		Redact:       g.redact,
+		Timeout:      ce.timeout,
+		TimeoutState: ce.timeoutState,
+		Verbose:      ce.verbose,
+		Redactor:     ce.run.redactor,
 		Log: func(format string, args ...any) {
-			fmt.Fprintln(g.stderr, g.redact(fmt.Sprintf(format, args...)))
+			fmt.Fprintln(ce.stderr, ce.run.redactor.String(fmt.Sprintf(format, args...)))
 		},
 	}
 }
 
-// minSecretLen: shorter values are not redacted, since replacing every
-// occurrence of one or two characters would garble the output.
-const minSecretLen = 3
-
-// addSecret registers a value to redact, with the forms it takes in a URL
-// (a server may echo a query or path that carried it).
-func (g *globalOptions) addSecret(s string) {
-	if len(s) < minSecretLen {
-		return
-	}
-	for _, form := range probe.SecretForms(s) {
-		if !slices.Contains(g.secrets, form) {
-			g.secrets = append(g.secrets, form)
-		}
-	}
-}
-
-func (g *globalOptions) redact(s string) string {
-	for _, sec := range g.secrets {
-		s = strings.ReplaceAll(s, sec, "[redacted]")
-	}
-	return s
-}
-
-func (g *globalOptions) redactResult(r probe.Result) probe.Result {
-	if len(g.secrets) == 0 {
+// redactResult masks the run's secrets in every text of a result.
+func (rs *runState) redactResult(r probe.Result) probe.Result {
+	red := rs.redactor
+	if red.Len() == 0 {
 		return r
 	}
-	r.Summary = g.redact(r.Summary)
-	r.Target = g.redact(r.Target)
+	r.Summary = red.String(r.Summary)
+	r.Target = red.String(r.Target)
 	details := make([]probe.Detail, len(r.Details))
 	for i, d := range r.Details {
-		d.Text = g.redact(d.Text)
-		d.Name = g.redact(d.Name)
+		d.Text = red.String(d.Text)
+		d.Name = red.String(d.Name)
 		details[i] = d
 	}
 	r.Details = details

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,9 +118,12 @@ func TestShellJoin(t *testing.T) {
 }
 
 // TestTreeFor: a check, batch, demo or notify command line builds only its
-// own subcommand; anything that reads the tree gets all of it.
+// own subcommand; anything that reads the tree gets all of it: every kind's
+// check and the other commands.
 func TestTreeFor(t *testing.T) {
-	all := "contrib demo http itgrix kaleyra man notify pexip run"
+	names := append(kindNames(), "run", "demo", "notify", "man", "contrib")
+	slices.Sort(names)
+	all := strings.Join(names, " ")
 	tests := []struct {
 		args []string
 		want string
@@ -141,7 +145,7 @@ func TestTreeFor(t *testing.T) {
 		{nil, all},
 	}
 	for _, tt := range tests {
-		root := newRootCmdFor(&globalOptions{env: env{getenv: func(string) string { return "" }}}, tt.args)
+		root := newRootCmdFor(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}), tt.args)
 		var names []string
 		for _, c := range root.Commands() {
 			names = append(names, c.Name())
@@ -153,29 +157,8 @@ func TestTreeFor(t *testing.T) {
 			t.Errorf("%q: the default completion command is still built", tt.args)
 		}
 	}
-	full := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	full := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	if len(full.Commands()) != len(strings.Fields(all)) {
 		t.Errorf("newRootCmd built %d subcommands", len(full.Commands()))
-	}
-}
-
-// A secret is redacted in the forms a URL gives it too.
-func TestRedactEscapedForms(t *testing.T) {
-	g := &globalOptions{}
-	g.addSecret("p@ss w/rd")
-	g.addSecret("p@ss w/rd") // once is enough
-	g.addSecret("ab")        // too short to redact
-	for in, want := range map[string]string{
-		"as given p@ss w/rd":      "as given [redacted]",
-		"query ?pw=p%40ss+w%2Frd": "query ?pw=[redacted]",
-		"path /p@ss%20w%2Frd/x":   "path /[redacted]/x",
-		"ab stays":                "ab stays",
-	} {
-		if got := g.redact(in); got != want {
-			t.Errorf("redact(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if len(g.secrets) != 3 {
-		t.Errorf("secrets %q", g.secrets)
 	}
 }

@@ -29,7 +29,7 @@ type runOptions struct {
 // than each check.
 var runKeys = []string{"output", "concurrency"}
 
-func newRunCmd(g *globalOptions) *cobra.Command {
+func newRunCmd(f *globalFlags, rs *runState) *cobra.Command {
 	o := &runOptions{}
 	cmd := &cobra.Command{
 		Use:   "run -c FILE",
@@ -45,7 +45,7 @@ The exit code is the worst state.`,
   healthprobe run -c checks.yaml --output prometheus > /var/lib/node_exporter/textfile/healthprobe.prom
   healthprobe run -c checks.yaml --only web --only pexip-node-1 --dry-run`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, g) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, f, rs) },
 	}
 	fs := cmd.Flags()
 	fs.StringVarP(&o.file, "config", "c", "", "the batch file (YAML or JSON)")
@@ -58,7 +58,7 @@ The exit code is the worst state.`,
 // plannedCheck is a validated check ready to run.
 type plannedCheck struct {
 	name, kind string
-	g          *globalOptions
+	ce         *checkEnv
 	fn         checkFunc
 	argv       []string
 	tracker    *notify.Tracker // nil: no state kept
@@ -66,7 +66,7 @@ type plannedCheck struct {
 	jq         []jqItem // the jq flags, in order
 }
 
-func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
+func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error {
 	if o.file == "" {
 		return fmt.Errorf("missing --config FILE: usage: %s", cmd.UseLine())
 	}
@@ -78,11 +78,11 @@ func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.file, err)
 	}
-	format, conc, err := o.runSettings(cmd, g, file.Defaults)
+	format, conc, err := o.runSettings(cmd, f, file.Defaults)
 	if err != nil {
 		return fmt.Errorf("%s: defaults: %w", o.file, err)
 	}
-	plan, err := planChecks(file, g, cmd.Flags().Changed("timeout"))
+	plan, err := planChecks(file, f, rs, cmd.Flags().Changed("timeout"))
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.file, err)
 	}
@@ -91,31 +91,31 @@ func (o *runOptions) run(cmd *cobra.Command, g *globalOptions) error {
 	}
 	if o.dryRun {
 		for _, p := range plan {
-			fmt.Fprintf(g.stdout, "[%s] %s\n", p.name, p.g.redact(shellJoin(append([]string{"healthprobe", p.kind}, p.argv...))))
-			printJQPairs(g.stdout, p)
+			fmt.Fprintf(rs.stdout, "[%s] %s\n", p.name, rs.redactor.String(shellJoin(append([]string{"healthprobe", p.kind}, p.argv...))))
+			printJQPairs(rs.stdout, rs.redactor, p)
 		}
 		return nil
 	}
-	colour, err := g.useColor()
+	colour, err := rs.useColor(f.color)
 	if err != nil {
 		return err
 	}
 	results := runPlanned(cmd.Context(), plan, conc)
-	if err := output.WriteBatch(g.stdout, results, output.Options{Format: format, Color: colour}); err != nil {
+	if err := output.WriteBatch(rs.stdout, results, output.Options{Format: format, Color: colour}); err != nil {
 		return fmt.Errorf("writing the results: %w", err)
 	}
 	states := make([]nagios.State, len(results))
 	for i, r := range results {
 		states[i] = r.Result.State
 	}
-	g.exitCode = nagios.Worst(states...).ExitCode()
+	rs.exitCode = nagios.Worst(states...).ExitCode()
 	return nil
 }
 
 // runSettings reads the batch-level settings: the command line wins over
 // the file's defaults.
-func (o *runOptions) runSettings(cmd *cobra.Command, g *globalOptions, defaults []config.Option) (output.Format, int, error) {
-	outName, conc := g.output, o.concurrency
+func (o *runOptions) runSettings(cmd *cobra.Command, f *globalFlags, defaults []config.Option) (output.Format, int, error) {
+	outName, conc := f.output, o.concurrency
 	for _, d := range defaults {
 		switch d.Key {
 		case "output":
@@ -154,13 +154,9 @@ func (o *runOptions) selectOnly(plan []plannedCheck) ([]plannedCheck, error) {
 
 // planChecks validates every check of the file and builds it, exactly as
 // its command would from flags: each key is set on that command's flag set.
-func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]plannedCheck, error) {
-	var kindNames []string
-	for _, k := range checkKinds {
-		kindNames = append(kindNames, k.name)
-	}
+func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout bool) ([]plannedCheck, error) {
 	// a default key must mean something to the batch or to some kind
-	known := checkKeys(g)
+	known := checkKeys()
 	for _, d := range file.Defaults {
 		if !slices.Contains(runKeys, d.Key) && !known[d.Key] {
 			return nil, fmt.Errorf("defaults: line %d: unknown key %q", d.Line, d.Key)
@@ -175,17 +171,17 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 	}
 	plan := make([]plannedCheck, 0, len(file.Checks))
 	for _, c := range file.Checks {
-		newCheck, ok := findKind(c.Kind)
+		k, ok := findKind(c.Kind)
 		if !ok {
-			return nil, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames, ", "))
+			return nil, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames(), ", "))
 		}
-		cg := g.forCheck(c.Name)
-		cc := newCheck(cg)
+		ce := rs.forCheck(f, c.Name)
+		cc := k.command(ce)
 		fs := cc.cmd.Flags()
-		addDeadlineFlags(fs, cg)
-		addNotifyFlags(fs, &cg.notify)
-		cg.notify = g.notify.clone() // the run's own state and notify flags, which a key may override
-		p := plannedCheck{name: c.Name, kind: c.Kind, g: cg}
+		addDeadlineFlags(fs, ce.globalFlags)
+		addNotifyFlags(fs, &ce.notify)
+		ce.notify = f.notify.clone() // the run's own state and notify flags, which a key may override
+		p := plannedCheck{name: c.Name, kind: c.Kind, ce: ce}
 		set := func(o config.Option) error {
 			f := fs.Lookup(o.Key)
 			if f == nil {
@@ -247,10 +243,10 @@ func planChecks(file *config.File, g *globalOptions, cliTimeout bool) ([]planned
 			return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
 		}
 		p.fn = fn
-		if cg.notify.enabled() {
+		if ce.notify.enabled() {
 			// in a batch, a check's state is known by its name
-			cg.notify.name = c.Name
-			if p.tracker, p.identity, err = cg.notifier(); err != nil {
+			ce.notify.name = c.Name
+			if p.tracker, p.identity, err = ce.notifier(false, nil); err != nil {
 				return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
 			}
 		}
@@ -265,20 +261,18 @@ func repeatable(f *pflag.Flag) bool {
 	return strings.HasSuffix(t, "Array") || strings.HasSuffix(t, "Slice") || strings.HasPrefix(t, "repeat")
 }
 
-// forCheck returns the options one check of a batch runs with: the run's
-// environment and deadline, its own list of secrets, and verbose lines
-// prefixed with the check's name.
-func (g *globalOptions) forCheck(name string) *globalOptions {
-	cg := &globalOptions{env: g.env, timeout: g.timeout, timeoutState: g.timeoutState, verbose: g.verbose,
-		output: g.output, color: g.color}
-	if g.logMu == nil {
-		g.logMu = new(sync.Mutex)
-	}
-	cg.logMu = g.logMu
+// forCheck returns what one check of a batch runs with: a copy of the
+// run's global flag values (its keys may change them), the run itself (its
+// environment and its one redactor: every check's output is redacted with
+// the secrets of all checks in the file), and verbose lines prefixed with
+// the check's name.
+func (rs *runState) forCheck(f *globalFlags, name string) *checkEnv {
+	own := &globalFlags{timeout: f.timeout, timeoutState: f.timeoutState, verbose: f.verbose, output: f.output, color: f.color}
+	ce := &checkEnv{globalFlags: own, run: rs, stderr: rs.stderr}
 	if name != "" {
-		cg.stderr = &prefixWriter{w: g.stderr, prefix: "[" + name + "] ", mu: g.logMu}
+		ce.stderr = &prefixWriter{w: rs.stderr, prefix: "[" + name + "] ", mu: &rs.logMu}
 	}
-	return cg
+	return ce
 }
 
 // runPlanned runs the checks with at most conc at once, each under its own
@@ -293,8 +287,10 @@ func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Nam
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res := p.g.execute(ctx, p.kind, p.fn)
-			res = p.g.redactResult(p.g.track(ctx, p.tracker, p.identity, res))
+			end := p.ce.begin(ctx, p.tracker)
+			defer end()
+			res := p.ce.execute(ctx, p.kind, p.fn)
+			res = p.ce.run.redactResult(p.ce.track(ctx, p.tracker, p.identity, res))
 			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
 		}()
 	}
@@ -339,16 +335,18 @@ func readLimited(path string, max int64) ([]byte, error) {
 // checkKeys is every key a check of some kind takes: its kind's flags, the
 // deadline flags and the state and notify flags (but name, which a batch
 // check has of its own). Each kind's command is built once.
-func checkKeys(g *globalOptions) map[string]bool {
+func checkKeys() map[string]bool {
 	keys := map[string]bool{}
 	add := func(f *pflag.Flag) { keys[f.Name] = true }
 	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
-	addDeadlineFlags(fs, g.forCheck(""))
+	addDeadlineFlags(fs, defaultFlags())
 	addNotifyFlags(fs, &notifyFlags{})
 	fs.VisitAll(add)
 	delete(keys, "name")
-	for _, k := range checkKinds {
-		k.new(g.forCheck("")).cmd.Flags().VisitAll(add)
+	// the commands are built only to read their flags: they never run
+	rs := newRunState(env{getenv: func(string) string { return "" }})
+	for _, k := range kinds {
+		k.command(rs.commandEnv(defaultFlags())).cmd.Flags().VisitAll(add)
 	}
 	return keys
 }

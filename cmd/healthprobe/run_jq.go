@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthprobe/healthprobe/config"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // In a batch file, jq: and the jq value keys (jq-warning: ...) become the
@@ -216,7 +217,7 @@ func planJQ(fs *pflag.FlagSet, c config.Check, defaults jqBlock, argv *[]string)
 
 // printJQPairs shows, under a check's command line in --dry-run, each jq
 // expression with the value flags bound to it.
-func printJQPairs(w io.Writer, p plannedCheck) {
+func printJQPairs(w io.Writer, red *redact.Redactor, p plannedCheck) {
 	groups, err := jqGroups(p.jq)
 	if err != nil {
 		return // refused when the check was built
@@ -230,6 +231,6 @@ func printJQPairs(w io.Writer, p plannedCheck) {
 			}
 			line += sep + strings.TrimPrefix(it.flag, "jq-") + "=" + shellJoin([]string{it.value})
 		}
-		fmt.Fprintln(w, p.g.redact(line))
+		fmt.Fprintln(w, red.String(line))
 	}
 }

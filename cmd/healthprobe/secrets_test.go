@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -35,6 +36,10 @@ const (
 	secQueryToken    = "query-tok-2b7d"
 	secWrongPIN      = "4417009"
 	secWrongKey      = "wrong-kaleyra-key-9e"
+	secKumaToken     = "kumaTok5e8d21"
+	secWrongKuma     = "kumaWrong77c3"
+	secHCUUID        = "9b1d2c3e-4f50-4a61-8b72-c3d4e5f60a1b"
+	secHCPingKey     = "hcPingKey31a9"
 )
 
 // secretsFiles writes the secret files and returns their directory.
@@ -60,7 +65,7 @@ func secretForms() []string {
 	plain := []string{
 		emulate.WebPassword, emulate.ItgrixPassword, emulate.PexipHostPIN, emulate.PexipGuestPIN, emulate.KaleyraAPIKey,
 		secWrongPassword, secBearer, secHeaderToken, secAPIKeyHeader, secCookie, secURLPassword, secQueryToken,
-		secWrongPIN, secWrongKey,
+		secWrongPIN, secWrongKey, secKumaToken, secWrongKuma, secHCUUID, secHCPingKey,
 		emulate.PexipTokenPrefix, // every call token the Pexip emulator issues starts with it
 	}
 	var forms []string
@@ -83,6 +88,10 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	web, itgrixEmu, pexipEmu, kaleyraEmu := serveEmulator(t, emulate.Web()), serveItgrix(t), serveEmulator(t, emulate.NewPexip()),
 		serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
 	webHost := strings.TrimPrefix(web, "http://")
+	kumaEmu, hcEmu := emulate.NewUptimeKuma(), emulate.NewHealthchecks()
+	kumaEmu.AddMonitor(secKumaToken, true)
+	hcEmu.AddCheck(secHCUUID, secHCPingKey, "web")
+	kuma, hc := serveEmulator(t, kumaEmu), serveEmulator(t, hcEmu)
 	batch := filepath.Join(dir, "checks.yaml")
 	err := os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
@@ -93,8 +102,9 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: pexip-wrong, kind: pexip, node: %[6]s, alias: %[7]s, pin: "%[8]s"}
   - {name: kaleyra, kind: kaleyra, url: %[9]s/v1/, api_key_env: KALEYRA_KEY}
   - {name: kaleyra-wrong, kind: kaleyra, url: %[9]s/v1/, api_key: %[10]s, format: json}
+  - {name: pushed, kind: http, url: %[1]s/ready, push: ["uptime-kuma=%[11]s/api/push/%[12]s", "healthchecks=%[13]s/%[14]s"]}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
-		secWrongPIN, kaleyraEmu, secWrongKey), 0o600)
+		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +121,11 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"http", web + "/loop", "-u", emulate.WebUser, "--password-env", "WEB_PW", "--bearer-env", "BEARER"},
 			// a secret the page itself holds is masked too, should it be quoted
 			{"http", web + "/ready", "-u", emulate.WebUser, "--password", secWrongPassword, "-s", secWrongPassword},
+			// push URLs: their tokens, UUIDs and ping keys are secrets, accepted or refused
+			{"http", web + "/ready", "--push", "uptime-kuma=" + kuma + "/api/push/" + secKumaToken + "?status=up&msg=OK&ping=",
+				"--push", "healthchecks=" + hc + "/ping/" + secHCUUID},
+			{"http", web + "/fail", "--name", "wrong-push", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma,
+				"--push", "healthchecks=" + hc + "/" + secHCPingKey + "/web", "-t", "1"},
 		},
 		"itgrix": {
 			{"itgrix", itgrixEmu, "-u", emulate.ItgrixUser, "--password-env", "ITGRIX_PW"},
@@ -144,6 +159,7 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"notify", "test", "--notify", "http://demo:" + secURLPassword + "@" + webHost + "/hook?token=" + secQueryToken},
 			{"notify", "flush", "--notify", "http://demo:" + secURLPassword + "@" + webHost + "/hook"},
 			{"notify", "verify", "--token", secWrongPassword},
+			{"notify", "test", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma, "--push", "healthchecks=" + hc + "/" + secHCUUID},
 		},
 	}
 }
@@ -171,7 +187,7 @@ func serveItgrix(t *testing.T) string {
 // inherit one); none in a tree without notification state.
 func stateDirFlags() map[string]bool {
 	out := map[string]bool{}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
 		var has bool
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.InheritedFlags()} {
@@ -199,38 +215,66 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 	if len(withState) == 0 {
 		t.Log("no --state-dir flag in this tree: there are no state or outbox files to scan")
 	}
-	root := newRootCmd(&globalOptions{env: env{getenv: func(string) string { return "" }}})
+	root := newRootCmd(defaultFlags(), newRunState(env{getenv: func(string) string { return "" }}))
 	for _, c := range root.Commands() {
-		if name := c.Name(); name != "help" && name != "completion" && !c.Hidden && len(cases[name]) == 0 {
+		name := c.Name()
+		if k, ok := findKind(name); ok && len(k.demo) > 0 {
+			continue // its demo's command lines run below
+		}
+		if name != "help" && name != "completion" && !c.Hidden && len(cases[name]) == 0 {
 			t.Errorf("subcommand %q has no command lines in secretCases: add some that set its secrets", name)
 		}
 	}
 	forms := secretForms()
+	scan := func(name string, args []string, vars map[string]string, forms []string) {
+		variants := [][]string{{"-vvv", "--output", "nagios"}, {"-vvv", "--output", "json"}}
+		if name == "run" || name == "demo" {
+			variants = [][]string{{"-vvv"}} // run's formats are in its command lines; demo has one
+		}
+		for _, variant := range variants {
+			full := append(slices.Clone(args), variant...)
+			if withState[name] {
+				full = append(full, "--state-dir", stateDir)
+			}
+			code, out, errOut := runArgs(t, vars, full...)
+			if code < 0 || code > 3 {
+				t.Errorf("%q: exit %d", full, code)
+			}
+			if !strings.Contains(errOut, "> ") && name != "demo" && !slices.Contains(full, "--dry-run") &&
+				!slices.Contains(full, "verify") && !slices.Contains(full, "flush") { // these send nothing here
+				t.Errorf("%q: -vvv logged no request, so the scan proves little:\n%s", full, errOut)
+			}
+			for _, s := range forms {
+				if strings.Contains(out, s) || strings.Contains(errOut, s) {
+					t.Errorf("%q shows the secret %q:\nstdout:\n%s\nstderr:\n%s", full, s, out, errOut)
+				}
+			}
+		}
+	}
 	for name, lines := range cases {
 		for _, args := range lines {
-			variants := [][]string{{"-vvv", "--output", "nagios"}, {"-vvv", "--output", "json"}}
-			if name == "run" || name == "demo" {
-				variants = [][]string{{"-vvv"}} // run's formats are in its command lines; demo has one
+			scan(name, args, vars, forms)
+		}
+	}
+	// every kind's demo, too: the values its demo puts in variables are
+	// secrets (passwords, PINs, keys), right and wrong
+	for _, k := range kinds {
+		for _, sec := range k.demo {
+			demoVars := maps.Clone(vars)
+			demoCases, stop, err := sec.start(demoVars)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, variant := range variants {
-				full := append(slices.Clone(args), variant...)
-				if withState[name] {
-					full = append(full, "--state-dir", stateDir)
-				}
-				code, out, errOut := runArgs(t, vars, full...)
-				if code < 0 || code > 3 {
-					t.Errorf("%q: exit %d", full, code)
-				}
-				if !strings.Contains(errOut, "> ") && name != "demo" && !slices.Contains(full, "--dry-run") &&
-					!slices.Contains(full, "verify") && !slices.Contains(full, "flush") { // these send nothing here
-					t.Errorf("%q: -vvv logged no request, so the scan proves little:\n%s", full, errOut)
-				}
-				for _, s := range forms {
-					if strings.Contains(out, s) || strings.Contains(errOut, s) {
-						t.Errorf("%q shows the secret %q:\nstdout:\n%s\nstderr:\n%s", full, s, out, errOut)
-					}
+			demoForms := slices.Clone(forms)
+			for name, v := range demoVars {
+				if _, ours := vars[name]; !ours {
+					demoForms = append(demoForms, v, url.QueryEscape(v))
 				}
 			}
+			for _, c := range demoCases {
+				scan(k.name, c.args, demoVars, demoForms)
+			}
+			stop()
 		}
 	}
 	scanStateDir(t, stateDir, forms)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -47,12 +46,12 @@ func watchSignals(parent context.Context, grace time.Duration) (ctx context.Cont
 
 // announceSignals says on stderr (-vv) when a signal starts to end the run
 // with UNKNOWN.
-func (g *globalOptions) announceSignals(ctx context.Context, mu *sync.Mutex) {
+func (rs *runState) announceSignals(ctx context.Context) {
 	select {
-	case <-g.signals:
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(g.stderr, "* SIGINT and SIGTERM now end the run with UNKNOWN")
+	case <-rs.signals:
+		rs.logMu.Lock()
+		defer rs.logMu.Unlock()
+		fmt.Fprintln(rs.stderr, "* SIGINT and SIGTERM now end the run with UNKNOWN")
 	case <-ctx.Done():
 	}
 }

@@ -31,16 +31,16 @@ cleanup() {
 	if [ "${KEEP:-}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 
-# build_and_start_emulators: healthprobe into $work/plugins, the emulators
-# started and their variables (URLs, credentials) in $work/vars.env.
+# build_and_start_emulators: healthprobe into $work/plugins, and the demo's
+# emulators served by it (healthprobe demo --serve) with their variables
+# (URLs, credentials) in $work/vars.env.
 build_and_start_emulators() {
-	step "building healthprobe into $work/plugins and the emulators"
+	step "building healthprobe into $work/plugins"
 	mkdir -p "$work/plugins"
 	go build -o "$work/plugins/healthprobe" ./cmd/healthprobe
-	go build -o "$work/emulators" ./emulate/cmd/emulators
 
-	step "starting the emulators"
-	"$work/emulators" -vars "$work/vars.env" 2>"$work/emulators.log" &
+	step "starting the emulators: healthprobe demo --serve"
+	"$work/plugins/healthprobe" demo --serve --vars "$work/vars.env" >"$work/emulators.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
 		[ -s "$work/vars.env" ] && break

@@ -1,0 +1,79 @@
+package probe
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Excerpt returns a short, safe, one-line excerpt of a body for a summary:
+// valid UTF-8, no control characters, white space folded, at most n runes.
+func Excerpt(b []byte, n int) string { return SanitizeLine(string(b), n) }
+
+// SanitizeLine makes any text safe for one line of plugin output: valid
+// UTF-8, no control characters, white space folded, a pipe (which would
+// start perfdata) shown as ¦, at most n runes.
+func SanitizeLine(s string, n int) string {
+	var b strings.Builder
+	count := 0
+	space := false
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if r == utf8.RuneError && size == 1 {
+			r = '\uFFFD'
+		}
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+				count++
+			}
+			space = true
+			continue
+		}
+		space = false
+		if r == '|' {
+			r = '¦' // a pipe would start perfdata
+		}
+		if count >= n {
+			return strings.TrimSpace(b.String()) + "…"
+		}
+		b.WriteRune(r)
+		count++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// plural is a count with its unit: "1 byte", "3 bytes".
+func plural(n int64, unit string) string {
+	if n == 1 || n == -1 {
+		return "1 " + unit
+	}
+	return strconv.FormatInt(n, 10) + " " + unit + "s"
+}
+
+// FormatBytes renders a size in binary units: "1 MiB", "512 KiB", "100 B".
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// bodyIsHTML reports whether an answer is an HTML page, by its
+// Content-Type or, failing that, by its first bytes.
+func bodyIsHTML(ex *Exchange) bool {
+	if mt, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type")); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return true
+	}
+	return strings.HasPrefix(http.DetectContentType(ex.Body), "text/html")
+}
