@@ -26,7 +26,17 @@ type writeFunc func(path string, data []byte) error
 // listing checks/, which holds every check's files (a batch of a thousand
 // checks listed it a thousand times). It is created with O_EXCL, which
 // follows no link.
-func writeFileAtomic(path string, data []byte) (err error) {
+func writeFileAtomic(path string, data []byte) error { return replaceFile(path, data, true) }
+
+// writeFileUnsynced replaces path as writeFileAtomic does, but syncs
+// neither the file nor its directory: a process killed at any instant
+// leaves the old or the new file, but after a power loss the file may be
+// old, empty or gone until a later sync of its directory has made it
+// durable. Only for the seq file, which the state's save (in the same
+// directory) syncs right after, and whose loss is handled (seq.go).
+func writeFileUnsynced(path string, data []byte) error { return replaceFile(path, data, false) }
+
+func replaceFile(path string, data []byte, durable bool) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -51,14 +61,19 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if _, err = f.Write(data); err != nil {
 		return fmt.Errorf("writing %s: %w", tmp, err)
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp, err)
+	if durable {
+		if err = f.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", tmp, err)
+		}
 	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("closing %s: %w", tmp, err)
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(dir)
 }

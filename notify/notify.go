@@ -65,6 +65,15 @@ func (t *Tracker) writer() writeFunc {
 	return writeFileAtomic
 }
 
+// seqWriter writes the seq file: not synced, as the state's save syncs its
+// directory next (see writeFileUnsynced).
+func (t *Tracker) seqWriter() writeFunc {
+	if t.write != nil {
+		return t.write
+	}
+	return writeFileUnsynced
+}
+
 func (t *Tracker) now() time.Time {
 	if t.Now != nil {
 		return t.Now()
@@ -271,7 +280,7 @@ func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath
 		return fail(events[0], err)
 	}
 	// the seqs are recorded before any event holding one is written
-	if err := writeSeqFile(t.writer(), seqPath, file); err != nil {
+	if err := writeSeqFile(t.seqWriter(), seqPath, file); err != nil {
 		return fail(events[0], fmt.Errorf("recording its seq: %w", err))
 	}
 	for _, se := range events {

@@ -17,7 +17,11 @@ import (
 // written before any event that carries it is queued (and so before the
 // state is saved), and the outbox file names carry the seq of every event
 // not yet delivered. The next seq of a sink is one more than the highest of
-// the three. When
+// the three. The seq file is not synced by itself: the state's save syncs
+// its directory. After a power loss before that, the seq file may be old
+// (then no state recorded the events numbered after it: they were never
+// sent, and the next run removes them) or damaged (the clock takes over,
+// below). When
 // the seq file is damaged, or the state file is damaged and there is no seq
 // file, what came before cannot be known: the next seq is then also above
 // the clock in microseconds since 1970 (about 1.7e15, below 2^53, so
