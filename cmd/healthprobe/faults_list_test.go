@@ -161,7 +161,7 @@ const day = 24 * time.Hour
 // faults is every fault of the suite, in the order of the table.
 var faults = []fault{
 	// Connections that stall.
-	{name: "never accepts the connection (accept queue full)", serve: func(fx *faultEnv) string {
+	{name: "never accepts the connection (accept queue full)", waits: true, serve: func(fx *faultEnv) string {
 		full, err := stallnet.NewFull()
 		if errors.Is(err, errors.ErrUnsupported) {
 			fx.t.Skip(err)
@@ -172,36 +172,36 @@ var faults = []fault{
 		fx.t.Cleanup(func() { full.Close() }) // it starts no goroutine
 		return "http://" + full.Addr
 	}},
-	{name: "accepts the connection, never answers", serve: func(fx *faultEnv) string {
+	{name: "accepts the connection, never answers", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, false, func(_ net.Conn, _ *http.Request, done <-chan struct{}) { <-done })
 	}},
-	{name: "answers one byte a second", serve: func(fx *faultEnv) string {
+	{name: "answers one byte a second", waits: true, serve: func(fx *faultEnv) string {
 		// the first byte at once, so that the answer has begun
 		return fx.raw(nil, true, trickle("H", "TTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"+okJSON, time.Second))
 	}},
-	{name: "body trickles one byte a second", serve: func(fx *faultEnv) string {
+	{name: "body trickles one byte a second", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, trickle("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", " ", time.Second))
 	}},
-	{name: "headers never end (slowly)", serve: func(fx *faultEnv) string {
+	{name: "headers never end (slowly)", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\n", "X-Filler: more\r\n", 10*time.Millisecond))
 	}},
 	// Answers that never end.
-	{name: "headers never end (flood)", busy: true, serve: func(fx *faultEnv) string {
+	{name: "headers never end (flood)", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\n", "X-Filler: "+strings.Repeat("a", 1000)+"\r\n", 0))
 	}},
-	{name: "endless 103 Early Hints answers", busy: true, serve: func(fx *faultEnv) string {
+	{name: "endless 103 Early Hints answers", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("", "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n", 0))
 	}},
-	{name: "endless body (chunked)", busy: true, serve: func(fx *faultEnv) string {
+	{name: "endless body (chunked)", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(0))
 	}},
-	{name: "1 GiB body", busy: true, serve: func(fx *faultEnv) string {
+	{name: "1 GiB body", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(1<<30))
 	}},
-	{name: "gzip bomb (endless zeros, 1000 to 1)", busy: true, serve: func(fx *faultEnv) string {
+	{name: "gzip bomb (endless zeros, 1000 to 1)", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, gzipBomb())
 	}},
-	{name: "endless trailer after the body", busy: true, serve: func(fx *faultEnv) string {
+	{name: "endless trailer after the body", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"+
 			fmt.Sprintf("%x\r\n%s\r\n0\r\n", len(okJSON), okJSON), "X-Sum: "+strings.Repeat("a", 1000)+"\r\n", 0))
 	}},
@@ -284,7 +284,7 @@ var faults = []fault{
 	{name: "TLS certificate expired, with --insecure", tls: true, extra: []string{"--insecure"}, serve: func(fx *faultEnv) string {
 		return fx.handler(tlsLeaf(fx, testcert.Loopback(time.Now().Add(-10*day), time.Now().Add(-day))), fx.healthy)
 	}},
-	{name: "TLS handshake never completes, with --insecure", extra: []string{"--insecure"}, serve: func(fx *faultEnv) string {
+	{name: "TLS handshake never completes, with --insecure", waits: true, extra: []string{"--insecure"}, serve: func(fx *faultEnv) string {
 		cfg := tlsLeaf(fx, testcert.Loopback(time.Now().Add(-day), time.Now().Add(90*day)))
 		return fx.raw(cfg, false, func(_ net.Conn, _ *http.Request, done <-chan struct{}) { <-done })
 	}},
@@ -304,7 +304,7 @@ var faults = []fault{
 	{name: "401 asking for Negotiate only", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, challenge(`Negotiate`))
 	}},
-	{name: "401 with an endless body", busy: true, serve: func(fx *faultEnv) string {
+	{name: "401 with an endless body", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="0a4f113b", qop="auth", algorithm=MD5`)
 			w.WriteHeader(http.StatusUnauthorized)
@@ -334,10 +334,10 @@ var faults = []fault{
 	{name: "malformed XML", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, answerWith(http.StatusOK, "text/xml", `<?xml version="1.0"?><api><status>200</status><data><incidents><monitor><region>x</reg></monitor>`))
 	}},
-	{name: "JSON nested 100000 deep", busy: true, json: true, serve: func(fx *faultEnv) string {
+	{name: "JSON nested 100000 deep", json: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, answerWith(http.StatusOK, "application/json", strings.Repeat(`{"a":`, 100000)))
 	}},
-	{name: "XML nested 100000 deep", busy: true, serve: func(fx *faultEnv) string {
+	{name: "XML nested 100000 deep", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, answerWith(http.StatusOK, "text/xml", "<api>"+strings.Repeat("<data>", 100000)))
 	}},
 	{name: "valid JSON of the wrong shape", json: true, serve: func(fx *faultEnv) string {
