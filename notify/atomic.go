@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // tempPrefix starts the name of every temporary file this package writes.
@@ -91,19 +90,4 @@ func removeSynced(path string) error {
 // The caller holds the lock every writer of path holds.
 func removeStrayTemp(path string) {
 	_ = os.Remove(filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path)))
-}
-
-// removeStrayTemps deletes temporary files left in dir by a killed run whose
-// names start with tempPrefix+base. The caller holds the lock that every
-// writer of those files holds, so none of them is in use.
-func removeStrayTemps(dir, base string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix+base) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }

@@ -114,7 +114,7 @@ func (t *Tracker) Flush(ctx context.Context) probe.Result {
 		}
 		// events a run queued but could not record are never sent
 		if rec, found, err := readRecord(statePath, "", t.now()); found && err == nil {
-			if n := dropUncommitted(outboxDir, rec); n > 0 {
+			if n, _ := scanOutbox(outboxDir, rec); n > 0 {
 				r.Add("outbox:"+d.Name()[:12], nagios.OK, fmt.Sprintf("%s: removed %s that a run stopped before it recorded its result had queued", d.Name()[:12], plural(n, "event")))
 			}
 		}

@@ -48,14 +48,25 @@ func readFileCapped(path string, limit int64) ([]byte, error) {
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("%s: %w", path, tooLarge(limit))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// as os.ReadFile reads, with one byte more than the size to see a file
+	// that grew, and never more than limit+1
+	data := make([]byte, 0, min(max(fi.Size()+1, 512), limit+1))
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > limit {
+			return nil, fmt.Errorf("%s: %w", path, tooLarge(limit))
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
 	}
-	if int64(len(data)) > limit { // it grew while read
-		return nil, fmt.Errorf("%s: %w", path, tooLarge(limit))
-	}
-	return data, nil
 }
 
 // ensureDir makes dir (mode 0700) unless it exists, and makes sure it is a
@@ -64,6 +75,9 @@ func readFileCapped(path string, limit int64) ([]byte, error) {
 // elsewhere. The state directory itself may be a link: that is the
 // operator's choice.
 func ensureDir(dir string) error {
+	if err := isRealDir(dir); !errors.Is(err, fs.ErrNotExist) {
+		return err // nil: there already; or a link, a file
+	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}

@@ -62,45 +62,56 @@ func TestSymlinksAreNotFollowed(t *testing.T) {
 		plant func(t *testing.T, tr *Tracker, target string) // target: a path outside, which does not exist yet
 		err   string                                         // Process's error, with DIR, ID and TARGET for the paths
 		lines []string                                       // the lines it adds
+		crit  bool                                           // the run is CRITICAL, not OK
 	}{
 		{"lock file", func(t *testing.T, tr *Tracker, target string) {
 			_, lock, _ := tr.paths(IdentityHash("c"))
 			remove(t, lock)
 			symlink(t, target, lock)
-		}, "locking DIR/checks/ID.lock: DIR/checks/ID.lock is a symbolic link, which is not followed: this result was not recorded", nil},
+		}, "locking DIR/checks/ID.lock: DIR/checks/ID.lock is a symbolic link, which is not followed: this result was not recorded", nil, false},
 		{"state file", func(t *testing.T, tr *Tracker, target string) {
 			state, _, _ := tr.paths(IdentityHash("c"))
 			data, _ := os.ReadFile(state)
 			mustWrite(t, target, string(data))
 			remove(t, state)
 			symlink(t, target, state)
-		}, "", []string{"[WARNING] notify: the state file was unreadable (DIR/checks/ID.json is a symbolic link, which is not followed) and is replaced"}},
+		}, "", []string{"[WARNING] notify: the state file was unreadable (DIR/checks/ID.json is a symbolic link, which is not followed) and is replaced"}, false},
 		{"seq file", func(t *testing.T, tr *Tracker, target string) {
+			// read only without a state: the state file is gone
+			state, _, _ := tr.paths(IdentityHash("c"))
+			remove(t, state)
 			seq := tr.seqPath(IdentityHash("c"))
 			mustWrite(t, target, `{"version":1,"seq":{"ops":1}}`)
 			remove(t, seq)
 			symlink(t, target, seq)
 		}, "", []string{
 			"[WARNING] notify: the seq file was unreadable (DIR/checks/ID.seq is a symbolic link, which is not followed) and is replaced; seq continues above the clock",
-			"[OK] notify ops: delivered 1 event (seq CLOCK)"}},
+			"[OK] notify ops: delivered 1 event (seq CLOCK)"}, true},
+		{"seq file, with a state", func(t *testing.T, tr *Tracker, target string) {
+			// not read: the state has the seqs; replaced, not written through
+			seq := tr.seqPath(IdentityHash("c"))
+			mustWrite(t, target, `{"version":1,"seq":{"ops":1}}`)
+			remove(t, seq)
+			symlink(t, target, seq)
+		}, "", []string{"[OK] notify ops: delivered 1 event (seq 2)"}, false},
 		{"checks directory", func(t *testing.T, tr *Tracker, target string) {
 			if err := os.Rename(filepath.Join(tr.Dir, "checks"), target); err != nil {
 				t.Fatal(err)
 			}
 			symlink(t, target, filepath.Join(tr.Dir, "checks"))
-		}, "DIR/checks is a symbolic link, which is not followed", nil},
+		}, "DIR/checks is a symbolic link, which is not followed", nil, false},
 		{"outbox directory", func(t *testing.T, tr *Tracker, target string) {
 			mkdir(t, target)
 			removeAll(t, filepath.Join(tr.Dir, "outbox"))
 			symlink(t, target, filepath.Join(tr.Dir, "outbox"))
-		}, "", []string{"[WARNING] notify ops: the OK event could not be queued (DIR/outbox is a symbolic link, which is not followed); the state is left as it was, so the next run tries again"}},
+		}, "", []string{"[WARNING] notify ops: the OK event could not be queued (DIR/outbox is a symbolic link, which is not followed); the state is left as it was, so the next run tries again"}, false},
 		{"a check's outbox directory", func(t *testing.T, tr *Tracker, target string) {
 			mkdir(t, target)
 			removeAll(t, filepath.Join(tr.Dir, "outbox", IdentityHash("c")))
 			symlink(t, target, filepath.Join(tr.Dir, "outbox", IdentityHash("c")))
 		}, "", []string{
 			"[WARNING] notify ops: the OK event could not be queued (DIR/outbox/ID is a symbolic link, which is not followed); the state is left as it was, so the next run tries again",
-			"[WARNING] notify: unreadable outbox entry kept: DIR/outbox/ID is a symbolic link, which is not followed"}},
+			"[WARNING] notify: unreadable outbox entry kept: DIR/outbox/ID is a symbolic link, which is not followed"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := newReceiver(t)
@@ -113,6 +124,9 @@ func TestSymlinksAreNotFollowed(t *testing.T) {
 			clean := strings.NewReplacer(tr.Dir, "DIR", IdentityHash("c"), "ID", target, "TARGET",
 				"seq "+itoa(uint64(clk.Now().UnixMicro())+1), "seq CLOCK")
 			r := result(ok("x"))
+			if tt.crit {
+				r = result(crit("x"))
+			}
 			err := tr.Process(context.Background(), "c", "", r)
 			got := ""
 			if err != nil {
@@ -213,9 +227,10 @@ func TestOversizedAndSpecialFiles(t *testing.T) {
 	if got := notifyLines(r); !reflect.DeepEqual(got, want) {
 		t.Errorf("%q\nwant %q", got, want)
 	}
-	// a seq file of 5 MiB: replaced, seq continues above the clock (and
-	// above the big entry's 3)
+	// a seq file of 5 MiB, read as the state file is gone: replaced, seq
+	// continues above the clock
 	remove(t, big)
+	remove(t, state)
 	seq := tr.seqPath(id)
 	mustWrite(t, seq, "")
 	truncate(t, seq, 5<<20)

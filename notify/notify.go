@@ -107,10 +107,14 @@ func (t *Tracker) checksDir() error {
 	if t.Dir == "" {
 		return errors.New("no state directory")
 	}
+	checks := filepath.Join(t.Dir, "checks")
+	if isRealDir(checks) == nil {
+		return nil
+	}
 	if err := os.MkdirAll(t.Dir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", t.Dir, err)
 	}
-	return ensureDir(filepath.Join(t.Dir, "checks"))
+	return ensureDir(checks)
 }
 
 // outboxDir makes a check's outbox directory; neither it nor outbox/ may be
@@ -160,10 +164,6 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	}
 	defer lock.Unlock()
 	removeStrayTemp(statePath)
-	removeStrayTemp(t.seqPath(id))
-	if isRealDir(outbox) == nil {
-		removeStrayTemps(outbox, "")
-	}
 
 	now := t.now()
 	report := newReport(res, name, end)
@@ -180,10 +180,15 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	rec, found, rerr := readRecord(statePath, identity, now)
 	if rerr != nil {
 		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 200))))
-	} else if found {
-		if n := dropUncommitted(outbox, rec); n > 0 {
-			lines = append(lines, line{state: nagios.OK, name: "notify", text: fmt.Sprintf("notify: removed %s that a run stopped before it recorded its result had queued; this run decides afresh", plural(n, "event"))})
-		}
+	}
+	known := found && rerr == nil // a state that was read
+	var committed *Record
+	if known {
+		committed = rec
+	}
+	dropped, outboxSeq := scanOutbox(outbox, committed)
+	if dropped > 0 {
+		lines = append(lines, line{state: nagios.OK, name: "notify", text: fmt.Sprintf("notify: removed %s that a run stopped before it recorded its result had queued; this run decides afresh", plural(dropped, "event"))})
 	}
 	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, res.Kind, res.Target, now.UTC()
 	prevHard := rec.Hard
@@ -220,7 +225,7 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	save := true
 	if len(events) > 0 {
 		var more []line
-		queued, held, more, save = t.queue(rec, found && rerr != nil, events, t.seqPath(id), outbox, now)
+		queued, held, more, save = t.queue(rec, seqFloor{known: known, lost: found && rerr != nil, outbox: outboxSeq}, events, t.seqPath(id), outbox, now)
 		lines = append(lines, more...)
 	}
 	var saveErr error
@@ -250,7 +255,7 @@ type sinkEvent struct {
 // what it wrote (held: what it could not, which must not be sent) and says
 // not to save the state (ok false), so that the next run makes its events
 // again.
-func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath, outbox string, now time.Time) (queued []*entry, held map[string]bool, lines []line, ok bool) {
+func (t *Tracker) queue(rec *Record, floor seqFloor, events []sinkEvent, seqPath, outbox string, now time.Time) (queued []*entry, held map[string]bool, lines []line, ok bool) {
 	keys := make([]string, len(events))
 	for i, se := range events {
 		keys[i] = se.sink.Key
@@ -269,7 +274,7 @@ func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath
 		}
 		return nil, kept, append(lines, warning("notify:"+se.sink.Key, "event not queued", text)), false
 	}
-	next, file, note, err := nextSeqs(rec, stateLost, seqPath, outbox, keys, now)
+	next, used, file, note, err := nextSeqs(rec, floor, seqPath, keys, now)
 	if note != "" {
 		lines = append(lines, warning("notify", "seq file replaced", "notify: "+probe.SanitizeLine(note, 300)))
 	}
@@ -279,9 +284,11 @@ func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath
 	if err := outboxDir(outbox); err != nil {
 		return fail(events[0], err)
 	}
-	// the seqs are recorded before any event holding one is written
-	if err := writeSeqFile(t.seqWriter(), seqPath, file); err != nil {
-		return fail(events[0], fmt.Errorf("recording its seq: %w", err))
+	// the seqs are reserved before any event holding one is written
+	if file != nil {
+		if err := writeSeqFile(t.seqWriter(), seqPath, file); err != nil {
+			return fail(events[0], fmt.Errorf("recording its seq: %w", err))
+		}
 	}
 	for _, se := range events {
 		se.ev.Seq = next[se.sink.Key]
@@ -291,8 +298,13 @@ func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath
 		}
 		queued = append(queued, e)
 	}
-	for _, k := range keys {
-		rec.Seq[k] = next[k]
+	// the state keeps what the seq file holds: a run with a state that was
+	// read need not read the seq file
+	for k, n := range used {
+		rec.Seq[k] = max(rec.Seq[k], n)
+	}
+	if file != nil {
+		rec.SeqReserved = file
 	}
 	return queued, nil, lines, true
 }
@@ -300,7 +312,7 @@ func (t *Tracker) queue(rec *Record, stateLost bool, events []sinkEvent, seqPath
 // takeBack removes events this run queued, which the state does not
 // record, and says what became of them. Those it cannot remove are
 // returned: this run does not send them, and the next run that reads the
-// state removes them (dropUncommitted).
+// state removes them (scanOutbox).
 func takeBack(queued []*entry) (kept map[string]bool, text string) {
 	var why []string
 	for _, e := range queued {
@@ -318,30 +330,42 @@ func takeBack(queued []*entry) (kept map[string]bool, text string) {
 	return nil, "the event was taken back out of the outbox, to be made again by the next run"
 }
 
-// dropUncommitted removes the entries of a check's outbox that a run queued
-// after the state was last saved, with a seq above the one the state
-// records for their sink: events of a run that could not record them (it
-// was killed, or the state could not be saved and taking them back
-// failed). They were never sent, since a run delivers only after saving its
-// state, and the next run sees their change again. Only called with a state
-// that was read: without one, every entry is sent.
-func dropUncommitted(dir string, rec *Record) int {
+// scanOutbox looks at a check's outbox once, before anything is queued:
+// it removes the temporary files a killed run left, and, given the state
+// that was read (rec), the entries a run queued after that state was saved
+// with a seq above the one it records for their sink: events of a run that
+// could not record them (it was killed, or the state could not be saved
+// and taking them back failed). They were never sent, since a run delivers
+// only after saving its state, and the next run sees their change again.
+// Without a state that was read, every entry stays, to be sent. It returns
+// how many it removed and the highest seq per sink of the entries left,
+// read from their names.
+func scanOutbox(dir string, rec *Record) (dropped int, seqs map[string]uint64) {
+	seqs = map[string]uint64{}
 	if isRealDir(dir) != nil {
-		return 0
+		return 0, seqs
 	}
 	files, err := os.ReadDir(dir)
 	if err != nil {
-		return 0
+		return 0, seqs
 	}
-	n := 0
 	for _, f := range files {
-		created, key, seq, ok := parseEntryName(f.Name())
-		if ok && f.Type().IsRegular() && seq > rec.Seq[key] && !created.Before(rec.Updated) &&
-			removeSynced(filepath.Join(dir, f.Name())) == nil {
-			n++
+		p := filepath.Join(dir, f.Name())
+		if strings.HasPrefix(f.Name(), tempPrefix) {
+			_ = os.Remove(p)
+			continue
 		}
+		created, key, seq, ok := parseEntryName(f.Name())
+		if !ok {
+			continue
+		}
+		if rec != nil && f.Type().IsRegular() && seq > rec.Seq[key] && !created.Before(rec.Updated) && removeSynced(p) == nil {
+			dropped++
+			continue
+		}
+		seqs[key] = max(seqs[key], seq)
 	}
-	return n
+	return dropped, seqs
 }
 
 // line is one line Process adds to a result. A warning has a short form

@@ -6,29 +6,43 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // A sink's seq never goes back, even when the state file is lost: each
-// number is also kept in a small file of its own, DIR/checks/ID.seq,
-// written before any event that carries it is queued (and so before the
-// state is saved), and the outbox file names carry the seq of every event
-// not yet delivered. The next seq of a sink is one more than the highest of
-// the three. The seq file is not synced by itself: the state's save syncs
-// its directory. After a power loss before that, the seq file may be old
-// (then no state recorded the events numbered after it: they were never
-// sent, and the next run removes them) or damaged (the clock takes over,
-// below). When
-// the seq file is damaged, or the state file is damaged and there is no seq
-// file, what came before cannot be known: the next seq is then also above
-// the clock in microseconds since 1970 (about 1.7e15, below 2^53, so
-// receivers that read JSON numbers as doubles read it exactly), which is
-// above every seq issued before unless the clock went back. Only when the
-// state file, the seq file and the outbox are all gone does a check start
-// again from seq 1, as a new check does.
+// event sent has a higher seq than every event sent before to that sink for
+// that check. The state keeps the last seq used per sink. A small file of
+// its own, DIR/checks/ID.seq, reserves seqs ahead: before an event is
+// queued with a seq above what the file reserves for its sink, the file is
+// rewritten to reserve seqBlock more (so it is written once in seqBlock
+// events, not for every one: a reporting sink has an event every run). The
+// state records what the file reserves. The outbox file names carry the seq
+// of every event not yet delivered.
+//
+// The next seq of a sink is one more than the highest of the state's and
+// the outbox's and, when the state could not be read, what the seq file
+// reserves (the state then written carries it on). A state that was read
+// holds all the seq file holds, and above it there are only seqs of events
+// never sent (scanOutbox removes them, or they are still in the outbox),
+// which may be used again. After a lost state the seq jumps ahead by up to
+// seqBlock.
+//
+// The seq file is not synced by itself: the state's save syncs its
+// directory. After a power loss before that, the seq file may be old (then
+// no state recorded the events numbered after it: they were never sent,
+// and the next run removes them) or damaged. When the seq file is damaged,
+// or the state file is damaged and there is no seq file, and the state
+// cannot be read, what came before cannot be known: the next seq is then
+// also above the clock in microseconds since 1970 (about 1.7e15, below
+// 2^53, so receivers that read JSON numbers as doubles read it exactly),
+// which is above every seq used before unless the clock went back. Only
+// when the state file, the seq file and the outbox are all gone does a
+// check start again from seq 1, as a new check does.
+
+// seqBlock is how many seqs a write of the seq file reserves.
+const seqBlock = 1000
 
 // seqVersion is the schema version of a seq file.
 const seqVersion = 1
@@ -82,27 +96,6 @@ func writeSeqFile(write writeFunc, path string, seq map[string]uint64) error {
 	return write(path, append(data, '\n'))
 }
 
-// outboxSeqs is the highest seq per sink among the entries in an outbox
-// directory, read from their names (see writeEntry): not the contents,
-// which may be many and large. Names this package did not write are
-// skipped.
-func outboxSeqs(dir string) map[string]uint64 {
-	out := map[string]uint64{}
-	if isRealDir(dir) != nil {
-		return out
-	}
-	files, err := os.ReadDir(dir)
-	if err != nil {
-		return out
-	}
-	for _, f := range files {
-		if _, key, seq, ok := parseEntryName(f.Name()); ok && seq > out[key] {
-			out[key] = seq
-		}
-	}
-	return out
-}
-
 // entryName is the name of an outbox file: creation time, sink, seq. The
 // time sorts the outbox oldest first.
 func entryName(created time.Time, sinkKey string, seq uint64) string {
@@ -132,37 +125,60 @@ func parseEntryName(name string) (created time.Time, key string, seq uint64, ok 
 	return time.Unix(0, ns), key, seq, true
 }
 
-// nextSeqs gives the seq of the next event to each sink in keys: one more
-// than the highest of the state's, the seq file's and the outbox's, and
-// above the clock when what came before is lost (see above). stateLost: the
-// state file was there but unreadable. It returns the whole seq file to
-// write once the events are queued, and a note when the seq file was
-// damaged.
-func nextSeqs(rec *Record, stateLost bool, seqPath, outboxDir string, keys []string, now time.Time) (next, file map[string]uint64, note string, err error) {
-	saved, exists, serr := readSeqFile(seqPath)
-	if serr != nil {
-		note = fmt.Sprintf("the seq file was unreadable (%s) and is replaced; seq continues above the clock", serr)
+// seqFloor is what a run knows of the seqs used before, besides its state.
+type seqFloor struct {
+	known  bool              // the state was read: it records every seq that may have been sent
+	lost   bool              // the state file was there but unreadable
+	outbox map[string]uint64 // the highest seq per sink in the outbox
+}
+
+// nextSeqs gives the seq of the next event to each sink in keys, and what
+// the state must record as used (used: the seq file's reservations, when
+// it was read, for every sink; the next seq for each key). file is the seq
+// file to write before the events are queued, nil when what it reserves is
+// enough; note says the seq file was damaged.
+func nextSeqs(rec *Record, floor seqFloor, seqPath string, keys []string, now time.Time) (next, used, file map[string]uint64, note string, err error) {
+	var saved map[string]uint64
+	lost := false
+	if !floor.known {
+		var exists bool
+		var serr error
+		saved, exists, serr = readSeqFile(seqPath)
+		if serr != nil {
+			note = fmt.Sprintf("the seq file was unreadable (%s) and is replaced; seq continues above the clock", serr)
+		}
+		lost = serr != nil || (floor.lost && !exists)
 	}
-	lost := serr != nil || (stateLost && !exists)
-	queued := outboxSeqs(outboxDir)
-	file = map[string]uint64{}
+	used = map[string]uint64{}
 	for k, n := range saved {
-		file[k] = n
-	}
-	for k, n := range rec.Seq {
-		file[k] = max(file[k], n)
+		used[k] = n
 	}
 	next = map[string]uint64{}
+	write := !floor.known
 	for _, k := range keys {
-		floor := max(file[k], queued[k])
+		f := max(rec.Seq[k], floor.outbox[k], saved[k])
 		if us := now.UnixMicro(); lost && us > 0 {
-			floor = max(floor, uint64(us))
+			f = max(f, uint64(us))
 		}
-		if floor >= maxSeq {
-			return nil, nil, note, fmt.Errorf("seq of sink %s would pass 2^53-1", k)
+		if f >= maxSeq-seqBlock {
+			return nil, nil, nil, note, fmt.Errorf("seq of sink %s would pass 2^53-1", k)
 		}
-		next[k] = floor + 1
-		file[k] = next[k]
+		next[k], used[k] = f+1, f+1
+		if next[k] > rec.SeqReserved[k] {
+			write = true
+		}
 	}
-	return next, file, note, nil
+	if !write {
+		return next, used, nil, note, nil
+	}
+	file = map[string]uint64{}
+	for _, m := range []map[string]uint64{saved, rec.SeqReserved, rec.Seq} {
+		for k, n := range m {
+			file[k] = max(file[k], n)
+		}
+	}
+	for _, k := range keys {
+		file[k] = max(file[k], next[k]+seqBlock-1)
+	}
+	return next, used, file, note, nil
 }

@@ -26,22 +26,27 @@ func seqs(t *testing.T, rc *receiver) []uint64 {
 // the files after two events and makes a third: its seq must be above 2.
 func TestSeqNeverGoesBack(t *testing.T) {
 	clockSeq := func(tr *Tracker) uint64 { return uint64(tr.now().UnixMicro()) + 1 }
+	afterBlock := func(*Tracker) uint64 { return seqBlock + 1 }
 	for _, tt := range []struct {
 		name   string
 		damage func(t *testing.T, state, seq, outbox string)
 		want   func(tr *Tracker) uint64 // the third event's seq
 		line   string                   // a line the third run adds
 	}{
+		// the seq file reserved 1 to seqBlock with the first event
 		{"state file removed", func(t *testing.T, state, _, _ string) { remove(t, state) },
-			func(*Tracker) uint64 { return 3 }, ""},
+			afterBlock, ""},
 		{"state file truncated", func(t *testing.T, state, _, _ string) { truncate(t, state, 10) },
-			func(*Tracker) uint64 { return 3 }, "[WARNING] notify: the state file was unreadable (unexpected EOF) and is replaced"},
+			afterBlock, "[WARNING] notify: the state file was unreadable (unexpected EOF) and is replaced"},
 		{"state file empty", func(t *testing.T, state, _, _ string) { truncate(t, state, 0) },
-			func(*Tracker) uint64 { return 3 }, "[WARNING] notify: the state file was unreadable (EOF) and is replaced"},
+			afterBlock, "[WARNING] notify: the state file was unreadable (EOF) and is replaced"},
 		{"seq file removed", func(t *testing.T, _, seq, _ string) { remove(t, seq) },
 			func(*Tracker) uint64 { return 3 }, ""},
-		{"seq file corrupt", func(t *testing.T, _, seq, _ string) { truncate(t, seq, 5) },
+		{"seq file corrupt (the state has the seqs)", func(t *testing.T, _, seq, _ string) { truncate(t, seq, 5) },
+			func(*Tracker) uint64 { return 3 }, ""},
+		{"seq file corrupt, state file removed", func(t *testing.T, state, seq, _ string) { truncate(t, seq, 5); remove(t, state) },
 			clockSeq, "[WARNING] notify: the seq file was unreadable (unexpected EOF) and is replaced; seq continues above the clock"},
+
 		{"state file corrupt, seq file removed", func(t *testing.T, state, seq, _ string) { truncate(t, state, 10); remove(t, seq) },
 			clockSeq, "[WARNING] notify: the state file was unreadable (unexpected EOF) and is replaced"},
 		{"both removed, an undelivered event in the outbox", func(t *testing.T, state, seq, outbox string) {
@@ -242,7 +247,7 @@ func TestKilledBeforeSaveNotifiesOnce(t *testing.T) {
 		}
 		clk.Add(1e9)
 		r := process(t, tr, "c", result(crit("x")))
-		want := []string{"[OK] notify: removed 1 event that a run stopped before it recorded its result had queued; this run decides afresh", "[OK] notify ops: delivered 1 event (seq 2)"}
+		want := []string{"[OK] notify: removed 1 event that a run stopped before it recorded its result had queued; this run decides afresh", "[OK] notify ops: delivered 1 event (seq 1)"}
 		if flush {
 			want = want[1:]
 		}
@@ -250,8 +255,63 @@ func TestKilledBeforeSaveNotifiesOnce(t *testing.T) {
 			t.Fatalf("flush %v: %q\nwant %q", flush, got, want)
 		}
 		process(t, tr, "c", result(crit("x")))
-		if got := seqs(t, rc); !reflect.DeepEqual(got, []uint64{2}) {
-			t.Fatalf("flush %v: seqs %v, want [2]", flush, got)
+		// seq 1 was never sent: the event that is sent may take it
+		if got := seqs(t, rc); !reflect.DeepEqual(got, []uint64{1}) {
+			t.Fatalf("flush %v: seqs %v, want [1]", flush, got)
 		}
+	}
+}
+
+// A run whose state was lost reads the seq file, and the state it writes
+// carries the seqs of every sink, so that later runs, which read only the
+// state, still know them when the seq file is lost in turn.
+func TestSeqCarriedByTheState(t *testing.T) {
+	a, b := newReceiver(t), newReceiver(t)
+	tr, clk, _ := newTracker(t, jsonSink(t, "a", a.URL), jsonSink(t, "b", b.URL))
+	process(t, tr, "c", result(ok("x")))
+	process(t, tr, "c", result(crit("x"))) // a 1, b 1
+	process(t, tr, "c", result(ok("x")))   // a 2, b 2
+	id := IdentityHash("c")
+	state, _, _ := tr.paths(id)
+	remove(t, state)
+	// only a now: b is not configured for a while
+	tr.Sinks = tr.Sinks[:1]
+	clk.Add(1e9)
+	process(t, tr, "c", result(crit("x"))) // a: above the seq file's reservation
+	remove(t, tr.seqPath(id))
+	tr.Sinks = []*Sink{jsonSink(t, "a", a.URL), jsonSink(t, "b", b.URL)}
+	clk.Add(1e9)
+	process(t, tr, "c", result(ok("x"))) // a and b: from the state
+	if got := seqs(t, a); !reflect.DeepEqual(got, []uint64{1, 2, seqBlock + 1, seqBlock + 2}) {
+		t.Errorf("a: seqs %v", got)
+	}
+	if got := seqs(t, b); !reflect.DeepEqual(got, []uint64{1, 2, seqBlock + 1}) {
+		t.Errorf("b: seqs %v", got)
+	}
+}
+
+// The seq file reserves seqBlock seqs at a time: a sink that gets an event
+// every run (a reporting sink) writes it once in seqBlock runs, not every run.
+func TestSeqFileWrittenOncePerBlock(t *testing.T) {
+	rc := newReceiver(t)
+	tr, clk, _ := newTracker(t, jsonSink(t, "ops", rc.URL))
+	writes := 0
+	tr.write = func(path string, data []byte) error {
+		if strings.HasSuffix(path, ".seq") {
+			writes++
+		}
+		return writeFileAtomic(path, data)
+	}
+	process(t, tr, "c", result(ok("x")))
+	for i := range 6 {
+		clk.Add(1e9)
+		if i%2 == 0 {
+			process(t, tr, "c", result(crit("x")))
+		} else {
+			process(t, tr, "c", result(ok("x")))
+		}
+	}
+	if got := seqs(t, rc); !reflect.DeepEqual(got, []uint64{1, 2, 3, 4, 5, 6}) || writes != 1 {
+		t.Fatalf("seqs %v, %d writes of the seq file, want 1", got, writes)
 	}
 }

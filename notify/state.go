@@ -31,7 +31,8 @@ type Record struct {
 	Checks    map[string]string `json:"checks"`     // hard state of each sub-check, by Detail.Name
 	Soft      *Soft             `json:"soft,omitempty"`
 
-	Seq            map[string]uint64 `json:"seq"` // last sequence number used per sink
+	Seq            map[string]uint64 `json:"seq"`                    // last sequence number used per sink
+	SeqReserved    map[string]uint64 `json:"seq_reserved,omitempty"` // what the seq file reserves per sink (seq.go)
 	LastEvent      time.Time         `json:"last_event"`
 	RunsSinceEvent int               `json:"runs_since_event"`
 	Updated        time.Time         `json:"updated"`
@@ -97,9 +98,11 @@ func (r *Record) validate() error {
 	if r.RunsSinceEvent < 0 {
 		return errors.New("negative run count")
 	}
-	for k, n := range r.Seq {
-		if n > maxSeq {
-			return fmt.Errorf("seq %d of sink %q is above 2^53-1", n, k)
+	for _, m := range []map[string]uint64{r.Seq, r.SeqReserved} {
+		for k, n := range m {
+			if n > maxSeq {
+				return fmt.Errorf("seq %d of sink %q is above 2^53-1", n, k)
+			}
 		}
 	}
 	return nil
