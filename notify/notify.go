@@ -6,7 +6,7 @@
 // named after the SHA-256 of that identity:
 //
 //	DIR/checks/ID.json   the state (Record), replaced atomically
-//	DIR/checks/ID.seq    the last seq per sink, again (seq.go)
+//	DIR/checks/ID.seq    the seqs reserved per sink (seq.go)
 //	DIR/checks/ID.lock   the lock every run of the check takes
 //	DIR/outbox/ID/*.json one file per undelivered event and sink
 //
