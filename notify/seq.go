@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -154,7 +155,9 @@ func nextSeqs(rec *Record, floor seqFloor, seqPath string, keys []string, now ti
 		used[k] = n
 	}
 	next = map[string]uint64{}
-	write := !floor.known
+	// without a state that was read, or without a seq file of its own (one
+	// removed, or a check's first event), the seq file is written
+	write := !floor.known || !isRegularFile(seqPath)
 	for _, k := range keys {
 		f := max(rec.Seq[k], floor.outbox[k], saved[k])
 		if us := now.UnixMicro(); lost && us > 0 {
@@ -181,4 +184,10 @@ func nextSeqs(rec *Record, floor seqFloor, seqPath string, keys []string, now ti
 		file[k] = max(file[k], next[k]+seqBlock-1)
 	}
 	return next, used, file, note, nil
+}
+
+// isRegularFile says whether path is a regular file (not a link to one).
+func isRegularFile(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -315,3 +315,23 @@ func TestSeqFileWrittenOncePerBlock(t *testing.T) {
 		t.Fatalf("seqs %v, %d writes of the seq file, want 1", got, writes)
 	}
 }
+
+// A seq file removed while the state is fine is written again by the next
+// event, so that a later loss of the state still finds the reservation.
+func TestSeqFileRemovedThenState(t *testing.T) {
+	rc := newReceiver(t)
+	tr, clk, _ := newTracker(t, jsonSink(t, "ops", rc.URL))
+	process(t, tr, "c", result(ok("x")))
+	process(t, tr, "c", result(crit("x"))) // 1
+	id := IdentityHash("c")
+	state, _, _ := tr.paths(id)
+	remove(t, tr.seqPath(id))
+	clk.Add(1e9)
+	process(t, tr, "c", result(ok("x"))) // 2, and the seq file again
+	remove(t, state)
+	clk.Add(1e9)
+	process(t, tr, "c", result(crit("x"))) // above the reservation
+	if got := seqs(t, rc); !reflect.DeepEqual(got, []uint64{1, 2, seqBlock + 2}) {
+		t.Fatalf("seqs %v", got)
+	}
+}
