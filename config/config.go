@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/healthprobe/healthprobe/nagios"
 )
 
 // File is a parsed batch file.
@@ -142,8 +144,8 @@ func check(n *yaml.Node) (Check, error) {
 	switch {
 	case c.Name == "":
 		return Check{}, fmt.Errorf("line %d: a check has no name", n.Line)
-	case strings.ContainsAny(c.Name, "\r\n\t\"\\") || len(c.Name) > 200:
-		return Check{}, fmt.Errorf("line %d: check name %q: use letters, digits, spaces and punctuation other than quotes and backslashes (at most 200)", n.Line, c.Name)
+	case nagios.CheckName(c.Name) != nil:
+		return Check{}, fmt.Errorf("line %d: check name %q: %w", n.Line, c.Name, nagios.CheckName(c.Name))
 	case c.Kind == "":
 		return Check{}, fmt.Errorf("line %d: check %q has no kind", n.Line, c.Name)
 	}

@@ -497,6 +497,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Body, err = io.ReadAll(io.LimitReader(decoded, c.cfg.MaxBody+1))
 	}
 	end := time.Now()
+	if err == nil {
+		if lerr := late(ctx, end); lerr != nil {
+			return ex, c.classify(ctx, lerr, rawURL, tr)
+		}
+	}
 	if err != nil {
 		rerr := c.classify(ctx, err, rawURL, tr)
 		if rerr.stall == nil { // a timeout's reason already says what arrived
@@ -899,4 +904,20 @@ func (t *tracer) timings(start, end time.Time) Timings {
 		Transfer:  span(p.firstByte, end),
 		Total:     end.Sub(start),
 	}
+}
+
+// late says whether an exchange that ended at end came too late to count:
+// its context was done, or its deadline had passed (the context's timer can
+// fire a moment after the clock passes it). net/http hands over an answer
+// that raced the request's cancellation, and a TLS server can answer the
+// close_notify a client sends as it gives up: such an answer arrived after
+// the deadline and is a timeout, never a result.
+func late(ctx context.Context, end time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !end.Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

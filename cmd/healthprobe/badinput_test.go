@@ -38,6 +38,9 @@ func badInputFiles(t testing.TB, dir string) {
 		"missing-ca":     "checks:\n  - name: a\n    kind: http\n    url: http://127.0.0.1:1/\n    ca-file: /nonexistent/ca.pem\n",
 		"no-url":         "checks:\n  - name: a\n    kind: http\n",
 		"good.yaml":      "checks:\n  - name: web\n    kind: http\n    url: http://127.0.0.1:1/\n",
+		"name-pipe":      "checks:\n  - name: a|b=1\n    kind: http\n    url: http://127.0.0.1:1/\n",
+		"name-esc":       "checks:\n  - name: \"a\\e[31mb\"\n    kind: http\n    url: http://127.0.0.1:1/\n",
+		"name-u2028":     "checks:\n  - name: \"a\\u2028b\"\n    kind: http\n    url: http://127.0.0.1:1/\n",
 		"secret.txt":     "s3cret-from-file\n",
 		"notify-zero":    "sinks:\n  - url: https://hooks.example.com/x\n    username: a\n    password_file: /dev/zero\n",
 		"notify-big":     "sinks:\n  - url: https://hooks.example.com/x\n    token_file: $DIR/big-secret\n",
@@ -157,6 +160,15 @@ var badInputs = []struct {
 	{[]string{"run", "-c", "$DIR/good.yaml", "--concurrency", "0"}, "RUN UNKNOWN - $DIR/good.yaml: defaults: concurrency must be 1 to 10000, not 0"},
 	{[]string{"run", "-c", "$DIR/good.yaml", "--only", "zz"}, `RUN UNKNOWN - --only "zz": no check of that name in $DIR/good.yaml`},
 	{[]string{"run", "-c", "$DIR/good.yaml", "--output", "xml"}, `RUN UNKNOWN - $DIR/good.yaml: defaults: invalid --output "xml" (want nagios, json or prometheus)`},
+	// a check name that would forge perfdata on line 1, colour or break it
+	{[]string{"http", "http://127.0.0.1:1/", "--name", "web|forged=1;;;;"}, `HTTP UNKNOWN - --name "web¦forged=1;;;;": a check name may not hold the vertical bar U+007C, which starts the perfdata of a plugin line`},
+	{[]string{"http", "http://127.0.0.1:1/", "--name", "a\x1b[31mb"}, `HTTP UNKNOWN - --name "a\x1b[31mb": a check name may not hold the control character U+001B`},
+	{[]string{"pexip", "h", "--alias", "a", "--name", "a\ab"}, `PEXIP UNKNOWN - --name "a\ab": a check name may not hold the control character U+0007`},
+	{[]string{"itgrix", "h", "--name", "a\u2028b"}, `ITGRIX UNKNOWN - --name "a\u2028b": a check name may not hold the line separator U+2028`},
+	{[]string{"kaleyra", "--api-key-env", "PW", "--name", "ok\u202eKO"}, `KALEYRA UNKNOWN - --name "ok\u202eKO": a check name may not hold the invisible formatting character U+202E`},
+	{[]string{"run", "-c", "$DIR/name-pipe"}, `RUN UNKNOWN - $DIR/name-pipe: line 2: check name "a¦b=1": a check name may not hold the vertical bar U+007C, which starts the perfdata of a plugin line`},
+	{[]string{"run", "-c", "$DIR/name-esc"}, `RUN UNKNOWN - $DIR/name-esc: line 2: check name "a\x1b[31mb": a check name may not hold the control character U+001B`},
+	{[]string{"run", "-c", "$DIR/name-u2028"}, `RUN UNKNOWN - $DIR/name-u2028: line 2: check name "a\u2028b": a check name may not hold the line separator U+2028`},
 	{[]string{"demo", "extra"}, `DEMO UNKNOWN - unknown command "extra" for "healthprobe demo"`},
 	{[]string{"--bogus"}, "HEALTHPROBE UNKNOWN - unknown flag: --bogus"},
 	{[]string{"nosuchcommand"}, `HEALTHPROBE UNKNOWN - unknown command "nosuchcommand" for "healthprobe"`},
@@ -282,7 +294,7 @@ func checkCommandLine(args []string) (code int, problem string) {
 	cancel()
 	var out, errOut bytes.Buffer
 	code = run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return badInputVars[k] }})
+		getenv: testGetenv(badInputVars)})
 	stdout := ansiColour.ReplaceAllString(out.String(), "") // --color always is a choice
 	line1, _, _ := strings.Cut(stdout, "\n")
 	if strings.Contains(line1, " - interrupted") {
