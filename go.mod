@@ -3,6 +3,7 @@ module github.com/healthprobe/healthprobe
 go 1.26.8
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/fatih/color v1.19.0
 	github.com/icholy/digest v1.2.0
 	github.com/itchyny/gojq v0.12.20

@@ -26,11 +26,14 @@ const (
 //	/loop          redirects to itself forever
 //	/json          a JSON document
 //	/big?size=N    a body of N bytes
+//
+// and the pages of webDropin.
 func Web() http.Handler {
 	mux := http.NewServeMux()
+	webDropin(mux)
 	mux.HandleFunc("/ready", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, "<html><head><title>Status</title></head><body><h1>Status</h1><p>service ready</p></body></html>\n")
+		fmt.Fprint(w, readyPage)
 	})
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		d, err := time.ParseDuration(r.URL.Query().Get("delay"))
@@ -100,6 +103,8 @@ func Web() http.Handler {
 	})
 	return mux
 }
+
+const readyPage = "<html><head><title>Status</title></head><body><h1>Status</h1><p>service ready</p></body></html>\n"
 
 func welcome() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "welcome, demo user\n") })

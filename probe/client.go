@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -45,6 +46,36 @@ type ClientConfig struct {
 	KeyFile  string
 	SNI      string
 	Proxy    string // empty: the usual proxy environment variables
+	NoProxy  string // hosts reached directly, with --proxy or the environment's (ParseNoProxy)
+
+	// TLSMin and TLSMax bound the TLS versions offered (tls.VersionTLS12 ...); 0: Go's defaults.
+	TLSMin, TLSMax uint16
+	// HTTPVersion forces a protocol: "1.1", or "2" (over TLS by ALPN, over
+	// http:// with prior knowledge), and an answer in another is a failure;
+	// "" lets TLS negotiate HTTP/2 or HTTP/1.1.
+	HTTPVersion string
+
+	// IPVersion, 4 or 6, connects over that IP version only (-4, -6);
+	// PreferIP, 4 or 6, tries that version's addresses first and the
+	// others after. 0: every address, Go's Happy Eyeballs.
+	IPVersion, PreferIP int
+	// Address, when set, is where connections to the URL's host and port
+	// go instead ("ADDRESS" or "ADDRESS:PORT"), while Host, SNI and the
+	// certificate check stay the URL's (check_curl's -I). No proxy is used.
+	Address string
+	// Sticky: StickyNone, Sticky or StickyPort (check_curl's --onredirect
+	// sticky and stickyport): redirects keep to the first connection's
+	// address (and port). No proxy is used.
+	Sticky string
+
+	// lookup resolves a name for the dialer when it picks the addresses
+	// itself (IPVersion, PreferIP); nil: net.DefaultResolver. For tests.
+	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
+
+	// Jar keeps cookies across the redirects of a check; set it to share
+	// one jar between the steps of a multi-step check. nil: a fresh jar per
+	// client.
+	Jar *CookieJar
 
 	ConnectTimeout time.Duration // limit on connecting alone (0: only the context's deadline)
 
@@ -70,8 +101,13 @@ type ClientConfig struct {
 	Password string
 	Auth     string // auto (default), basic or digest
 	Bearer   string
+	OAuth2   *OAuth2 // a client-credentials token fetched first, sent as Bearer
 
 	MaxBody int64 // 0: DefaultMaxBody
+
+	// ExtendedPerf adds the phase timings of the last request to the
+	// perfdata (-E, --extended-perfdata); PhasePerf gives none otherwise.
+	ExtendedPerf bool
 
 	// Log receives verbose lines when Verbose > 0. It never gets a secret:
 	// headers that carry credentials are masked before they are logged.
@@ -135,6 +171,10 @@ type Exchange struct {
 	// host or port than the URL asked for, where no credentials are sent.
 	CrossOrigin bool
 	Origin      *url.URL // the URL asked for
+	Proto       string   // of the final answer: HTTP/1.1, HTTP/2.0
+	Proxy       string   // host:port of the proxy the final request went through, or ""
+
+	extended bool // PhasePerf gives the phases (ClientConfig.ExtendedPerf)
 }
 
 // Client performs requests for a probe.
@@ -145,6 +185,10 @@ type Client struct {
 	authSent *atomic.Bool
 	origin   atomic.Pointer[url.URL]
 	usedTLS  atomic.Bool // a request went, or tried to go, over https
+	dial     *dialer
+
+	tokenMu sync.Mutex
+	token   string // the OAuth2 Authorization value, once fetched
 }
 
 // RequestError is a request that could not be completed, already mapped to
@@ -208,25 +252,50 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 		tlsCfg.Certificates = []tls.Certificate{pair}
 	}
-	proxy := http.ProxyFromEnvironment
-	if cfg.Proxy != "" {
-		u, err := url.Parse(cfg.Proxy)
-		if err != nil || u.Host == "" {
-			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", RedactURL(cfg.Proxy))}
-		}
-		proxy = http.ProxyURL(u)
+	tlsCfg.MinVersion, tlsCfg.MaxVersion = cfg.TLSMin, cfg.TLSMax
+	if cfg.TLSMin != 0 && cfg.TLSMax != 0 && cfg.TLSMin > cfg.TLSMax {
+		return nil, &ConfigError{errors.New("--tls-min is above --tls-max")}
+	}
+	if (cfg.IPVersion != 0 && cfg.IPVersion != 4 && cfg.IPVersion != 6) || (cfg.PreferIP != 0 && cfg.PreferIP != 4 && cfg.PreferIP != 6) {
+		return nil, &ConfigError{errors.New("the IP version is 4 or 6")}
+	}
+	switch cfg.Sticky {
+	case StickyNone, Sticky, StickyPort:
+	default:
+		return nil, &ConfigError{fmt.Errorf("invalid sticky mode %q", cfg.Sticky)}
+	}
+	proxy, err := cfg.proxyFunc()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Jar == nil {
+		cfg.Jar = NewCookieJar()
 	}
 	base := &http.Transport{
 		Proxy:                  traceProxy(proxy),
-		DialContext:            (&net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}).DialContext,
+		OnProxyConnectResponse: onProxyConnect,
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
-		DisableCompression:     false,
+		DisableCompression:     true, // decoded in Do, whatever Accept-Encoding was sent (decode.go)
 		MaxConnsPerHost:        cfg.MaxConnsPerHost,
 		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 	}
+	switch cfg.HTTPVersion {
+	case "":
+	case "1.1":
+		base.Protocols = new(http.Protocols)
+		base.Protocols.SetHTTP1(true)
+	case "2":
+		base.Protocols = new(http.Protocols)
+		base.Protocols.SetHTTP2(true)
+		base.Protocols.SetUnencryptedHTTP2(true)
+	default:
+		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
+	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
+	c.dial = &dialer{c: c, nd: &net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}}
+	base.DialContext = c.dial.DialContext
 	mark := &markTransport{base: base, c: c}
 	var rt http.RoundTripper = mark
 	if cfg.User != "" {
@@ -242,7 +311,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 	}
 	rt = &originTransport{c: c, auth: rt, plain: mark}
-	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
+	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect, Jar: cfg.Jar}
 	return c, nil
 }
 
@@ -311,8 +380,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 			req.Header.Add(k, v)
 		}
 	}
-	if c.cfg.UserAgent != "" {
-		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if c.cfg.UserAgent != "" && req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent) // a User-Agent header given with -H wins
+	}
+	if _, ok := req.Header["Accept-Encoding"]; !ok && req.Header.Get("Range") == "" && method != http.MethodHead {
+		req.Header.Set("Accept-Encoding", defaultAcceptEncoding)
 	}
 	if c.cfg.Bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Bearer)
@@ -320,24 +392,44 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if h := req.Header.Get("Host"); h != "" {
 		req.Host = h
 	}
+	// Go's transport pools an HTTP/1 connection unless the request's Close
+	// field is set, whatever its Connection header says: a request that asks
+	// for "Connection: close" (a probe's own, or -H) gets a connection of its
+	// own, closed after the answer, so no later request is sent on one the
+	// server may have closed without saying so
+	req.Close = wantsClose(req.Header)
 	c.origin.Store(req.URL)
 	c.authSent.Store(false)
+	if c.cfg.OAuth2 != nil {
+		auth, err := c.authorization(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", auth)
+	}
 	tr := &tracer{}
-	req = req.WithContext(context.WithValue(httptrace.WithClientTrace(req.Context(), tr.trace()), tracerKey{}, tr))
+	req = req.WithContext(tr.context(req.Context()))
 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, c.classify(ctx, err, rawURL, tr)
 	}
 	defer resp.Body.Close()
+	if c.cfg.HTTPVersion == "2" && resp.ProtoMajor != 2 {
+		return nil, &RequestError{State: nagios.Critical, Err: errors.New("HTTP/2 not granted"),
+			Reason: fmt.Sprintf("%s answered in %s: HTTP/2 was not granted (--http-version 2)", hostPort(resp.Request.URL), SanitizeLine(resp.Proto, 20))}
+	}
 	ex := &Exchange{
 		Status:     resp.StatusCode,
 		StatusLine: statusLine(resp),
-		Header:     resp.Header,
+		Header:     wireHeader(resp),
 		TLS:        resp.TLS,
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
 		Origin:     req.URL,
+		Proto:      resp.Proto,
+		Proxy:      tr.proxy(),
+		extended:   c.cfg.ExtendedPerf,
 	}
 	ex.CrossOrigin = !sameOrigin(req.URL, resp.Request.URL)
 	for r := resp.Request; r != nil && r.Response != nil; r = r.Response.Request {
@@ -346,8 +438,10 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 			ex.Downgraded = true
 		}
 	}
-	limited := io.LimitReader(resp.Body, c.cfg.MaxBody+1)
-	ex.Body, err = io.ReadAll(limited)
+	decoded, err := decodeBody(resp.Header, resp.Body)
+	if err == nil {
+		ex.Body, err = io.ReadAll(io.LimitReader(decoded, c.cfg.MaxBody+1))
+	}
 	end := time.Now()
 	if err != nil {
 		rerr := c.classify(ctx, err, rawURL, tr)
@@ -369,6 +463,48 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
+}
+
+// wantsClose reports whether a Connection header holds the token "close".
+func wantsClose(h http.Header) bool {
+	for _, v := range h.Values("Connection") {
+		for _, tok := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "close") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wireHeader returns the headers of an answer as the server sent them:
+// net/http moves Transfer-Encoding, Trailer and (on HTTP/1.1) a
+// Connection: close out of the map into fields of its own, where
+// --header-match and -vv would never see them. Content-Length stays,
+// since nothing here decodes a body behind net/http's back any more.
+func wireHeader(resp *http.Response) http.Header {
+	h := resp.Header
+	restore := map[string]string{}
+	if len(resp.TransferEncoding) > 0 && h.Get("Transfer-Encoding") == "" {
+		restore["Transfer-Encoding"] = strings.Join(resp.TransferEncoding, ", ")
+	}
+	if len(resp.Trailer) > 0 && h.Get("Trailer") == "" {
+		restore["Trailer"] = strings.Join(slices.Sorted(maps.Keys(resp.Trailer)), ", ")
+	}
+	if resp.Close && resp.ProtoMajor == 1 && resp.ProtoMinor >= 1 && h.Get("Connection") == "" {
+		restore["Connection"] = "close" // net/http deletes it on HTTP/1.1 only when it says close
+	}
+	if len(restore) == 0 {
+		return h
+	}
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for k, v := range restore {
+		h.Set(k, v)
+	}
+	return h
 }
 
 func statusLine(resp *http.Response) string {
@@ -447,7 +583,7 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		h.answered(resp)
 		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
 		if c.cfg.Verbose >= 2 {
-			logHeaders(c.cfg.Log, "<", resp.Header, c.mask)
+			logHeaders(c.cfg.Log, "<", wireHeader(resp), c.mask)
 		}
 	}
 	return resp, err
@@ -560,6 +696,9 @@ func (t *originTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Header.Del(name)
 		}
 	}
+	for _, ck := range t.c.cfg.Jar.Cookies(r.URL) {
+		r.AddCookie(ck) // the jar's own, which it keeps by domain and path, go on
+	}
 	t.c.logf(1, "> no credentials for %s: they go only to %s", hostPort(req.URL), hostPort(t.c.origin.Load()))
 	return t.plain.RoundTrip(r)
 }
@@ -628,6 +767,11 @@ func (t *tracer) mark(f func(p *phases, now time.Time)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f(&t.p, now)
+}
+
+// context returns ctx with t tracing the requests made under it.
+func (t *tracer) context(ctx context.Context) context.Context {
+	return context.WithValue(httptrace.WithClientTrace(ctx, t.trace()), tracerKey{}, t)
 }
 
 func (t *tracer) trace() *httptrace.ClientTrace {

@@ -1,8 +1,6 @@
 package probe
 
 import (
-	"compress/flate"
-	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -30,10 +28,65 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 	if errors.As(err, &rerr) {
 		return rerr
 	}
+	proxy := t.proxy()
+	if proxy != "" && ctx.Err() == nil && !isTimeout(err) {
+		if reason, ok := proxyFailure(err, proxy, hostOf(rawURL), t); ok {
+			return &RequestError{State: nagios.Critical, Reason: reason, Err: err}
+		}
+	}
+	rerr = c.classifyTarget(ctx, err, rawURL, t)
+	if proxy != "" && !strings.Contains(rerr.Reason, "proxy") {
+		rerr.Reason += " (through the proxy " + proxy + ")"
+	}
+	return rerr
+}
+
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// proxy is the host:port of the proxy the request on the wire went
+// through, or "".
+func (t *tracer) proxy() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.hop == nil || t.hop.proxy == nil {
+		return ""
+	}
+	return hostPort(t.hop.proxy)
+}
+
+// hopHost is the host:port of the request on the wire, or "".
+func (t *tracer) hopHost() string {
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.hop == nil {
+		return ""
+	}
+	return hostPort(t.hop.url)
+}
+
+// classifyTarget is classify for a failure that is the target's.
+func (c *Client) classifyTarget(ctx context.Context, err error, rawURL string, t *tracer) *RequestError {
 	mk := func(state nagios.State, format string, args ...any) *RequestError {
 		return &RequestError{State: state, Reason: fmt.Sprintf(format, args...), Err: err}
 	}
 	host := hostOf(rawURL)
+	if h := t.hopHost(); h != "" {
+		host = h // a redirect's, or digest's second round trip's
+	}
+	if to := c.dial.redirected(); to != "" {
+		host += " (connected to " + to + ": --onredirect " + c.cfg.Sticky + ")"
+	} else if c.cfg.Address != "" {
+		host += " (--address " + SanitizeLine(c.cfg.Address, 60) + ")"
+	}
 	var (
 		dnsErr   *net.DNSError
 		unknown  x509.UnknownAuthorityError
@@ -42,6 +95,8 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 		recErr   tls.RecordHeaderError
 		alertErr tls.AlertError
 		authErr  *authError
+		decErr   *DecodeError
+		noAddr   *noAddressError
 		netErr   net.Error
 		opErr    *net.OpError
 	)
@@ -68,6 +123,12 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 		return mk(nagios.Critical, "redirected to %s: only http and https are followed", SanitizeLine(RedactURL(uerr.URL), 120))
 	case errors.As(err, &authErr):
 		return mk(nagios.Critical, "authentication failed: %s", SanitizeLine(authErr.Error(), 120))
+	case errors.As(err, &noAddr):
+		return mk(nagios.Critical, "%s", noAddr.Error())
+	case c.cfg.HTTPVersion == "2" && strings.Contains(err.Error(), "no application protocol"):
+		return mk(nagios.Critical, "%s does not offer HTTP/2 (--http-version 2)", host)
+	case c.cfg.HTTPVersion == "2" && strings.Contains(err.Error(), "http2: ") && strings.HasPrefix(rawURL, "http:"):
+		return mk(nagios.Critical, "%s does not speak HTTP/2 without TLS (--http-version 2 on http:// sends HTTP/2 at once): %s", host, SanitizeLine(innermost(err), 100))
 	case errors.As(err, &dnsErr):
 		why := dnsErr.Err
 		if dnsErr.IsNotFound {
@@ -100,10 +161,11 @@ func (c *Client) classify(ctx context.Context, err error, rawURL string, t *trac
 		// request is written, so net/http may wrap it in any of its errors
 		return mk(nagios.Critical, "TLS with %s failed: the server sent the alert %q%s", host,
 			strings.TrimPrefix(opErr.Err.Error(), "tls: "), alertHint(opErr.Err.Error()))
+	case errors.As(err, &decErr):
+		return mk(nagios.Critical, "the body from %s is not the %s its Content-Encoding announces (%s)", host,
+			SanitizeLine(decErr.Encoding, 40), SanitizeLine(decErr.Err.Error(), 60))
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return mk(nagios.Critical, "%s closed the connection before the answer was complete", host)
-	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, new(flate.CorruptInputError)):
-		return mk(nagios.Critical, "the body from %s is not the gzip its Content-Encoding announces (%s)", host, SanitizeLine(innermost(err), 60))
 	}
 	if why, ok := protocolError(innermost(err)); ok {
 		return mk(nagios.Critical, "%s did not answer with valid HTTP: %s", host, SanitizeLine(why, 160))
@@ -116,6 +178,8 @@ func alertHint(alert string) string {
 	switch alert {
 	case "tls: certificate required", "tls: bad certificate", "tls: unknown certificate authority", "tls: certificate expired":
 		return " (check --cert and --key)"
+	case "tls: protocol version not supported":
+		return " (check --tls-min and --tls-max)"
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,22 +29,50 @@ type HTTPConfig struct {
 	// nil follows redirects (up to Client.MaxRedirects).
 	OnRedirect *nagios.State
 
-	Keywords    []string
-	Regexes     []*regexp.Regexp // compiled by the caller, with (?i) when ignoring case
-	Invert      bool             // keywords and regexes must be absent
+	Keywords []string
+	// Regexes are compiled by the caller: with (?m), so that ^ and $ match
+	// at line breaks as check_curl's POSIX REG_NEWLINE does, and (?i) when
+	// ignoring case.
+	Regexes     []*regexp.Regexp
+	Invert      bool // keywords and regexes must be absent
+	InvertRegex bool // regexes must not match (keywords are left alone)
+	// RegexState is the state of a failed regex; nil means CRITICAL.
+	RegexState  *nagios.State
 	IgnoreCase  bool
 	HeaderMatch []HeaderMatch
 
-	Time nagios.Thresholds
+	// CertOnly checks the certificate alone, as check_curl's -C does
+	// without --continue-after-certificate: no redirect is followed, the
+	// status and body are not looked at. The thresholds are the client's
+	// CertWarnDays and CertCritDays.
+	CertOnly bool
+	Time     nagios.Thresholds
+
+	// PageSize, when set, is the range the body's size in bytes must be
+	// in (check_curl's -m MIN:MAX); outside it is a WARNING.
+	PageSize *nagios.Range
+	// MaxAge, when positive, is the oldest a document may be: Last-Modified
+	// against the answer's Date (check_curl's -M).
+	MaxAge time.Duration
+	// RequireTLS and ForbidTLS want the final answer over TLS, or not
+	// (blackbox_exporter's fail_if_not_ssl and fail_if_ssl).
+	RequireTLS, ForbidTLS bool
+	// HTTPVersions, when set, lists the protocol versions the answer may
+	// come in: "HTTP/1.0", "HTTP/1.1", "HTTP/2.0".
+	HTTPVersions []string
 
 	// Assertions run on the body after the content checks (jq, say).
 	Assertions []BodyAssertion
 }
 
-// HeaderMatch requires a response header to match a regular expression.
+// HeaderMatch requires a response header to match a regular expression
+// (any of its values, when it is repeated), or with Negate, none of its
+// values to match. A missing header fails either way, unless AllowMissing.
 type HeaderMatch struct {
-	Name string
-	Re   *regexp.Regexp
+	Name         string
+	Re           *regexp.Regexp
+	Negate       bool
+	AllowMissing bool
 }
 
 // BodyAssertion is a sub-check over a response body that adds its own lines
@@ -54,6 +83,11 @@ type BodyAssertion interface {
 
 // HTTP runs the check once.
 func HTTP(ctx context.Context, cfg HTTPConfig) Result {
+	if cfg.CertOnly {
+		// the certificate of the URL's own host, not of where it redirects;
+		// the body is not looked at
+		cfg.Client.Follow, cfg.Client.MaxBody = false, 1
+	}
 	return RunHTTP(ctx, "HTTP", RedactURL(cfg.URL), cfg.Client, func(ctx context.Context, s *Session) {
 		httpCheck(ctx, s, cfg)
 	})
@@ -76,6 +110,20 @@ func httpCheck(ctx context.Context, s *Session, cfg HTTPConfig) {
 		s.Fail(err)
 		return
 	}
+	took := FormatSeconds(ex.Timings.Total)
+	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time)) // time first, always
+	if cfg.CertOnly {
+		s.CheckCertificate(ex)
+		if len(r.Details) == 0 {
+			r.Fail(nagios.Critical, "no certificate: "+hostPort(ex.URL)+" answered without TLS")
+			return
+		}
+		r.AddPerf(PhasePerf(ex)...)
+		r.SummaryOr(r.Details[0].Text + ", " + took)
+		return
+	}
+	size := nagios.Perfdata{Label: "size", Value: float64(len(ex.Body)), UOM: "B", Min: nagios.Float(0), Warn: cfg.PageSize}
+	r.AddPerf(size)
 	checkStatus(r, cfg, ex)
 	if ex.Downgraded {
 		r.Add("redirect", nagios.Warning, "redirected from https to http")
@@ -83,24 +131,30 @@ func httpCheck(ctx context.Context, s *Session, cfg HTTPConfig) {
 	if ex.Truncated {
 		r.Add("body", nagios.Warning, fmt.Sprintf("body cut at %s (--max-body): checks saw only the start", FormatBytes(int64(len(ex.Body)))))
 	}
+	checkTransport(r, cfg, ex)
 	passes := checkContent(r, cfg, ex)
+	checkPageSize(r, cfg, ex)
+	checkMaxAge(r, cfg, ex)
 	s.CheckCertificate(ex)
 	for _, a := range cfg.Assertions {
 		a.Assert(ex, r)
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
-		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", FormatSeconds(ex.Timings.Total), strings.ToLower(st.String())))
+		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", took, strings.ToLower(st.String())))
 	}
-	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time))
-	r.AddPerf(nagios.Perfdata{Label: "size", Value: float64(len(ex.Body)), UOM: "B", Min: nagios.Float(0)})
 	r.AddPerf(PhasePerf(ex)...)
-	took := FormatSeconds(ex.Timings.Total)
+	r.TidyPerf()
 	ok := append(append([]string{ex.StatusLine}, passes...), took)
 	r.SummaryOr(strings.Join(ok, ", "), r.context(ex.StatusLine, took)...)
 }
 
-// PhasePerf returns the per-phase timings of an exchange as perfdata.
+// PhasePerf returns the per-phase timings of an exchange as perfdata, when
+// the client was asked for them (-E, --extended-perfdata, as check_curl):
+// none otherwise.
 func PhasePerf(ex *Exchange) []nagios.Perfdata {
+	if !ex.extended {
+		return nil
+	}
 	none := nagios.Thresholds{}
 	p := []nagios.Perfdata{
 		TimePerf("time_dns", ex.Timings.DNS, none),
@@ -116,7 +170,7 @@ func PhasePerf(ex *Exchange) []nagios.Perfdata {
 
 func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	code := ex.Status
-	haveCredentials := cfg.Client.User != "" || cfg.Client.Bearer != ""
+	haveCredentials := cfg.Client.User != "" || cfg.Client.Bearer != "" || cfg.Client.OAuth2 != nil
 	switch {
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
 		r.Add("status", nagios.Critical, authProblem(ex, haveCredentials))
@@ -140,6 +194,9 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 		text := "status " + ex.StatusLine
 		if code == http.StatusUnauthorized {
 			text += " (credentials required: use -u and --password-env)"
+		}
+		if code >= 500 && ex.Proxy != "" {
+			text += " (through the proxy " + ex.Proxy + ")" // which may be who answered
 		}
 		r.Add("status", st, text)
 	}
@@ -179,35 +236,31 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 			r.Add(name, nagios.Critical, "keyword "+q+" not found in "+excerpt())
 		}
 	}
+	failed := nagios.Critical
+	if cfg.RegexState != nil {
+		failed = *cfg.RegexState
+	}
+	invert := cfg.Invert || cfg.InvertRegex
 	for _, re := range cfg.Regexes {
 		matched := re.Match(body)
-		name := "regex:" + re.String()
-		q := strconv.Quote(SanitizeLine(strings.TrimPrefix(re.String(), "(?i)"), 60))
+		pattern := strings.TrimPrefix(re.String(), "(?m)") // the sub-check's name is the pattern as given
+		name := "regex:" + pattern
+		q := strconv.Quote(SanitizeLine(strings.TrimPrefix(pattern, "(?i)"), 60))
 		switch {
-		case matched && !cfg.Invert:
+		case matched && !invert:
 			r.Add(name, nagios.OK, "regex "+q+" matched")
 			passes = append(passes, "regex "+q+" matched")
-		case !matched && cfg.Invert:
+		case !matched && invert:
 			r.Add(name, nagios.OK, "regex "+q+" not matched")
 			passes = append(passes, "regex "+q+" not matched")
 		case matched:
-			r.Add(name, nagios.Critical, "regex "+q+" matched, must not match")
+			r.Add(name, failed, "regex "+q+" matched, must not match")
 		default:
-			r.Add(name, nagios.Critical, "regex "+q+" not matched in "+excerpt())
+			r.Add(name, failed, "regex "+q+" not matched in "+excerpt())
 		}
 	}
 	for _, hm := range cfg.HeaderMatch {
-		name := "header:" + http.CanonicalHeaderKey(hm.Name)
-		vals := ex.Header.Values(hm.Name)
-		v := strings.Join(vals, ", ")
-		switch {
-		case len(vals) == 0:
-			r.Add(name, nagios.Critical, "header "+hm.Name+" missing")
-		case hm.Re.MatchString(v):
-			r.Add(name, nagios.OK, fmt.Sprintf("header %s %q matches", hm.Name, SanitizeLine(v, 60)))
-		default:
-			r.Add(name, nagios.Critical, fmt.Sprintf("header %s %q does not match %q", hm.Name, SanitizeLine(v, 60), hm.Re.String()))
-		}
+		checkHeader(r, hm, ex.Header)
 	}
 	return passes
 }
@@ -233,4 +286,42 @@ func (r *Result) detailOK(name string) bool {
 		}
 	}
 	return true
+}
+
+// checkHeader adds the sub-check of one header match. Each value of a
+// repeated header (Set-Cookie, say) is matched on its own, as
+// blackbox_exporter does: any value matching is a match.
+func checkHeader(r *Result, hm HeaderMatch, h http.Header) {
+	name := "header:" + http.CanonicalHeaderKey(hm.Name)
+	if hm.Negate {
+		name = "header-not:" + http.CanonicalHeaderKey(hm.Name)
+	}
+	vals := h.Values(hm.Name)
+	quoted := func(vs []string) string {
+		q := make([]string, 0, len(vs))
+		for i, v := range vs {
+			if i == 3 {
+				q = append(q, "…")
+				break
+			}
+			q = append(q, strconv.Quote(SanitizeLine(v, 60)))
+		}
+		return strings.Join(q, ", ")
+	}
+	re := strconv.Quote(SanitizeLine(hm.Re.String(), 60))
+	i := slices.IndexFunc(vals, hm.Re.MatchString)
+	switch {
+	case len(vals) == 0 && hm.AllowMissing:
+		r.Add(name, nagios.OK, "header "+hm.Name+" absent (allowed)")
+	case len(vals) == 0:
+		r.Add(name, nagios.Critical, "header "+hm.Name+" missing")
+	case hm.Negate && i >= 0:
+		r.Add(name, nagios.Critical, fmt.Sprintf("header %s %s matches %s, must not", hm.Name, quoted(vals[i:i+1]), re))
+	case hm.Negate:
+		r.Add(name, nagios.OK, fmt.Sprintf("header %s does not match %s", hm.Name, re))
+	case i >= 0:
+		r.Add(name, nagios.OK, fmt.Sprintf("header %s %s matches", hm.Name, quoted(vals[i:i+1])))
+	default:
+		r.Add(name, nagios.Critical, fmt.Sprintf("header %s %s does not match %s", hm.Name, quoted(vals), re))
+	}
 }

@@ -123,8 +123,8 @@ func TestHTTPContentChecks(t *testing.T) {
 		{"regex", HTTPConfig{Regexes: []*regexp.Regexp{re(`<h1>\w+</h1>`)}}, nagios.OK, `regex "<h1>\\w+</h1>" matched`},
 		{"regex miss", HTTPConfig{Regexes: []*regexp.Regexp{re(`^ok$`)}}, nagios.Critical, `regex "^ok$" not matched in "<html><head><title>Status</title></head><body><h1>Status</h1…"`},
 		{"regex inverted", HTTPConfig{Regexes: []*regexp.Regexp{re(`(?i)ERROR`)}, Invert: true}, nagios.OK, `regex "ERROR" not matched`},
-		{"header matches", HTTPConfig{HeaderMatch: []HeaderMatch{{"content-type", re(`^text/html`)}}}, nagios.OK, `header content-type "text/html; charset=utf-8" matches`},
-		{"header missing", HTTPConfig{HeaderMatch: []HeaderMatch{{"X-Version", re(`.`)}}}, nagios.Critical, `header X-Version missing`},
+		{"header matches", HTTPConfig{HeaderMatch: []HeaderMatch{{Name: "content-type", Re: re(`^text/html`)}}}, nagios.OK, `header content-type "text/html; charset=utf-8" matches`},
+		{"header missing", HTTPConfig{HeaderMatch: []HeaderMatch{{Name: "X-Version", Re: re(`.`)}}}, nagios.Critical, `header X-Version missing`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,12 +280,17 @@ func TestHTTPTLS(t *testing.T) {
 		{"not yet valid", testcert.Loopback(now.Add(day), now.Add(10*day)), false, nil, nil, nagios.Critical, "TLS certificate of 127.0.0.1:"},
 		{"wrong host", wrongHost, false, nil, nil, nagios.Critical, "TLS certificate is not valid for 127.0.0.1: it is for other.example"},
 		{"wrong host insecure", wrongHost, true, nil, nil, nagios.OK, "200 OK, "},
+		// the last day is CRITICAL, as check_curl's -C says, unless
+		// --cert-critical says otherwise
+		{"last day, warning only", testcert.Loopback(now.Add(-day), now.Add(5*time.Hour+time.Minute)), false, days(30), nil, nagios.Critical, "certificate localhost expires in 5 hours ("},
+		{"last minutes", testcert.Loopback(now.Add(-day), now.Add(2*time.Minute+30*time.Second)), false, nil, nil, nagios.Critical, "certificate localhost expires in 2 minutes ("},
+		{"last day, critical 0", testcert.Loopback(now.Add(-day), now.Add(5*time.Hour+time.Minute)), false, days(30), days(0), nagios.Warning, "certificate localhost expires in 5 hours ("},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := tlsServer(t, ca, tt.leaf, nil)
 			r := runHTTP(t, HTTPConfig{URL: srv.URL + "/ready",
-				Client: ClientConfig{CAFile: caFile, Insecure: tt.insecure, CertWarnDays: tt.warn, CertCritDays: tt.crit}})
+				Client: ClientConfig{CAFile: caFile, Insecure: tt.insecure, CertWarnDays: tt.warn, CertCritDays: tt.crit, ExtendedPerf: true}})
 			if r.State != tt.want || !strings.HasPrefix(r.Summary, tt.summary) {
 				t.Fatalf("got %v %q, want %v %q", r.State, r.Summary, tt.want, tt.summary)
 			}
@@ -299,7 +304,7 @@ func TestHTTPTLS(t *testing.T) {
 				if !ok {
 					t.Fatalf("no cert_days perfdata: %v", r.Perfdata)
 				}
-				if tt.warn != nil && p.String() != fmt.Sprintf("cert_days=%s;30:;7:", nagios.FormatFloat(p.Value)) {
+				if tt.warn != nil && tt.crit != nil && *tt.crit == 7 && p.String() != fmt.Sprintf("cert_days=%s;30:;7:", nagios.FormatFloat(p.Value)) {
 					t.Errorf("cert_days perfdata %q", p.String())
 				}
 				if _, ok := perf(r, "time_tls"); !ok {
@@ -327,8 +332,8 @@ func TestHTTPTLS(t *testing.T) {
 	t.Run("client certificate", func(t *testing.T) {
 		pool := x509.NewCertPool()
 		pool.AddCert(ca.Cert)
-		srv := tlsServer(t, ca, testcert.Loopback(now.Add(-day), now.Add(day)), pool)
-		_, certPEM, keyPEM, err := ca.Issue(testcert.Leaf{CommonName: "probe", NotBefore: now.Add(-day), NotAfter: now.Add(day), Client: true})
+		srv := tlsServer(t, ca, testcert.Loopback(now.Add(-day), now.Add(30*day)), pool)
+		_, certPEM, keyPEM, err := ca.Issue(testcert.Leaf{CommonName: "probe", NotBefore: now.Add(-day), NotAfter: now.Add(30 * day), Client: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +452,8 @@ func hangingListener(t *testing.T, greet func(net.Conn)) string {
 
 func TestHTTPTimingsAndPerfdata(t *testing.T) {
 	srv := webServer(t)
-	r := runHTTP(t, HTTPConfig{URL: srv.URL + "/slow?delay=50ms", Time: nagios.Thresholds{Warn: mustRange(t, "0.01"), Crit: mustRange(t, "5")}})
+	r := runHTTP(t, HTTPConfig{URL: srv.URL + "/slow?delay=50ms", Time: nagios.Thresholds{Warn: mustRange(t, "0.01"), Crit: mustRange(t, "5")},
+		Client: ClientConfig{ExtendedPerf: true}})
 	if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "response time 0.0") || !strings.HasSuffix(r.Summary, " s outside the warning range; 200 OK") {
 		t.Errorf("got %v %q", r.State, r.Summary)
 	}

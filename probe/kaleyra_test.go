@@ -428,7 +428,7 @@ func TestKaleyraTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	warn := 1000000
-	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y", Client: ClientConfig{CAFile: ca, CertWarnDays: &warn}})
+	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL, APIKey: "k3y", Client: ClientConfig{CAFile: ca, CertWarnDays: &warn, ExtendedPerf: true}})
 	if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "certificate the served chain expires in ") || !strings.HasSuffix(r.Summary, "; 2 numbers operational") {
 		t.Errorf("got %s %q", r.State, r.Summary)
 	}

@@ -3,6 +3,7 @@
 package probe
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -82,4 +83,25 @@ func (r *Result) SummaryOr(okText string, context ...string) {
 		return
 	}
 	r.Summary = okText
+}
+
+// TidyPerf puts the check's own response time first and makes every label
+// unique: a later perfdata item whose label is taken (a --jq-label time, a
+// derived label that names the check's own perfdata) gets _2, _3 ...
+// The response time is the "time" measured in seconds.
+func (r *Result) TidyPerf() {
+	if i := slices.IndexFunc(r.Perfdata, func(p nagios.Perfdata) bool { return p.Label == "time" && p.UOM == "s" }); i > 0 {
+		t := r.Perfdata[i]
+		copy(r.Perfdata[1:i+1], r.Perfdata[:i])
+		r.Perfdata[0] = t
+	}
+	used := make(map[string]bool, len(r.Perfdata))
+	for i := range r.Perfdata {
+		l := r.Perfdata[i].Label
+		if used[l] {
+			l = uniqueLabel(l, used)
+			r.Perfdata[i].Label = l
+		}
+		used[l] = true
+	}
 }

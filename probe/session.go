@@ -100,16 +100,26 @@ func checkCertificate(r *Result, cc ClientConfig, ex *Exchange) {
 		th.Crit = &nagios.Range{Start: float64(*cc.CertCritDays), End: math.Inf(1)}
 	}
 	st := th.Evaluate(days)
+	if left < 24*time.Hour && cc.CertCritDays == nil {
+		// its last day: CRITICAL, as check_curl and every operator say,
+		// unless --cert-critical says otherwise
+		st = nagios.Critical
+	}
 	subject := SanitizeLine(earliest.Subject.CommonName, 60)
 	if subject == "" {
 		subject = "the served chain"
 	}
 	when := earliest.NotAfter.UTC().Format("2006-01-02")
 	var text string
-	if left < 0 {
+	switch {
+	case left < 0:
 		st = nagios.Critical
 		text = fmt.Sprintf("certificate %s expired on %s", subject, when)
-	} else {
+	case left < time.Hour:
+		text = fmt.Sprintf("certificate %s expires in %s (%s)", subject, plural(int64(left/time.Minute), "minute"), earliest.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
+	case left < 24*time.Hour:
+		text = fmt.Sprintf("certificate %s expires in %s (%s)", subject, plural(int64(left/time.Hour), "hour"), earliest.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
+	default:
 		text = fmt.Sprintf("certificate %s expires in %d days (%s)", subject, int(days), when)
 	}
 	r.Add("certificate", st, text)

@@ -78,7 +78,7 @@ var badInputs = []struct {
 	{[]string{"http", "x", "--max-body", "2T"}, `HTTP UNKNOWN - --max-body: "2T" is not a size (1048576, 512K, 1MiB)`},
 	{[]string{"http", "x", "--cert-warning", "-1"}, `HTTP UNKNOWN - --cert-warning: "-1" is not a number of days`},
 	{[]string{"http", "x", "--expect-status", "2xx"}, `HTTP UNKNOWN - --expect-status: invalid status list "2xx": "2xx" is not a three-digit status code`},
-	{[]string{"http", "x", "--onredirect", "maybe"}, `HTTP UNKNOWN - invalid --onredirect "maybe" (want follow, ok, warning or critical)`},
+	{[]string{"http", "x", "--onredirect", "maybe"}, `HTTP UNKNOWN - invalid --onredirect "maybe" (want follow, sticky, stickyport, ok, warning or critical)`},
 	{[]string{"http", "x", "--max-redirects", "-1"}, "HTTP UNKNOWN - --max-redirects must be 0 or more"},
 	{[]string{"http", "x", "--max-redirects", "x"}, `HTTP UNKNOWN - --max-redirects: "x" is not a whole number`},
 	{[]string{"http", "x", "--insecure=maybe"}, `HTTP UNKNOWN - --insecure: "maybe" is not true or false`},
@@ -246,7 +246,7 @@ func FuzzCommandLine(f *testing.F) {
 var interrupted atomic.Int64
 
 var (
-	pluginLine  = regexp.MustCompile(`^[A-Z]+ (OK|WARNING|CRITICAL|UNKNOWN) - \S`)
+	pluginLine  = regexp.MustCompile(`^[A-Z][A-Z0-9-]* (OK|WARNING|CRITICAL|UNKNOWN) - \S`)
 	batchLine   = regexp.MustCompile(`^\[[^\]\n]+\] [A-Z]+ (OK|WARNING|CRITICAL|UNKNOWN) - `)
 	jsonLine    = regexp.MustCompile(`^\{"(kind|name)":`)
 	versionLine = regexp.MustCompile(`^healthprobe \S+`)
@@ -366,6 +366,11 @@ func (g *argGen) goodValue(f *pflag.Flag) string {
 		"path": "app_state", "license-type": "Free", "config": filepath.Join(g.dir, "good.yaml"), "only": "web",
 		"user": "u", "method": "HEAD", "regex": "ready", "keyword": "ready", "data": `{"a":1}`, "sni": "localhost",
 		"proxy": "http://127.0.0.1:1", "display-name": "probe", "call-tag": "probe", "region": "delhi", "region-code": "DL-IN",
+		"no-proxy": "10.0.0.0/8,localhost", "address": "127.0.0.1", "prefer-ip": "6", "tls-min": "1.2", "tls-max": "1.3",
+		"http-version": "1.1", "header-env": "X-Key: PW", "header-file": "X-Key: " + filepath.Join(g.dir, "secret.txt"),
+		"oauth2-token-url": "http://127.0.0.1:1/token", "oauth2-client-id": "probe", "oauth2-scope": "read",
+		"oauth2-param": "audience=api", "header-not-match": "Server: .", "header-allow-missing": "Server", "pagesize": "10:100K",
+		"max-age": "12h", "expect-http-version": "1.1,2", "state-regex": "warning", "cookie-jar": filepath.Join(g.dir, "cookies.txt"),
 	}
 	switch {
 	case byName[f.Name] != "":
@@ -441,17 +446,19 @@ func (g *argGen) commandLine(rng *rand.Rand) []string {
 	return g.confineStateDir(args)
 }
 
-// confineStateDir keeps every --state-dir under the test's own directory,
-// whatever value it took (a missing value takes the next argument): state is
-// written there.
+// confineStateDir keeps every --state-dir and --cookie-jar under the
+// test's own directory, whatever value it took (a missing value takes the
+// next argument): state and cookies are written there.
 func (g *argGen) confineStateDir(args []string) []string {
-	under := func(v string) string { return filepath.Join(g.dir, "state", filepath.Base(v)) }
-	for i, a := range args {
-		switch {
-		case a == "--state-dir" && i+1 < len(args):
-			args[i+1] = under(args[i+1])
-		case strings.HasPrefix(a, "--state-dir="):
-			args[i] = "--state-dir=" + under(strings.TrimPrefix(a, "--state-dir="))
+	for _, flag := range []string{"--state-dir", "--cookie-jar"} {
+		under := func(v string) string { return filepath.Join(g.dir, strings.TrimPrefix(flag, "--"), filepath.Base(v)) }
+		for i, a := range args {
+			switch {
+			case a == flag && i+1 < len(args):
+				args[i+1] = under(args[i+1])
+			case strings.HasPrefix(a, flag+"="):
+				args[i] = flag + "=" + under(strings.TrimPrefix(a, flag+"="))
+			}
 		}
 	}
 	return args

@@ -151,8 +151,8 @@ func checkSpecs(root *cobra.Command) ([]checkSpec, error) {
 		secret := map[string]bool{} // flag names that belong to a secret
 		fs.VisitAll(func(f *pflag.Flag) {
 			base, ok := strings.CutSuffix(f.Name, "-env")
-			if !ok || fs.Lookup(base+"-file") == nil {
-				return
+			if !ok || fs.Lookup(base+"-file") == nil || f.Value.Type() != "string" {
+				return // a secret is one value (--header-env, repeatable, is headers)
 			}
 			sec := secretSpec{name: base, what: strings.TrimPrefix(f.Usage, "read the "), plain: fs.Lookup(base) != nil}
 			sec.what, _, _ = strings.Cut(sec.what, " from this environment variable")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,8 +103,9 @@ func TestCheckSpecsHTTP(t *testing.T) {
 			t.Errorf("flag %s listed as a plain option", name)
 		}
 	}
-	want := []secretSpec{{name: "bearer", what: "bearer token for the Authorization header"}, {name: "password", what: "password for --user", plain: true}}
-	if len(http.secrets) != 2 || http.secrets[0] != want[0] || http.secrets[1] != want[1] {
+	want := []secretSpec{{name: "bearer", what: "bearer token for the Authorization header"},
+		{name: "oauth2-client-secret", what: "OAuth2 client secret", plain: true}, {name: "password", what: "password for --user", plain: true}}
+	if !slices.Equal(http.secrets, want) {
 		t.Errorf("secrets %+v, want %+v", http.secrets, want)
 	}
 	globals := globalSpecs(testRoot(t))

@@ -211,3 +211,29 @@ func jsonRequested(args []string) bool {
 	}
 	return false
 }
+
+// listValue is a repeatable string flag, as pflag's StringArray (each
+// occurrence one value, commas and all), without the CSV rendering of its
+// empty default that costs every StringArray definition a 4 KiB buffer at
+// start-up.
+type listValue struct{ p *[]string }
+
+func addList(fs *pflag.FlagSet, p *[]string, name, shorthand, usage string) {
+	fs.VarP(listValue{p}, name, shorthand, usage)
+}
+
+func (v listValue) Set(s string) error { *v.p = append(*v.p, s); return nil }
+func (v listValue) Type() string       { return "stringArray" }
+func (v listValue) String() string {
+	if len(*v.p) == 0 {
+		return "" // no default to show in --help
+	}
+	q := make([]string, len(*v.p))
+	for i, s := range *v.p {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ",") + "]"
+}
+func (v listValue) Append(s string) error     { return v.Set(s) }
+func (v listValue) Replace(ss []string) error { *v.p = append((*v.p)[:0], ss...); return nil }
+func (v listValue) GetSlice() []string        { return *v.p }

@@ -32,7 +32,7 @@ var itgrixKind = kind{
 		},
 		vars: []demoVar{{"ITGRIX_USER", emulate.ItgrixUser}, {"ITGRIX_PASSWORD", emulate.ItgrixPassword}},
 	}},
-	macros: []nagiosMacro{{"password", 5}, {"bearer", 6}},
+	macros: []nagiosMacro{{"password", 5}, {"bearer", 6}, {"oauth2-client-secret", 12}},
 	doc:    "docs/itgrix.md",
 }
 

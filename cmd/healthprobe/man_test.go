@@ -81,7 +81,8 @@ func TestManPages(t *testing.T) {
 	}
 	page, _ := os.ReadFile(filepath.Join(dir1, "healthprobe-http.1"))
 	for _, want := range []string{
-		".SH OPTIONS\n.TP\n\\fB\\-\\-auth\\fR \\fIstring\\fR\nauthentication scheme: auto (answer the server's challenge), basic or digest (default: auto)\n",
+		".SH OPTIONS\n.TP\n\\fB\\-I\\fR, \\fB\\-\\-address\\fR \\fIstring\\fR\nconnect to ADDRESS[:PORT] instead",
+		".TP\n\\fB\\-\\-auth\\fR \\fIstring\\fR\nauthentication scheme: auto (answer the server's challenge), basic or digest (default: auto)\n",
 		".TP\n\\fB\\-s\\fR, \\fB\\-\\-keyword\\fR \\fIstringArray\\fR\nthe body must contain this text (repeatable: all must be present)\n",
 		".TP\n\\fB\\-\\-password\\-env\\fR \\fIstring\\fR\n",
 		".SH GLOBAL OPTIONS\n",

@@ -327,10 +327,13 @@ func commandIdentity(cmd *cobra.Command, args []string) string {
 	return strings.Join(parts, " ")
 }
 
-// isSecretFlag recognises the flags of a secretFlags (--X, --X-env, --X-file).
+// isSecretFlag recognises the flags of a secretFlags (--X, --X-env, --X-file),
+// which are single values: --header-env and --header-file, repeatable, name
+// headers and where their values come from, not secrets.
 func isSecretFlag(fs *pflag.FlagSet, name string) bool {
 	base := strings.TrimSuffix(strings.TrimSuffix(name, "-env"), "-file")
-	return fs.Lookup(base+"-env") != nil && fs.Lookup(base+"-file") != nil
+	env := fs.Lookup(base + "-env")
+	return env != nil && env.Value.Type() == "string" && fs.Lookup(base+"-file") != nil
 }
 
 // begin starts a check's run for the sinks that measure it (a

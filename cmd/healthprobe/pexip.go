@@ -24,7 +24,7 @@ var pexipKind = kind{
 		handler: func(string) (http.Handler, error) { return emulate.NewPexip(), nil },
 		vars:    []demoVar{{"PEXIP_PIN", emulate.PexipHostPIN}},
 	}},
-	macros: []nagiosMacro{{"pin", 7}, {"password", 8}, {"bearer", 9}},
+	macros: []nagiosMacro{{"pin", 7}, {"password", 8}, {"bearer", 9}, {"oauth2-client-secret", 13}},
 	doc:    "docs/pexip.md",
 }
 

@@ -361,6 +361,7 @@ func (ce *checkEnv) execute(ctx context.Context, kind string, fn checkFunc) (res
 		if res.Duration == 0 {
 			res.Duration = time.Since(start)
 		}
+		res.TidyPerf()
 		res = ce.run.redactResult(res)
 	}()
 	return fn(ctx)

@@ -36,6 +36,10 @@ const (
 	secQueryToken    = "query-tok-2b7d"
 	secWrongPIN      = "4417009"
 	secWrongKey      = "wrong-kaleyra-key-9e"
+	secHeaderEnv     = "hdr-env-val-3a9c"
+	secHeaderFile    = "hdr-file-val-7d21"
+	secOAuthWrong    = "oauth-wrong-6b0f"
+	secJarCookie     = "jar-cookie-val-2e8a"
 	secKumaToken     = "kumaTok5e8d21"
 	secWrongKuma     = "kumaWrong77c3"
 	secHCUUID        = "9b1d2c3e-4f50-4a61-8b72-c3d4e5f60a1b"
@@ -46,11 +50,15 @@ const (
 func secretsFiles(t *testing.T) string {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
-		"web.pw":      emulate.WebPassword + "\n",
-		"wrong.pw":    secWrongPassword + "\r\n",
-		"itgrix.pw":   emulate.ItgrixPassword + "\n",
-		"guest.pin":   emulate.PexipGuestPIN + "\n",
-		"kaleyra.key": emulate.KaleyraAPIKey + "\n",
+		"web.pw":       emulate.WebPassword + "\n",
+		"wrong.pw":     secWrongPassword + "\r\n",
+		"itgrix.pw":    emulate.ItgrixPassword + "\n",
+		"guest.pin":    emulate.PexipGuestPIN + "\n",
+		"kaleyra.key":  emulate.KaleyraAPIKey + "\n",
+		"header.val":   secHeaderFile + "\n",
+		"oauth.secret": emulate.WebOAuthSecret + "\n",
+		"app.cookies":  "127.0.0.1\tFALSE\t/\tFALSE\t0\tsaved\t" + secJarCookie + "\n",
+		"manager.pw":   emulate.PexipManagerPassword + "\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -67,6 +75,12 @@ func secretForms() []string {
 		secWrongPassword, secBearer, secHeaderToken, secAPIKeyHeader, secCookie, secURLPassword, secQueryToken,
 		secWrongPIN, secWrongKey, secKumaToken, secWrongKuma, secHCUUID, secHCPingKey,
 		emulate.PexipTokenPrefix, // every call token the Pexip emulator issues starts with it
+		secHeaderEnv, secHeaderFile, secOAuthWrong, secJarCookie,
+		emulate.WebOAuthSecret, emulate.WebOAuthToken, // the token is learnt during the run
+		emulate.WebSession, // a cookie the server sets, saved to --cookie-jar
+		emulate.PexipManagerPassword,
+		// what the Management Node's configuration list holds for each node
+		emulate.PexipFleetSNMPCommunity, emulate.PexipFleetNodePassword,
 	}
 	var forms []string
 	for _, s := range plain {
@@ -76,7 +90,8 @@ func secretForms() []string {
 		}
 	}
 	for _, login := range []string{emulate.WebUser + ":" + emulate.WebPassword, emulate.WebUser + ":" + secWrongPassword,
-		emulate.ItgrixUser + ":" + emulate.ItgrixPassword, "demo:" + secURLPassword} {
+		emulate.ItgrixUser + ":" + emulate.ItgrixPassword, "demo:" + secURLPassword,
+		emulate.PexipManagerUser + ":" + emulate.PexipManagerPassword, emulate.PexipManagerUser + ":" + secWrongPassword} {
 		forms = append(forms, base64.StdEncoding.EncodeToString([]byte(login)))
 	}
 	return forms
@@ -88,12 +103,19 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	web, itgrixEmu, pexipEmu, kaleyraEmu := serveEmulator(t, emulate.Web()), serveItgrix(t), serveEmulator(t, emulate.NewPexip()),
 		serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
 	webHost := strings.TrimPrefix(web, "http://")
+	manager, err := emulate.NewPexipManager(emulate.FleetAlarmsEachLevel) // its alarms need the configuration list
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleetEmu := serveEmulator(t, manager)
+	fleetLogin := []string{"pexip-fleet", fleetEmu, "-u", emulate.PexipManagerUser}
+	fleetCalls := []string{"--test-call", emulate.PexipTestCall, "--node-url", fleetEmu + "/nodes/{hostname}"}
 	kumaEmu, hcEmu := emulate.NewUptimeKuma(), emulate.NewHealthchecks()
 	kumaEmu.AddMonitor(secKumaToken, true)
 	hcEmu.AddCheck(secHCUUID, secHCPingKey, "web")
 	kuma, hc := serveEmulator(t, kumaEmu), serveEmulator(t, hcEmu)
 	batch := filepath.Join(dir, "checks.yaml")
-	err := os.WriteFile(batch, fmt.Appendf(nil, `checks:
+	err = os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
   - {name: web-wrong, kind: http, url: %[1]s/basic, user: demo, password: %[2]s}
   - {name: bearer, kind: http, url: %[1]s/ready, bearer_env: BEARER, header: ["X-Api-Key: %[3]s"]}
@@ -102,9 +124,14 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: pexip-wrong, kind: pexip, node: %[6]s, alias: %[7]s, pin: "%[8]s"}
   - {name: kaleyra, kind: kaleyra, url: %[9]s/v1/, api_key_env: KALEYRA_KEY}
   - {name: kaleyra-wrong, kind: kaleyra, url: %[9]s/v1/, api_key: %[10]s, format: json}
+  - {name: oauth, kind: http, url: %[1]s/oauth/api, oauth2-token-url: %[1]s/oauth/token, oauth2-client-id: demo-client, oauth2_client_secret_env: OAUTH_PW}
+  - {name: header-env, kind: http, url: %[1]s/ready, header-env: ["X-Env: HDR_ENV"]}
   - {name: pushed, kind: http, url: %[1]s/ready, push: ["uptime-kuma=%[11]s/api/push/%[12]s", "healthchecks=%[13]s/%[14]s"]}
+  - {name: fleet, kind: pexip-fleet, manager: %[15]s, user: monitor, password_file: %[16]s, test_call: %[17]s, node_url: "%[15]s/nodes/{hostname}", pin_env: PIN}
+  - {name: fleet-wrong, kind: pexip-fleet, manager: %[15]s, user: monitor, password: %[2]s}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
-		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID), 0o600)
+		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID,
+		fleetEmu, filepath.Join(dir, "manager.pw"), emulate.PexipTestCall), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +148,15 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"http", web + "/loop", "-u", emulate.WebUser, "--password-env", "WEB_PW", "--bearer-env", "BEARER"},
 			// a secret the page itself holds is masked too, should it be quoted
 			{"http", web + "/ready", "-u", emulate.WebUser, "--password", secWrongPassword, "-s", secWrongPassword},
+			// header values from the environment and files; an OAuth2 secret and the token it buys
+			{"http", web + "/ready", "--header-env", "X-Env: HDR_ENV", "--header-file", "X-File: " + filepath.Join(dir, "header.val"),
+				"-s", secHeaderEnv, "-s", secHeaderFile},
+			{"http", web + "/oauth/api", "--oauth2-token-url", web + "/oauth/token", "--oauth2-client-id", emulate.WebOAuthClient,
+				"--oauth2-client-secret-file", filepath.Join(dir, "oauth.secret")},
+			{"http", web + "/oauth/api", "--oauth2-token-url", web + "/oauth/token", "--oauth2-client-id", emulate.WebOAuthClient,
+				"--oauth2-client-secret", secOAuthWrong},
+			// cookies read from and written to --cookie-jar
+			{"http", web + "/login", "--cookie-jar", filepath.Join(dir, "app.cookies"), "-s", secJarCookie},
 			// push URLs: their tokens, UUIDs and ping keys are secrets, accepted or refused
 			{"http", web + "/ready", "--push", "uptime-kuma=" + kuma + "/api/push/" + secKumaToken + "?status=up&msg=OK&ping=",
 				"--push", "healthchecks=" + hc + "/ping/" + secHCUUID},
@@ -139,6 +175,16 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"pexip", pexipEmu, "--alias", emulate.PexipPINRoom, "--pin", secWrongPIN},
 			{"pexip", pexipEmu, "--alias", emulate.PexipPINRoom, "--pin-file", filepath.Join(dir, "guest.pin")},
 			{"pexip", pexipEmu, "--alias", emulate.PexipTestCall, "--no-release"},
+		},
+		"pexip-fleet": {
+			append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW"),
+			append(append(slices.Clone(fleetLogin), "--password-file", filepath.Join(dir, "manager.pw")), fleetCalls...),
+			append(slices.Clone(fleetLogin), "--password", secWrongPassword),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--jq", ".nodes[0].configuration", "--pin-env", "PIN",
+				"--bearer-env", "BEARER", "-H", "X-Api-Key: "+secAPIKeyHeader), fleetCalls...),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--pin", secWrongPIN, "--jq", ".alarms"), fleetCalls...),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--pin-file", filepath.Join(dir, "guest.pin")), fleetCalls...),
+			{"pexip-fleet", "http://" + emulate.PexipManagerUser + ":" + secURLPassword + "@" + strings.TrimPrefix(fleetEmu, "http://")},
 		},
 		"kaleyra": {
 			{"kaleyra", "--url", kaleyraEmu + "/incidents/v1/", "--api-key-env", "KALEYRA_KEY"},
@@ -207,7 +253,8 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 	dir := secretsFiles(t)
 	vars := map[string]string{
 		"WEB_PW": emulate.WebPassword, "ITGRIX_PW": emulate.ItgrixPassword, "PIN": emulate.PexipHostPIN,
-		"KALEYRA_KEY": emulate.KaleyraAPIKey, "BEARER": secBearer,
+		"KALEYRA_KEY": emulate.KaleyraAPIKey, "BEARER": secBearer, "HDR_ENV": secHeaderEnv,
+		"OAUTH_PW": emulate.WebOAuthSecret, "FLEET_PW": emulate.PexipManagerPassword,
 	}
 	cases := secretCases(t, dir)
 	stateDir := filepath.Join(t.TempDir(), "state")
