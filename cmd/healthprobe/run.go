@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/config"
+	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
 )
@@ -87,7 +88,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 			return err
 		}
 	}
-	plan, format, conc, err := o.plan(flags, f, rs)
+	pl, plan, format, conc, err := o.plan(flags, f, rs)
 	if err != nil {
 		return err
 	}
@@ -102,11 +103,11 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 	if err != nil {
 		return err
 	}
-	return o.runPlan(cmd.Context(), plan, format, conc, colour, rs)
+	return o.runPlan(cmd.Context(), pl, plan, format, conc, colour, rs)
 }
 
 // plan reads the file and plans its checks (those --only names).
-func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) ([]plannedCheck, output.Format, int, error) {
+func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) (*planner, []plannedCheck, output.Format, int, error) {
 	// Reading a large file makes a tree of YAML nodes (about 2 KiB a
 	// check) that is gone once the checks are planned: a lower GC target
 	// while it lives keeps the peak near what is live, for a few
@@ -117,31 +118,36 @@ func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) ([
 	} else {
 		defer debug.SetGCPercent(prev)
 	}
+	fail := func(err error) (*planner, []plannedCheck, output.Format, int, error) { return nil, nil, "", 0, err }
 	data, err := readLimited(o.file, config.MaxSize)
 	if err != nil {
-		return nil, "", 0, err
+		return fail(err)
 	}
 	file, err := config.Parse(data)
 	if err != nil {
-		return nil, "", 0, fmt.Errorf("%s: %w", o.file, err)
+		return fail(fmt.Errorf("%s: %w", o.file, err))
 	}
 	if err := file.Expand(rs.lookupVar); err != nil {
-		return nil, "", 0, fmt.Errorf("%s: %w", o.file, err)
+		return fail(fmt.Errorf("%s: %w", o.file, err))
 	}
 	format, conc, err := o.runSettings(flags, f, file.Defaults)
 	if err != nil {
-		return nil, "", 0, fmt.Errorf("%s: defaults: %w", o.file, err)
+		return fail(fmt.Errorf("%s: defaults: %w", o.file, err))
 	}
-	plan, err := planChecks(file, f, rs, flags.Changed("timeout"), o.dryRun)
+	pl, err := newPlanner(file, f, rs, flags.Changed("timeout"), o.dryRun)
 	if err != nil {
-		return nil, "", 0, fmt.Errorf("%s: %w", o.file, err)
+		return fail(fmt.Errorf("%s: %w", o.file, err))
+	}
+	plan, err := planChecks(file, pl)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", o.file, err))
 	}
 	plan, err = o.selectOnly(plan)
-	return plan, format, conc, err
+	return pl, plan, format, conc, err
 }
 
 // runPlan runs the planned checks and writes their results.
-func (o *runOptions) runPlan(ctx context.Context, plan []plannedCheck, format output.Format, conc int, colour bool, rs *runState) error {
+func (o *runOptions) runPlan(ctx context.Context, pl *planner, plan []plannedCheck, format output.Format, conc int, colour bool, rs *runState) error {
 	out := output.NewBatch(rs.stdout, output.Options{Format: format, Color: colour})
 	var prom *output.Batch
 	var promText bytes.Buffer
@@ -149,13 +155,19 @@ func (o *runOptions) runPlan(ctx context.Context, plan []plannedCheck, format ou
 		prom = output.NewBatch(&promText, output.Options{Format: output.Prometheus})
 	}
 	var writeErr error
-	runPlanned(ctx, plan, conc, func(it output.Named) [2]output.Rendered {
-		var r [2]output.Rendered
-		r[0] = out.Render(it)
-		if prom != nil {
-			r[1] = prom.Render(it)
+	runInOrder(len(plan), conc, func() func(i int) [2]output.Rendered {
+		wp := pl.fork() // each worker builds on commands of its own
+		return func(i int) [2]output.Rendered {
+			p := plan[i]
+			plan[i] = plannedCheck{} // its entry goes once it has run
+			it := output.Named{Name: p.name, Kind: p.kind, Result: wp.result(ctx, p)}
+			var r [2]output.Rendered
+			r[0] = out.Render(it)
+			if prom != nil {
+				r[1] = prom.Render(it)
+			}
+			return r
 		}
-		return r
 	}, func(r [2]output.Rendered) {
 		if err := out.Write(r[0]); err != nil && writeErr == nil {
 			writeErr = err
@@ -247,34 +259,30 @@ func (o *runOptions) selectOnly(plan []plannedCheck) ([]plannedCheck, error) {
 	return out, nil
 }
 
-// runPlanned runs the checks, at most conc at once, each under its own
-// deadline. render turns each result into what is kept of it (from the
-// goroutine that ran it); emit takes those in the file's order, as soon as
-// a check and every check before it are done, under a lock. A check's
-// place in plan is cleared once it has run, so that neither its config nor
-// its result outlives its output.
-func runPlanned[T any](ctx context.Context, plan []plannedCheck, conc int, render func(output.Named) T, emit func(T)) {
-	n := len(plan)
+// runInOrder runs n jobs, at most conc at once, each worker with a job
+// function of its own (newWorker), and hands each job's answer to emit in
+// the jobs' order, as soon as it and every one before it are done, under a
+// lock. Only the answers that wait for an earlier one are held.
+func runInOrder[T any](n, conc int, newWorker func() func(i int) T, emit func(T)) {
 	var (
-		claimed atomic.Int64 // the next check to start
+		claimed atomic.Int64 // the next job to start
 		mu      sync.Mutex
 		done    = make([]bool, n)
 		kept    = make([]T, n)
-		next    int // the next check to emit
+		next    int // the next job to emit
 		wg      sync.WaitGroup
 	)
 	for range min(conc, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			job := newWorker()
 			for {
 				i := int(claimed.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				p := plan[i]
-				plan[i] = plannedCheck{}
-				r := render(output.Named{Name: p.name, Kind: p.kind, Result: p.result(ctx)})
+				r := job(i)
 				mu.Lock()
 				kept[i], done[i] = r, true
 				for next < n && done[next] {
@@ -290,13 +298,23 @@ func runPlanned[T any](ctx context.Context, plan []plannedCheck, conc int, rende
 	wg.Wait()
 }
 
+// result builds a planned check again, runs it under its deadline, and
+// returns its redacted result, recorded and notified when state is kept.
+func (pl *planner) result(ctx context.Context, p plannedCheck) probe.Result {
+	b, err := pl.build(p.entry)
+	if err != nil { // it was built once: a file it reads has gone since, say
+		return pl.rs.redactResult(probe.Result{Kind: strings.ToUpper(p.kind), State: nagios.Unknown, Summary: probe.SanitizeLine(err.Error(), 300)})
+	}
+	return b.result(ctx)
+}
+
 // result runs the check and returns its redacted result, recorded and
 // notified when state is kept.
-func (p plannedCheck) result(ctx context.Context) probe.Result {
-	end := p.ce.begin(ctx, p.tracker)
+func (b builtCheck) result(ctx context.Context) probe.Result {
+	end := b.ce.begin(ctx, b.tracker)
 	defer end()
-	res := p.ce.execute(ctx, p.kind, p.fn)
-	return p.ce.run.redactResult(p.ce.track(ctx, p.tracker, p.identity, res))
+	res := b.ce.execute(ctx, b.kind, b.fn)
+	return b.ce.run.redactResult(b.ce.track(ctx, b.tracker, b.identity, res))
 }
 
 // prefixWriter prefixes each write (one log line) with a check's name; the

@@ -35,7 +35,11 @@ func BenchmarkBatchPlan(b *testing.B) {
 			b.Fatal(err)
 		}
 		rs := newRunState(env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
-		if _, err := planChecks(file, defaultFlags(), rs, false, false); err != nil {
+		pl, err := newPlanner(file, defaultFlags(), rs, false, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := planChecks(file, pl); err != nil {
 			b.Fatal(err)
 		}
 	}

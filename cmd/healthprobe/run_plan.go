@@ -12,15 +12,26 @@ import (
 	"github.com/healthprobe/healthprobe/notify"
 )
 
-// plannedCheck is a validated check ready to run.
+// plannedCheck is a check of the file that was built once, so that its
+// every key is known good, and is built again when its turn comes to run:
+// a built check holds its whole config (a KiB or more), its entry a few
+// hundred bytes, and a batch holds every check until it runs.
 type plannedCheck struct {
+	name, kind string
+	entry      config.Check
+	argv       []string // its command line, for --dry-run
+	jq         []jqItem // its jq flags in order, for --dry-run
+}
+
+// builtCheck is a check ready to run.
+type builtCheck struct {
 	name, kind string
 	ce         *checkEnv
 	fn         checkFunc
-	argv       []string        // its command line, for --dry-run
-	jq         []jqItem        // its jq flags in order, for --dry-run
 	tracker    *notify.Tracker // nil: no state kept
 	identity   string
+	argv       []string // with dryRun
+	jq         []jqItem // with dryRun
 }
 
 // planner turns the entries of a batch file into checks, exactly as each
@@ -28,16 +39,38 @@ type plannedCheck struct {
 // set, and the command builds the check. The flags are the one schema of a
 // batch entry; what is shared is built once: each kind's command (with its
 // flag set) is built on first use and reused for every check of its kind
-// (kindTemplate).
+// (kindTemplate). A planner is for one goroutine at a time: each worker of
+// a run has its own (fork).
 type planner struct {
 	f          *globalFlags // the run's own flags: the base of every check's
 	rs         *runState
-	cliTimeout bool         // -t was given on the command line: it wins over the defaults' timeout
-	dryRun     bool         // keep each check's command line
-	base       *globalFlags // the run's deadline and notify flags, shared by the checks that keep them; nil when state is kept
-	templates  []*kindTemplate
+	cliTimeout bool            // -t was given on the command line: it wins over the defaults' timeout
+	dryRun     bool            // keep each check's command line
+	base       *globalFlags    // the run's deadline and notify flags, shared by the checks that keep them; nil when state is kept
+	templates  []*kindTemplate // built on first use
 	defaults   []config.Option
 	defaultJQ  jqBlock
+}
+
+// fork returns a planner with the same settings and commands of its own.
+func (pl *planner) fork() *planner {
+	c := *pl
+	c.templates = nil
+	return &c
+}
+
+// template returns the reused command of a kind.
+func (pl *planner) template(kind string) (*kindTemplate, bool) {
+	if i := slices.IndexFunc(pl.templates, func(t *kindTemplate) bool { return t.kind.name == kind }); i >= 0 {
+		return pl.templates[i], true
+	}
+	k, ok := findKind(kind)
+	if !ok {
+		return nil, false
+	}
+	t := newKindTemplate(k)
+	pl.templates = append(pl.templates, t)
+	return t, true
 }
 
 // kindTemplate is one kind's command built for a batch, with its flag set
@@ -117,13 +150,10 @@ func (t *kindTemplate) set(key string, values []string) error {
 	return nil
 }
 
-// planChecks validates every check of the file and builds it. It consumes
-// file.Checks: each entry is cleared once its check is built.
-func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout, dryRun bool) ([]plannedCheck, error) {
+// newPlanner validates the file's defaults and returns a planner of its
+// checks.
+func newPlanner(file *config.File, f *globalFlags, rs *runState, cliTimeout, dryRun bool) (*planner, error) {
 	pl := &planner{f: f, rs: rs, cliTimeout: cliTimeout, dryRun: dryRun, defaults: file.Defaults}
-	for _, k := range kinds {
-		pl.templates = append(pl.templates, newKindTemplate(k))
-	}
 	if !f.notify.enabled() {
 		// a check with state has its own name in its flags: only checks
 		// without may share the run's values
@@ -144,14 +174,19 @@ func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout, dry
 	if lerr != nil {
 		return nil, lerr.in("")
 	}
+	return pl, nil
+}
+
+// planChecks validates every check of the file: each is built once, and
+// kept as its entry (see plannedCheck).
+func planChecks(file *config.File, pl *planner) ([]plannedCheck, error) {
 	plan := make([]plannedCheck, 0, len(file.Checks))
-	for i, c := range file.Checks {
-		p, err := pl.plan(c)
+	for _, c := range file.Checks {
+		b, err := pl.build(c)
 		if err != nil {
 			return nil, err
 		}
-		plan = append(plan, p)
-		file.Checks[i] = config.Check{} // the plan holds what the check needs
+		plan = append(plan, plannedCheck{name: c.Name, kind: c.Kind, entry: c, argv: b.argv, jq: b.jq})
 	}
 	return plan, nil
 }
@@ -159,18 +194,25 @@ func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout, dry
 // knownKey reports whether some kind takes the key (name aside: a check's
 // name is its own).
 func (pl *planner) knownKey(key string) bool {
-	return key != "name" && slices.ContainsFunc(pl.templates, func(t *kindTemplate) bool { return t.byName[key] != nil })
+	if key == "name" {
+		return false
+	}
+	for _, k := range kinds {
+		if t, _ := pl.template(k.name); t.byName[key] != nil {
+			return true
+		}
+	}
+	return false
 }
 
-// plan builds one check.
-func (pl *planner) plan(c config.Check) (plannedCheck, error) {
-	i := slices.IndexFunc(pl.templates, func(t *kindTemplate) bool { return t.kind.name == c.Kind })
-	if i < 0 {
-		return plannedCheck{}, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames(), ", "))
+// build builds one check.
+func (pl *planner) build(c config.Check) (builtCheck, error) {
+	t, ok := pl.template(c.Kind)
+	if !ok {
+		return builtCheck{}, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames(), ", "))
 	}
-	t := pl.templates[i]
 	t.reset(pl.f)
-	p := plannedCheck{name: c.Name, kind: c.Kind}
+	p := builtCheck{name: c.Name, kind: c.Kind}
 	set := func(o config.Option) error {
 		if err := t.set(o.Key, o.Values); err != nil {
 			return err
@@ -244,7 +286,7 @@ func (pl *planner) plan(c config.Check) (plannedCheck, error) {
 		return p, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
 	}
 	p.fn = fn
-	if own.notify.enabled() { // never pl.base: see planChecks
+	if own.notify.enabled() { // never pl.base: see newPlanner
 		// in a batch, a check's state is known by its name
 		own.notify.name = c.Name
 		if p.tracker, p.identity, err = p.ce.notifier(false, nil); err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/healthprobe/healthprobe/config"
 	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
-	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
 )
 
@@ -136,36 +135,49 @@ checks:
 		vars[v.name] = v.value
 	}
 	rs := newRunState(env{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return vars[k] }})
-	plan, err := planChecks(file, defaultFlags(), rs, false, false)
+	pl, err := newPlanner(file, defaultFlags(), rs, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var built []builtCheck
+	for _, c := range file.Checks {
+		b, err := pl.build(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		built = append(built, b)
+	}
 	want := map[string]nagios.State{"absent": nagios.Critical, "plain": nagios.OK, "free-only": nagios.Warning, "default-types": nagios.OK}
-	for _, p := range plan {
-		res := p.result(context.Background())
-		if res.State != want[p.name] {
-			t.Errorf("%s: %s %s", p.name, res.State, res.Summary)
+	for _, b := range built {
+		res := b.result(context.Background())
+		if res.State != want[b.name] {
+			t.Errorf("%s: %s %s", b.name, res.State, res.Summary)
 		}
 	}
-	if plan[0].ce.timeout == plan[1].ce.timeout || plan[1].ce.globalFlags != plan[2].ce.globalFlags {
-		t.Errorf("timeouts %v %v: a check's own -t is its own; the others share the run's", plan[0].ce.timeout, plan[1].ce.timeout)
+	if built[0].ce.timeout == built[1].ce.timeout || built[1].ce.globalFlags != built[2].ce.globalFlags {
+		t.Errorf("timeouts %v %v: a check's own -t is its own; the others share the run's", built[0].ce.timeout, built[1].ce.timeout)
 	}
 }
 
-// TestRunPlannedStreamsInOrder: each result is handed on in the file's
-// order as soon as it and every one before it are done, not at the end;
-// at most conc checks run at once.
-func TestRunPlannedStreamsInOrder(t *testing.T) {
+// TestRunInOrder: each answer is handed on in the jobs' order as soon as
+// it and every one before it are done, not at the end; at most conc jobs
+// run at once, each worker with its own job function.
+func TestRunInOrder(t *testing.T) {
 	const n, conc = 6, 3
 	release := make([]chan struct{}, n)
-	var mu sync.Mutex
-	running, most := 0, 0
-	plan := make([]plannedCheck, n)
-	rs := newRunState(env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
-	for i := range plan {
+	for i := range release {
 		release[i] = make(chan struct{})
-		plan[i] = plannedCheck{name: string(rune('a' + i)), kind: "http", ce: rs.checkEnv(defaultFlags(), ""),
-			fn: func(context.Context) probe.Result {
+	}
+	var mu sync.Mutex
+	running, most, workers := 0, 0, 0
+	emitted := make(chan string, n)
+	done := make(chan struct{})
+	go func() {
+		runInOrder(n, conc, func() func(int) string {
+			mu.Lock()
+			workers++
+			mu.Unlock()
+			return func(i int) string {
 				mu.Lock()
 				running++
 				most = max(most, running)
@@ -174,14 +186,9 @@ func TestRunPlannedStreamsInOrder(t *testing.T) {
 				mu.Lock()
 				running--
 				mu.Unlock()
-				return probe.Result{Kind: "HTTP", State: nagios.OK, Summary: "done"}
-			}}
-	}
-	emitted := make(chan string, n)
-	done := make(chan struct{})
-	go func() {
-		runPlanned(context.Background(), plan, conc, func(it output.Named) string { return it.Name },
-			func(name string) { emitted <- name })
+				return string(rune('a' + i))
+			}
+		}, func(name string) { emitted <- name })
 		close(done)
 	}()
 	// b and c end first, and wait for a: then come a, b, c, while d, e
@@ -206,10 +213,7 @@ func TestRunPlannedStreamsInOrder(t *testing.T) {
 	if got := <-emitted; got != "f" {
 		t.Fatalf("emitted %s, want f", got)
 	}
-	if most > conc {
-		t.Errorf("%d checks ran at once, more than %d", most, conc)
-	}
-	if slices.ContainsFunc(plan, func(p plannedCheck) bool { return p.fn != nil }) {
-		t.Error("a check that has run is still held by the plan")
+	if most > conc || workers != conc {
+		t.Errorf("%d jobs ran at once and %d workers, want at most %d and %d", most, workers, conc, conc)
 	}
 }
