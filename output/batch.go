@@ -72,8 +72,12 @@ const maxBad = 10
 // NewBatch writes a batch's results to w.
 func NewBatch(w io.Writer, o Options) *Batch { return &Batch{w: w, o: o} }
 
-// Render renders a check's result. It may be called from any goroutine.
+// Render renders a check's result, its name and texts redacted with the
+// Options' Redactor first. It may be called from any goroutine.
 func (b *Batch) Render(it Named) Rendered {
+	if b.o.Redactor.Len() > 0 {
+		it = Named{Name: b.o.Redactor.String(it.Name), Kind: it.Kind, Result: it.Result.Redacted(b.o.Redactor)}
+	}
 	r := Rendered{name: it.Name, state: it.Result.State}
 	switch b.o.Format {
 	case JSON:

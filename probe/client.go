@@ -14,14 +14,16 @@ import (
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
-	"os"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/healthprobe/healthprobe/internal/limitfile"
+
+	"github.com/healthprobe/healthprobe/internal/oneline"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/redact"
 	"github.com/icholy/digest"
@@ -114,15 +116,18 @@ type ClientConfig struct {
 	Log     func(format string, args ...any)
 	Verbose int
 
-	// RedactBody, when set, is applied to a response body before its excerpt
-	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
-	// masks them here. The body returned to the probe is not changed.
-	RedactBody func(body []byte) []byte
-	// Redactor is the run's one redactor: it masks every secret the run knows
-	// in logged headers and bodies, before these are cut to length (a server
-	// may echo a key the request carried in its query). nil masks nothing;
-	// RunHTTP gives a session a fresh one when none is set.
+	// Redactor is the run's one redactor. The client adds to it every
+	// secret it holds (the password and its Basic value, the bearer token,
+	// credential headers, a proxy's and each request URL's credentials) and
+	// every one a server issues (cookies, credential headers of an answer,
+	// and what Issued finds), and masks them in what it logs and in the
+	// texts of an Exchange, before these are cut to length. nil masks
+	// nothing; RunHTTP gives a session a fresh one when none is set.
 	Redactor *redact.Redactor
+	// Issued, when set, returns the secrets a server issued in an answer (a
+	// Pexip call token): they join the Redactor before anything of the
+	// answer is logged or returned.
+	Issued func(ex *Exchange) []string
 
 	// CertWarnDays and CertCritDays, when set, are the days before the
 	// earliest certificate of the served chain expires at which a probe's
@@ -175,7 +180,35 @@ type Exchange struct {
 	Proxy       string   // host:port of the proxy the final request went through, or ""
 
 	extended bool // PhasePerf gives the phases (ClientConfig.ExtendedPerf)
+
+	red *redact.Redactor // the run's: texts of the answer are shown through it
 }
+
+// Excerpt is a short one-line excerpt of the body (at most n runes), the
+// run's secrets masked before it is cut. Only the start of a long body is
+// masked: what n runes can show lies in its first 4n bytes, or a little
+// more where white space folds; the cut mark stands for the rest, so a
+// secret cut there is masked too.
+func (ex *Exchange) Excerpt(n int) string {
+	if limit := 4*n + excerptSlack; len(ex.Body) > limit {
+		return ex.Line(string(ex.Body[:limit])+oneline.Cut, n)
+	}
+	return ex.Line(string(ex.Body), n)
+}
+
+// excerptSlack is how much white space an excerpt may fold away before
+// it shows what follows.
+const excerptSlack = 16 << 10
+
+// QuoteBody is Excerpt in double quotes, as strconv.Quote writes it.
+func (ex *Exchange) QuoteBody(n int) string { return strconv.Quote(ex.Excerpt(n)) }
+
+// Line makes a text of the answer (a header value, a field of the body) one
+// safe line of at most n runes, the run's secrets masked before it is cut.
+func (ex *Exchange) Line(s string, n int) string { return SanitizeLine(ex.red.String(s), n) }
+
+// Quote is Line in double quotes, as strconv.Quote writes it.
+func (ex *Exchange) Quote(s string, n int) string { return strconv.Quote(ex.Line(s, n)) }
 
 // Client performs requests for a probe.
 type Client struct {
@@ -210,13 +243,17 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-var errTooManyRedirects = errors.New("too many redirects")
+var (
+	errTooManyRedirects = errors.New("too many redirects")
+	errUnaskedUpgrade   = errors.New("101 Switching Protocols to a request without Upgrade")
+)
 
 // NewClient builds a client. It fails only on local configuration problems.
 func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.register()
 	cfg.Settings = cfg.Settings.withDefaults()
 	mode, err := authScheme(cfg.Auth)
 	if err != nil {
@@ -273,7 +310,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	base := &http.Transport{
 		Proxy:                  traceProxy(proxy),
-		OnProxyConnectResponse: onProxyConnect,
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
@@ -294,6 +330,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
+	base.OnProxyConnectResponse = c.onProxyConnect
 	c.dial = &dialer{c: c, nd: &net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}}
 	base.DialContext = c.dial.DialContext
 	mark := &markTransport{base: base, c: c}
@@ -315,24 +352,28 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
+// register adds the secrets of the config to its redactor.
+func (cfg *ClientConfig) register() {
+	red := cfg.Redactor
+	if red == nil {
+		return
+	}
+	red.AddBasic(cfg.User, cfg.Password)
+	red.Add(cfg.Bearer)
+	red.AddURL(cfg.Proxy)
+	for name, vs := range cfg.Headers {
+		for _, v := range vs {
+			red.AddHeader(name, v)
+		}
+	}
+}
+
 // maxPEMFile caps a CA bundle, certificate or key file: the largest
 // system bundles are a few hundred KiB, and /dev/zero never ends.
 const maxPEMFile = 4 << 20
 
 func readPEMFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPEMFile {
-		return nil, fmt.Errorf("%s is larger than %s", path, FormatBytes(maxPEMFile))
-	}
-	return b, nil
+	return limitfile.Read(context.Background(), path, maxPEMFile)
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
@@ -365,6 +406,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if body != nil {
 		body0 = bytes.NewReader(body)
 	}
+	c.cfg.Redactor.AddURL(rawURL)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body0)
 	if err != nil {
 		return nil, &RequestError{State: nagios.Unknown, Reason: "invalid request: " + redactError(err, rawURL), Err: err}
@@ -415,18 +457,30 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		return nil, c.classify(ctx, err, rawURL, tr)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The connection now speaks another protocol, and Go hands it over
+		// as the body, out of reach of the context: reading it waits for
+		// the server, past any deadline. It is closed unread.
+		resp.Body.Close()
+		if resp.Request.Header.Get("Upgrade") == "" {
+			return nil, &RequestError{State: nagios.Critical, Err: errUnaskedUpgrade,
+				Reason: hostPort(resp.Request.URL) + " answered 101 Switching Protocols to a request that asked for no upgrade"}
+		}
+		resp.Body = http.NoBody
+	}
 	if c.cfg.HTTPVersion == "2" && resp.ProtoMajor != 2 {
 		return nil, &RequestError{State: nagios.Critical, Err: errors.New("HTTP/2 not granted"),
 			Reason: fmt.Sprintf("%s answered in %s: HTTP/2 was not granted (--http-version 2)", hostPort(resp.Request.URL), SanitizeLine(resp.Proto, 20))}
 	}
 	ex := &Exchange{
 		Status:     resp.StatusCode,
-		StatusLine: statusLine(resp),
+		StatusLine: c.statusLine(resp),
 		Header:     wireHeader(resp),
 		TLS:        resp.TLS,
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
 		Origin:     req.URL,
+		red:        c.cfg.Redactor,
 		Proto:      resp.Proto,
 		Proxy:      tr.proxy(),
 		extended:   c.cfg.ExtendedPerf,
@@ -454,12 +508,14 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Body = ex.Body[:c.cfg.MaxBody]
 		ex.Truncated = true
 	}
-	if c.cfg.Verbose >= 3 {
-		shown := ex.Body
-		if c.cfg.RedactBody != nil {
-			shown = c.cfg.RedactBody(shown)
+	if c.cfg.Issued != nil {
+		for _, s := range c.cfg.Issued(ex) {
+			c.cfg.Redactor.Add(s)
 		}
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt([]byte(c.mask(string(shown))), 400))
+		ex.StatusLine = c.statusLine(resp) // masked with them
+	}
+	if c.cfg.Verbose >= 3 {
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), ex.Excerpt(400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
@@ -507,25 +563,22 @@ func wireHeader(resp *http.Response) http.Header {
 	return h
 }
 
-func statusLine(resp *http.Response) string {
+// statusLine is "200 OK": the code and the server's reason phrase, masked
+// and cut to one short line.
+func (c *Client) statusLine(resp *http.Response) string {
 	text := http.StatusText(resp.StatusCode)
 	s := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
 	if s != "" && s != fmt.Sprintf("status code %d", resp.StatusCode) { // Go's filler for unknown codes
 		text = s
 	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(text, 60)))
+	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(c.mask(text), 60)))
 }
 
-// sensitiveHeader matches the names of headers that carry a credential:
-// Authorization, Cookie, Pexip's pin and token, X-Api-Key, X-Auth-Token ...
-// It is compiled on first use, to keep start-up lean.
-var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)auth|token|key|secret|pass|sig|cookie|session|^pin$`)
-})
-
-// SensitiveHeader reports whether a header carries a credential: its value
-// is masked in logs and redacted from output.
-func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(name) }
+// SensitiveHeader reports whether a header carries a credential
+// (Authorization, Cookie, Pexip's pin and token, X-Api-Key ...): its value
+// is masked in logs and redacted from output. The names are the one list
+// of redact.SecretName.
+func SensitiveHeader(name string) bool { return redact.SecretName(name) }
 
 // mask hides the run's secrets in a text about to be logged.
 func (c *Client) mask(s string) string { return c.cfg.Redactor.String(s) }
@@ -573,6 +626,13 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "https" {
 		c.usedTLS.Store(true)
 	}
+	// every credential header as it goes on the wire (a digest answer, a
+	// cookie from a jar, a PIN) is a secret of the run, wherever it is echoed
+	for name, vs := range req.Header {
+		for _, v := range vs {
+			c.cfg.Redactor.AddHeader(name, v)
+		}
+	}
 	c.logf(1, "> %s %s", req.Method, RedactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
 		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
@@ -581,7 +641,14 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
 		h.answered(resp)
-		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
+		// what the server issues (a cookie, a credential header) is a
+		// secret of the run from now on, wherever it is echoed
+		for name, vs := range resp.Header {
+			for _, v := range vs {
+				c.cfg.Redactor.AddHeader(name, v)
+			}
+		}
+		c.logf(1, "< %s %s", resp.Proto, c.statusLine(resp))
 		if c.cfg.Verbose >= 2 {
 			logHeaders(c.cfg.Log, "<", wireHeader(resp), c.mask)
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +86,7 @@ func itgrixCheck(ctx context.Context, s *Session, cfg ItgrixConfig, statusURL st
 		return
 	}
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, r)
+		a.Assert(ctx, ex, r)
 	}
 	r.Summary = itgrixSummary(r, okText)
 }
@@ -106,7 +105,7 @@ func itgrixHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	default:
 		text := "status page answered " + ex.StatusLine
 		if len(ex.Body) > 0 {
-			text += ": " + strconv.Quote(Excerpt(ex.Body, 60))
+			text += ": " + ex.QuoteBody(60)
 		}
 		return nagios.Critical, text
 	}

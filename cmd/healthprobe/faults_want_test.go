@@ -55,6 +55,60 @@ var faultWant = map[string]map[string]expect{
 		"pexip-fleet": {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
 		"kaleyra":     {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
 	},
+	"101 Switching Protocols to a plain request, then silence": {
+		"http":    {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+		"itgrix":  {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+		"pexip":   {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+		"kaleyra": {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+	},
+	"100 Continue, then 101 Switching Protocols, then silence": {
+		"http":    {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+		"itgrix":  {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+		"pexip":   {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+		"kaleyra": {nagios.Critical, `^127\.0\.0\.1:\d+ answered 101 Switching Protocols to a request that asked for no upgrade$`},
+	},
+	"100 Continue, then silence": {
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+	},
+	"102 Processing every 100 ms, without end": {
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+	},
+	"endless 103 Early Hints over HTTP/2": {
+		"http":    {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+		"itgrix":  {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+		"pexip":   {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+		"kaleyra": {nagios.Critical, `^127\.0\.0\.1:\d+ did not answer with valid HTTP: headers longer than 256 KiB$`},
+	},
+	"103 Early Hints over HTTP/2, then silence": {
+		"http":    {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"itgrix":  {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"pexip":   {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+		"kaleyra": {nagios.Critical, `^timeout: 127\.0\.0\.1:\d+ began its answer but did not finish the headers within 500ms$`},
+	},
+	"jq: regular expressions over a long string of the answer": {
+		"http":    {nagios.OK, `^200 OK, [0-9.]+ s$`},
+		"itgrix":  {nagios.OK, `^running, status Ok, licence Professional valid till \d{4}-\d\d-\d\d \(\d+ days left\)$`},
+		"pexip":   {nagios.OK, `^alias edge\.kuma: call accepted as HOST, Infinity 36 \(pseudo 79050\.0\.0\), token released, [0-9.]+ s$`},
+		"kaleyra": {nagios.OK, `^2 numbers operational$`},
+	},
+	"jq: arithmetic on a number of 50000 digits": {
+		"http":    {nagios.OK, `^200 OK, [0-9.]+ s$`},
+		"itgrix":  {nagios.OK, `^running, status Ok, licence Professional valid till \d{4}-\d\d-\d\d \(\d+ days left\)$`},
+		"pexip":   {nagios.OK, `^alias edge\.kuma: call accepted as HOST, Infinity 36 \(pseudo 79050\.0\.0\), token released, [0-9.]+ s$`},
+		"kaleyra": {nagios.OK, `^2 numbers operational$`},
+	},
+	"jq: an expression that would build a huge value from the answer": {
+		"http":    {nagios.Unknown, `^jq '\.pad \* 1e6 ¦ length' stopped: "x+ \.\.\." \* 1000000 would build a string of 30\.5 GiB, more than 16 MiB; 200 OK, [0-9.]+ s$`},
+		"itgrix":  {nagios.Unknown, `^jq '\.pad \* 1e6 ¦ length' stopped: "x+ \.\.\." \* 1000000 would build a string of 30\.5 GiB, more than 16 MiB$`},
+		"pexip":   {nagios.Unknown, `^jq '\.pad \* 1e6 ¦ length' stopped: "x+ \.\.\." \* 1000000 would build a string of 30\.5 GiB, more than 16 MiB; alias edge\.kuma: call accepted as HOST, [0-9.]+ s$`},
+		"kaleyra": {nagios.Unknown, `^jq '\.pad \* 1e6 ¦ length' stopped: "x+ \.\.\." \* 1000000 would build a string of 30\.5 GiB, more than 16 MiB; 2 numbers operational$`},
+	},
 	"endless body (chunked)": {
 		"http":        {nagios.Warning, `^body cut at 1 MiB \(--max-body\): checks saw only the start; jq: body cut at 1 MiB by --max-body, not checked as JSON; 200 OK, [0-9.]+ s$`},
 		"itgrix":      {nagios.Unknown, `^status answer larger than 1 MiB \(--max-body\): not checked$`},
@@ -327,5 +381,12 @@ var faultWant = map[string]map[string]expect{
 		"pexip":       {nagios.OK, `^alias edge\.kuma: call accepted as HOST, Infinity 36 \(pseudo 79050\.0\.0\), token released, [0-9.]+ s$`},
 		"pexip-fleet": {nagios.OK, `^6 nodes OK in 3 locations, no alarms, port licences 42 of 200 \(21%\), audio licences 3 of 50 \(6%\)$`},
 		"kaleyra":     {nagios.OK, `^2 numbers operational$`},
+	},
+	"echoes the credentials in every form, cut where excerpts end": {
+		"http":        {nagios.Critical, `^jq \.status = "s{20} \[redacted\]", want "ok"; 200 OK \[redacted\] Basic \[redacted\] Basic\+\[reda…, [0-9.]+ s$`},
+		"itgrix":      {nagios.Critical, `^status Error: e{110} \[redacted\]…$`},
+		"pexip":       {nagios.Critical, `^alias edge\.kuma: call refused \(403 Forbidden\), answer "\{\\"result\\":\{\\"reason\\":\\"r{20} \[redacted\] \[redact…"$`},
+		"kaleyra":     {nagios.Unknown, `^API error E101 m{90} \[redacted\]…$`},
+		"pexip-fleet": {nagios.Unknown, `^node status list: the answer is JSON but not a list of the management API \(no meta and objects\): "\{\\"message\\":\\"m{40} \[redacted\]…"$`},
 	},
 }

@@ -49,7 +49,7 @@ func newNotifyTestCmd(ce *checkEnv) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()
-			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: ce.notify.icingaHost, Service: ce.notify.icingaService}
+			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: ce.notify.icingaHost, Service: ce.notify.icingaService, Redactor: ce.run.redactor}
 			return ce.render(tr.Test(ctx, state.String()))
 		},
 	}
@@ -104,7 +104,7 @@ such a payload.`,
 			if !token.given() {
 				return errors.New("give the token with --token, --token-env or --token-file")
 			}
-			tok, err := token.resolve(ce.run)
+			tok, err := token.resolve(ce)
 			if err != nil {
 				return err
 			}

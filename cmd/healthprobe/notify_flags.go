@@ -149,14 +149,18 @@ type sinkCache struct {
 	sinks map[string]*notify.Sink
 }
 
-// loadConfig reads a config file once per run.
-func (c *sinkCache) loadConfig(path string) (notify.FileConfig, error) {
+// loadConfig reads a config file once per run, with read (its size cap).
+func (c *sinkCache) loadConfig(path string, read func(string, int64) ([]byte, error)) (notify.FileConfig, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if fc, ok := c.files[path]; ok {
 		return fc, nil
 	}
-	fc, err := notify.LoadConfig(path)
+	data, err := read(path, notify.MaxConfig)
+	if err != nil {
+		return notify.FileConfig{}, err
+	}
+	fc, err := notify.ParseConfig(data, strings.EqualFold(filepath.Ext(path), ".json"))
 	if err == nil {
 		if c.files == nil {
 			c.files = map[string]notify.FileConfig{}
@@ -182,7 +186,7 @@ func (c *sinkCache) share(rs *runState, cfg notify.SinkConfig, s *notify.Sink) *
 	s.Log = func(format string, args ...any) {
 		rs.logMu.Lock() // sinks deliver concurrently; keep each line whole
 		defer rs.logMu.Unlock()
-		fmt.Fprintln(rs.stderr, rs.redactor.String("notify "+fmt.Sprintf(format, args...)))
+		fmt.Fprintln(rs.stderr, "notify "+fmt.Sprintf(format, args...)) // the run's stderr masks its secrets
 	}
 	if c.sinks == nil {
 		c.sinks = map[string]*notify.Sink{}
@@ -219,7 +223,7 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 	}
 	var fc notify.FileConfig
 	if n.configFile != "" {
-		if fc, err = cache.loadConfig(n.configFile); err != nil {
+		if fc, err = cache.loadConfig(n.configFile, ce.readFile); err != nil {
 			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
 		more, err := notify.BuildSinks(fc.Sinks, ce.run.getenv)
@@ -269,7 +273,7 @@ func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
 		return nil, err
 	}
 	return &notify.Tracker{
-		Dir: dir, Sinks: sinks, Version: shortVersion(), Host: n.icingaHost, Service: n.icingaService,
+		Dir: dir, Sinks: sinks, Version: shortVersion(), Host: n.icingaHost, Service: n.icingaService, Redactor: ce.run.redactor,
 		Policy:    notify.Policy{Attempts: n.attempts, FailAfter: n.failAfter, RemindEvery: n.remind.every, RemindRuns: n.remind.runs},
 		OutboxCap: fc.OutboxCap, OutboxMaxAge: time.Duration(fc.OutboxMaxAge),
 	}, nil
@@ -298,7 +302,8 @@ func (ce *checkEnv) notifier(attempts bool, identity func() string) (*notify.Tra
 // out: the global options (timeout, output, verbosity, state and notify
 // flags) and every secret option (--password, --password-env,
 // --password-file ...); secret-looking header values and URL parameters
-// are masked (and notifier redacts every secret that was resolved), so the
+// are masked (and notifier redacts every secret the run knows, those of a
+// URL given without a scheme included), so the
 // identity never holds one.
 func commandIdentity(cmd *cobra.Command, args []string) string {
 	parts := []string{strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")}

@@ -81,6 +81,7 @@ func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	ce.run.redactor.AddURL(base)
 	cfg := probe.PexipConfig{
 		BaseURL: base, Alias: strings.TrimSpace(o.alias), DisplayName: o.displayName, CallTag: o.callTag,
 		Release: !o.noRelease, CheckStatus: o.checkStatus, MaintenanceState: o.maintenanceState,
@@ -100,7 +101,7 @@ func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 	case o.guest:
 		cfg.PIN = "none"
 	case o.pin.given():
-		if cfg.PIN, err = o.pin.resolve(ce.run); err != nil {
+		if cfg.PIN, err = o.pin.resolve(ce); err != nil {
 			return nil, err
 		}
 		if err := headerSafe("--pin", cfg.PIN); err != nil {

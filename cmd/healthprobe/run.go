@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/config"
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
@@ -119,7 +119,7 @@ func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) (*
 		defer debug.SetGCPercent(prev)
 	}
 	fail := func(err error) (*planner, []plannedCheck, output.Format, int, error) { return nil, nil, "", 0, err }
-	data, err := readLimited(o.file, config.MaxSize)
+	data, err := rs.commandEnv(f).readFile(o.file, config.MaxSize)
 	if err != nil {
 		return fail(err)
 	}
@@ -148,11 +148,12 @@ func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) (*
 
 // runPlan runs the planned checks and writes their results.
 func (o *runOptions) runPlan(ctx context.Context, pl *planner, plan []plannedCheck, format output.Format, conc int, colour bool, rs *runState) error {
-	out := output.NewBatch(rs.stdout, output.Options{Format: format, Color: colour})
+	// the output's boundary: each result is redacted as it is rendered
+	out := output.NewBatch(rs.stdout, output.Options{Format: format, Color: colour, Redactor: rs.redactor})
 	var prom *output.Batch
 	var promText bytes.Buffer
 	if o.textfile != "" {
-		prom = output.NewBatch(&promText, output.Options{Format: output.Prometheus})
+		prom = output.NewBatch(&promText, output.Options{Format: output.Prometheus, Redactor: rs.redactor})
 	}
 	var writeErr error
 	runInOrder(len(plan), conc, func() func(i int) [2]output.Rendered {
@@ -299,22 +300,21 @@ func runInOrder[T any](n, conc int, newWorker func() func(i int) T, emit func(T)
 }
 
 // result builds a planned check again, runs it under its deadline, and
-// returns its redacted result, recorded and notified when state is kept.
+// returns its result, recorded and notified when state is kept.
 func (pl *planner) result(ctx context.Context, p plannedCheck) probe.Result {
 	b, err := pl.build(p.entry)
 	if err != nil { // it was built once: a file it reads has gone since, say
-		return pl.rs.redactResult(probe.Result{Kind: strings.ToUpper(p.kind), State: nagios.Unknown, Summary: probe.SanitizeLine(err.Error(), 300)})
+		return probe.Result{Kind: strings.ToUpper(p.kind), State: nagios.Unknown, Summary: err.Error()}
 	}
 	return b.result(ctx)
 }
 
-// result runs the check and returns its redacted result, recorded and
-// notified when state is kept.
+// result runs the check and returns its result, recorded and notified when
+// state is kept (the output redacts it).
 func (b builtCheck) result(ctx context.Context) probe.Result {
 	end := b.ce.begin(ctx, b.tracker)
 	defer end()
-	res := b.ce.execute(ctx, b.kind, b.fn)
-	return b.ce.run.redactResult(b.ce.track(ctx, b.tracker, b.identity, res))
+	return b.ce.track(ctx, b.tracker, b.identity, b.ce.execute(ctx, b.kind, b.fn))
 }
 
 // prefixWriter prefixes each write (one log line) with a check's name; the
@@ -334,19 +334,11 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-// readLimited reads a file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return data, nil
+// readFile reads a file the command line names, capped at max bytes
+// (internal/limitfile: a larger file is refused before it is read), within
+// -t and the run's signals (a pipe's data may never come).
+func (ce *checkEnv) readFile(path string, max int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ce.run.ctx, ce.timeout)
+	defer cancel()
+	return limitfile.Read(ctx, path, max)
 }
