@@ -93,12 +93,14 @@ func Parse(data []byte) (*File, error) {
 			if v.Kind != yaml.SequenceNode {
 				return nil, fmt.Errorf("line %d: checks: must be a list", v.Line)
 			}
-			for _, item := range v.Content {
+			f.Checks = make([]Check, 0, len(v.Content))
+			for i, item := range v.Content {
 				c, err := check(item)
 				if err != nil {
 					return nil, err
 				}
 				f.Checks = append(f.Checks, c)
+				v.Content[i] = nil // its nodes are garbage now: a large file's tree goes as it is read
 			}
 		default:
 			return nil, fmt.Errorf("line %d: unknown key %q (want defaults or checks)", k.Line, k.Value)

@@ -157,9 +157,9 @@ var badInputs = []struct {
 	{[]string{"run", "-c", "$DIR/empty-keyword"}, `RUN UNKNOWN - $DIR/empty-keyword: check "a" (line 2): --keyword may not be empty: every body contains the empty text`},
 	{[]string{"run", "-c", "$DIR/missing-ca"}, `RUN UNKNOWN - $DIR/missing-ca: check "a" (line 2): reading --ca-file: open /nonexistent/ca.pem: no such file or directory`},
 	{[]string{"run", "-c", "$DIR/no-url"}, `RUN UNKNOWN - $DIR/no-url: check "a" (line 2): missing key "url"`},
-	{[]string{"run", "-c", "$DIR/good.yaml", "--concurrency", "0"}, "RUN UNKNOWN - $DIR/good.yaml: defaults: concurrency must be 1 to 10000, not 0"},
+	{[]string{"run", "-c", "$DIR/good.yaml", "--concurrency", "0"}, "RUN UNKNOWN - --concurrency must be 1 to 10000, not 0"},
 	{[]string{"run", "-c", "$DIR/good.yaml", "--only", "zz"}, `RUN UNKNOWN - --only "zz": no check of that name in $DIR/good.yaml`},
-	{[]string{"run", "-c", "$DIR/good.yaml", "--output", "xml"}, `RUN UNKNOWN - $DIR/good.yaml: defaults: invalid --output "xml" (want nagios, json or prometheus)`},
+	{[]string{"run", "-c", "$DIR/good.yaml", "--output", "xml"}, `RUN UNKNOWN - invalid --output "xml" (want nagios, json or prometheus)`},
 	// a check name that would forge perfdata on line 1, colour or break it
 	{[]string{"http", "http://127.0.0.1:1/", "--name", "web|forged=1;;;;"}, `HTTP UNKNOWN - --name "web¦forged=1;;;;": a check name may not hold the vertical bar U+007C, which starts the perfdata of a plugin line`},
 	{[]string{"http", "http://127.0.0.1:1/", "--name", "a\x1b[31mb"}, `HTTP UNKNOWN - --name "a\x1b[31mb": a check name may not hold the control character U+001B`},

@@ -376,7 +376,7 @@ type httpOptions struct {
 	jq             jqFlags
 }
 
-func newHTTPCheck(ce *checkEnv) checkCommand {
+func newHTTPCheck() checkCommand {
 	o := &httpOptions{}
 	cmd := &cobra.Command{
 		Use:   "http URL",
@@ -414,7 +414,7 @@ func newHTTPCheck(ce *checkEnv) checkCommand {
 	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "url", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
 func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {

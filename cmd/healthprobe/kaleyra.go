@@ -36,7 +36,7 @@ type kaleyraOptions struct {
 	jq          jqFlags
 }
 
-func newKaleyraCheck(ce *checkEnv) checkCommand {
+func newKaleyraCheck() checkCommand {
 	o := &kaleyraOptions{}
 	cmd := &cobra.Command{
 		Use:   "kaleyra",
@@ -61,7 +61,7 @@ number; a filter value that matches nothing in the answer is UNKNOWN.`,
 	fs.StringArrayVar(&o.services, "service", nil, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
 	addClientFlags(cmd, &o.client, false)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(ce) }}
+	return checkCommand{cmd: cmd, opts: o, build: func(ce *checkEnv, _ []string) (checkFunc, error) { return o.build(ce) }}
 }
 
 func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {

@@ -54,7 +54,7 @@ type pexipFleetOptions struct {
 	jq                       jqFlags
 }
 
-func newPexipFleetCheck(ce *checkEnv) checkCommand {
+func newPexipFleetCheck() checkCommand {
 	o := &pexipFleetOptions{staleAfter: probe.DefaultStaleAfter, maintenanceState: nagios.Warning}
 	cmd := &cobra.Command{
 		Use:   "pexip-fleet MANAGER",
@@ -104,7 +104,7 @@ MANAGER is a host, host:port or base URL; https is assumed unless a URL says htt
 	maxBody := fs.Lookup("max-body")
 	maxBody.DefValue, maxBody.Usage = maxBody.Value.String(), "read at most this much of one page of a list (4MiB, 512K); more is reported"
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "manager", build: func(args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "manager", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }
 
 func (o *pexipFleetOptions) build(ce *checkEnv, cmd *cobra.Command, manager string) (checkFunc, error) {

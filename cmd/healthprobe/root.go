@@ -201,7 +201,7 @@ type subcommand struct {
 func subcommands(f *globalFlags, rs *runState) []subcommand {
 	subs := make([]subcommand, 0, len(kinds)+5)
 	for _, k := range kinds {
-		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.commandEnv(f), k.command) }})
+		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.commandEnv(f), k.command()) }})
 	}
 	cmd := func(build func(*globalFlags, *runState) *cobra.Command) func() *cobra.Command {
 		return func() *cobra.Command { return build(f, rs) }
@@ -215,10 +215,9 @@ func subcommands(f *globalFlags, rs *runState) []subcommand {
 }
 
 // checkCmd builds a check subcommand that runs its check once.
-func checkCmd(ce *checkEnv, newCheck func(ce *checkEnv) checkCommand) *cobra.Command {
-	c := newCheck(ce)
+func checkCmd(ce *checkEnv, c checkCommand) *cobra.Command {
 	c.cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		fn, err := c.build(args)
+		fn, err := c.build(ce, args)
 		if err != nil {
 			return err
 		}
@@ -273,12 +272,21 @@ func addDeadlineFlags(fs *pflag.FlagSet, f *globalFlags) {
 }
 
 // checkCommand is a check subcommand: its cobra command and flags, the batch
-// file key that names its positional argument, and build, which turns the
-// parsed flags and arguments into a check (validating everything first).
+// file key that names its positional argument, the options its flags write
+// to, and build, which turns the parsed flags and arguments into a check
+// (validating everything first) that runs with ce.
+//
+// A batch reuses one checkCommand for every check of its kind: before each
+// check it puts opts back as they were when the command was built (a copy
+// of the struct) and then sets the check's keys. So opts must be a pointer
+// to the struct that holds every flag's value, and the check that build
+// returns must keep nothing of opts (it copies what it needs); tests in
+// run_plan_test.go hold every kind to this.
 type checkCommand struct {
 	cmd   *cobra.Command
 	arg   string // "url" for http; "" when the command takes no argument
-	build func(args []string) (checkFunc, error)
+	opts  any    // a pointer to the options struct the flags write to
+	build func(ce *checkEnv, args []string) (checkFunc, error)
 }
 
 func versionString() string {
