@@ -118,6 +118,12 @@ type ClientConfig struct {
 	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
 	// masks them here. The body returned to the probe is not changed.
 	RedactBody func(body []byte) []byte
+	// Inspect, when set, is called with every final answer as soon as its
+	// body is read, before anything logs or judges it: a multi-step check
+	// reads the values it carries to later steps here, and adds the secret
+	// ones to the Redactor, so that no log line and no excerpt cut from the
+	// body can show them. It must not change the exchange.
+	Inspect func(ex *Exchange)
 	// Redactor is the run's one redactor: it masks every secret the run knows
 	// in logged headers and bodies, before these are cut to length (a server
 	// may echo a key the request carried in its query). nil masks nothing;
@@ -447,6 +453,9 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if int64(len(ex.Body)) > c.cfg.MaxBody {
 		ex.Body = ex.Body[:c.cfg.MaxBody]
 		ex.Truncated = true
+	}
+	if c.cfg.Inspect != nil {
+		c.cfg.Inspect(ex)
 	}
 	if c.cfg.Verbose >= 3 {
 		shown := ex.Body
