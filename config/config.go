@@ -22,6 +22,9 @@ import (
 type File struct {
 	Defaults []Option
 	Checks   []Check
+	// Dir is the directory of the file, which the paths it names (a
+	// flow's file:) are relative to; the caller sets it.
+	Dir string
 }
 
 // Check is one entry of checks:.

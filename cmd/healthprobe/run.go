@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -78,6 +79,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.file, err)
 	}
+	file.Dir = filepath.Dir(o.file)
 	format, conc, err := o.runSettings(cmd, f, file.Defaults)
 	if err != nil {
 		return fmt.Errorf("%s: defaults: %w", o.file, err)
@@ -182,6 +184,13 @@ func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout bool
 		addNotifyFlags(fs, &ce.notify)
 		ce.notify = f.notify.clone() // the run's own state and notify flags, which a key may override
 		p := plannedCheck{name: c.Name, kind: c.Kind, ce: ce}
+		if cc.entry != nil {
+			shown, err := cc.entry(&c, file.Dir)
+			if err != nil {
+				return nil, fmt.Errorf("check %q: %w", c.Name, err)
+			}
+			p.argv = shown
+		}
 		set := func(o config.Option) error {
 			f := fs.Lookup(o.Key)
 			if f == nil {
