@@ -369,7 +369,9 @@ func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) {
 			why = q + " yielded several values, want one"
 		}
 		var v FlowValue
-		if why == "" {
+		if why == "" && out.value == nil {
+			why = q + " is null: the element is absent"
+		} else if why == "" {
 			var not string
 			if v, not = flowValue(out.value); not != "" {
 				why = fmt.Sprintf("%s is %s, not a string or number", q, not)
@@ -428,8 +430,6 @@ func flowValue(v any) (FlowValue, string) {
 			return FlowValue{}, "not a finite number"
 		}
 		return FlowValue{Text: t, Number: true}, ""
-	case nil:
-		return FlowValue{}, "null"
 	case bool:
 		return FlowValue{}, strconv.FormatBool(v)
 	case map[string]any:

@@ -249,8 +249,8 @@ func TestFlowExtractValues(t *testing.T) {
 		{".neg", "-0.0", ""},
 		{".n * 2", "25", ""},
 		{".a | length", "2", ""},
-		{".missing", "", "extract v: jq .missing is null, not a string or number"},
-		{".null", "", "extract v: jq .null is null, not a string or number"},
+		{".missing", "", "extract v: jq .missing is null: the element is absent"},
+		{".null", "", "extract v: jq .null is null: the element is absent"},
 		{".t", "", "extract v: jq .t is true, not a string or number"},
 		{".o", "", "extract v: jq .o is an object, not a string or number"},
 		{".a", "", "extract v: jq .a is an array, not a string or number"},
@@ -322,7 +322,7 @@ func TestFlowAlwaysStepWithoutItsValue(t *testing.T) {
 	r := Flow(context.Background(), FlowConfig{Steps: steps, Timeout: 10 * time.Second})
 	got := detailTexts(r)
 	want := []string{
-		"step:login [WARNING] step login: status 401 Unauthorized (credentials required: use -u and --password-env); extract token: jq .access_token is null, not a string or number",
+		"step:login [WARNING] step login: status 401 Unauthorized (credentials required: use -u and --password-env); extract token: jq .access_token is null: the element is absent",
 		"step:orders [UNKNOWN] step orders: skipped, after step login failed",
 		"step:logout [UNKNOWN] step logout: skipped, it needs the value token, which no step extracted",
 	}
