@@ -50,17 +50,17 @@ func newFlowCheck(ce *checkEnv) checkCommand {
 		Use:   "flow FILE",
 		Short: "Run a multi-step HTTP check from a flow file: log in, carry a token, check, clean up",
 		Long: `flow runs the HTTP steps of a flow file in order. A step takes every key of an
-http check in a batch file (url, method, header, expect-status, jq ...), and:
-  extract: {name: JQ}  values read from its JSON answer, for later steps as {{name}}
-                       in url, header, data, json and the jq keys; secret unless
-                       the flow's show: names them
-  json: MAPPING|LIST   the request body, sent as JSON
-  always: true         a cleanup: runs even after a failure, the deadline or a signal
-  timeout: 5s          a deadline of its own
-${VAR} is the environment. Cookies persist across the steps. A CRITICAL or
-UNKNOWN step stops the steps after it but the always: ones; the flow's state
-is the worst of its steps, each a sub-check step:NAME. The flow file's
-timeout: is its deadline, unless -t is given. See docs/flow.md.`,
+http check in a batch file (url, method, header, expect-status, jq ...), and
+name; extract, values read from its JSON answer with jq, which later steps use
+as {{name}} in url, header, data, json and the jq keys (secret unless the
+flow's show: names them); json, a mapping or list sent as the JSON body;
+always, a cleanup that runs even after a failure, the deadline or a signal;
+timeout, a deadline of its own. ${VAR} is the environment.
+
+Cookies persist across the steps. A CRITICAL or UNKNOWN step stops the steps
+after it but the always ones; the flow's state is the worst of its steps,
+each a sub-check step:NAME. The flow file's timeout is its deadline, unless
+-t is given. See docs/flow.md.`,
 		Example: `  healthprobe flow /etc/healthprobe/flows/orders.yaml
   healthprobe flow orders.yaml -t 20 --timeout-state unknown`,
 		Args: exactArgs(1, "FILE"),
