@@ -20,7 +20,7 @@ import (
 // The flow tests run against the login API emulator: what a flow carries
 // from step to step, what it skips and cleans up, and what it keeps secret.
 
-func loginAPI(t *testing.T) (*emulate.LoginAPI, string) {
+func loginAPI(t testing.TB) (*emulate.LoginAPI, string) {
 	t.Helper()
 	api := emulate.NewLoginAPI()
 	srv := httptest.NewServer(api)
@@ -28,7 +28,7 @@ func loginAPI(t *testing.T) (*emulate.LoginAPI, string) {
 	return api, srv.URL
 }
 
-func extractOf(t *testing.T, name, expr string) FlowExtract {
+func extractOf(t testing.TB, name, expr string) FlowExtract {
 	t.Helper()
 	code, err := CompileJQ(expr)
 	if err != nil {
@@ -69,7 +69,7 @@ var loginBody = `{"user":"` + emulate.LoginUser + `","password":"` + emulate.Log
 
 // tokenFlow logs in, reads the orders with the token, and logs out
 // (always); orders is the URL of its middle step.
-func tokenFlow(t *testing.T, base, orders string) []FlowStep {
+func tokenFlow(t testing.TB, base, orders string) []FlowStep {
 	return []FlowStep{
 		{Name: "login", Check: request("POST", base+"/api/login", nil, loginBody), Extract: []FlowExtract{extractOf(t, "token", ".access_token")}},
 		{Name: "orders", Needs: []string{"token"}, Check: request("GET", orders, bearer, "")},
