@@ -398,6 +398,12 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if h := req.Header.Get("Host"); h != "" {
 		req.Host = h
 	}
+	// Go's transport pools an HTTP/1 connection unless the request's Close
+	// field is set, whatever its Connection header says: a request that asks
+	// for "Connection: close" (a probe's own, or -H) gets a connection of its
+	// own, closed after the answer, so no later request is sent on one the
+	// server may have closed without saying so
+	req.Close = wantsClose(req.Header)
 	c.origin.Store(req.URL)
 	c.authSent.Store(false)
 	if c.cfg.OAuth2 != nil {
@@ -466,6 +472,18 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
+}
+
+// wantsClose reports whether a Connection header holds the token "close".
+func wantsClose(h http.Header) bool {
+	for _, v := range h.Values("Connection") {
+		for _, tok := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "close") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // wireHeader returns the headers of an answer as the server sent them:

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/healthprobe/healthprobe/nagios"
@@ -126,8 +127,10 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 // maintenance mode. It returns false when the check ends there.
 func checkPexipStatus(ctx context.Context, s *Session, statusURL string, cfg PexipConfig) bool {
 	r := s.R
-	// Connection: close, so that the call is timed on a connection of its
-	// own, as a joining client sees it (connect and TLS included)
+	// Connection: close (Client.Do then closes the connection after the
+	// answer), so that the call is timed on a connection of its own, as a
+	// joining client sees it (connect and TLS included), and is never sent
+	// on a pooled connection that the node may have closed in silence
 	ex, err := s.Do(ctx, http.MethodGet, statusURL, nil, http.Header{"Accept": {"application/json"}, "Connection": {"close"}})
 	if err != nil {
 		s.Fail(err)
@@ -199,16 +202,53 @@ func pexipRelease(ctx context.Context, s *Session, releaseURL string, g *pexipGr
 	return ""
 }
 
-// releaseContext is the context a release runs under: the run's own when
-// enough of it is left, else a detached one of its own (grace long), so a
-// token is still handed back when the call used up the deadline or the run
-// was interrupted. It returns the time the release has.
+// releaseContext is the context a release runs under. It outlives the
+// run by grace at most: a release that starts with less than grace left of
+// the deadline, or after the run was interrupted, has grace from its start;
+// one already on the wire when the deadline passes or a signal comes has
+// grace more to finish. So a token is handed back whenever its answer
+// arrived (many releases may be in flight in a fleet check when SIGTERM
+// comes), and the probe overruns its deadline, or a signal, by grace at
+// most. It returns the time the release has.
 func releaseContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc, time.Duration) {
+	detached := context.WithoutCancel(ctx)
 	dl, hasDeadline := ctx.Deadline()
-	if ctx.Err() == nil && (!hasDeadline || time.Until(dl) >= grace) {
-		c, cancel := context.WithCancel(ctx)
-		return c, cancel, time.Until(dl)
+	if ctx.Err() != nil || (hasDeadline && time.Until(dl) < grace) {
+		c, cancel := context.WithTimeout(detached, grace)
+		return c, cancel, grace
 	}
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
-	return c, cancel, grace
+	c, cancelDeadline := detached, context.CancelFunc(func() {})
+	var budget time.Duration
+	if hasDeadline {
+		c, cancelDeadline = context.WithDeadline(detached, dl.Add(grace))
+		budget = time.Until(dl) + grace
+	}
+	c, cancel := context.WithCancelCause(c)
+	var (
+		mu      sync.Mutex
+		timer   *time.Timer
+		stopped bool
+	)
+	stopWatch := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return // the deadline above, grace later, ends the release
+		}
+		cause := context.Cause(ctx) // a signal: grace from now
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			timer = time.AfterFunc(grace, func() { cancel(cause) })
+		}
+	})
+	return c, func() {
+		stopWatch()
+		mu.Lock()
+		stopped = true
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel(context.Canceled)
+		cancelDeadline()
+	}, budget
 }

@@ -256,18 +256,43 @@ func TestPexipReleaseHangs(t *testing.T) {
 
 func TestReleaseContext(t *testing.T) {
 	grace := 2 * time.Second
-	t.Run("enough time left: the run's own context", func(t *testing.T) {
+	t.Run("enough time left: the run's deadline, and grace more", func(t *testing.T) {
 		parent, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		ctx, stop, budget := releaseContext(parent, grace)
 		defer stop()
 		pd, _ := parent.Deadline()
-		if d, _ := ctx.Deadline(); !d.Equal(pd) || budget < 9*time.Second {
-			t.Errorf("deadline %v (budget %s), want the parent's %v", d, budget, pd)
+		if d, _ := ctx.Deadline(); !d.Equal(pd.Add(grace)) || budget < 11*time.Second {
+			t.Errorf("deadline %v (budget %s), want the parent's %v and %s", d, budget, pd, grace)
 		}
-		cancel()
+		stop()
 		if ctx.Err() == nil {
-			t.Errorf("not cancelled with the run")
+			t.Errorf("not cancelled by its own stop")
+		}
+	})
+	// A release on the wire when a signal comes has grace more, and is then
+	// ended with the signal as its cause.
+	t.Run("interrupted while on the wire: grace more", func(t *testing.T) {
+		signal := errors.New("terminated signal received")
+		parent, cancel := context.WithCancelCause(context.Background())
+		ctx, stop, _ := releaseContext(parent, 50*time.Millisecond)
+		defer stop()
+		cancel(signal)
+		if ctx.Err() != nil {
+			t.Errorf("ended with the run, not grace later: %v", ctx.Err())
+		}
+		<-ctx.Done()
+		if context.Cause(ctx) != signal { //nolint:errorlint // identity wanted
+			t.Errorf("cause %v", context.Cause(ctx))
+		}
+	})
+	t.Run("stopped before the run ends: nothing left running", func(t *testing.T) {
+		parent, cancel := context.WithCancel(context.Background())
+		ctx, stop, _ := releaseContext(parent, time.Hour)
+		stop()
+		cancel()
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			t.Errorf("err %v", ctx.Err())
 		}
 	})
 	t.Run("nearly spent: detached grace", func(t *testing.T) {

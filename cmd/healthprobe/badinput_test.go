@@ -262,7 +262,7 @@ func FuzzCommandLine(f *testing.F) {
 var interrupted atomic.Int64
 
 var (
-	pluginLine  = regexp.MustCompile(`^[A-Z]+ (OK|WARNING|CRITICAL|UNKNOWN) - \S`)
+	pluginLine  = regexp.MustCompile(`^[A-Z][A-Z0-9-]* (OK|WARNING|CRITICAL|UNKNOWN) - \S`)
 	batchLine   = regexp.MustCompile(`^\[[^\]\n]+\] [A-Z]+ (OK|WARNING|CRITICAL|UNKNOWN) - `)
 	jsonLine    = regexp.MustCompile(`^\{"(kind|name)":`)
 	versionLine = regexp.MustCompile(`^healthprobe \S+`)

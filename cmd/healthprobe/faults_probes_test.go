@@ -17,6 +17,7 @@ var faultVars = map[string]string{
 	"HP_PASSWORD":     "hp-fault-pass-3141",
 	"ITGRIX_PASSWORD": emulate.ItgrixPassword,
 	"KALEYRA_KEY":     emulate.KaleyraAPIKey,
+	"PEXIP_FLEET_PW":  emulate.PexipManagerPassword,
 }
 
 type faultProbe struct {
@@ -104,6 +105,33 @@ var faultProbes = []faultProbe{
 				`{"status":"success","result":{"token":"pexemu-odd-token","expires":"120","role":"`+oddText+
 					`","service_type":"`+oddText+`","conference_name":"`+oddText+`","version":{"version_id":"`+oddText+`"}}}`)))
 			mux.Handle("POST /api/client/v2/conferences/{alias}/release_token", serveJSON(http.StatusOK, []byte(`{"status":"success","result":true}`)))
+			return mux
+		},
+	},
+	{
+		name: "pexip-fleet",
+		healthy: func() http.Handler {
+			m, err := emulate.NewPexipManager(emulate.FleetHealthy)
+			if err != nil {
+				panic(err)
+			}
+			return m
+		},
+		args: func(base string, _ fault) []string {
+			// pages are capped at 1 MiB, as the other probes' answers: its
+			// default (4 MiB) takes the trickling faults near the deadline
+			return []string{"pexip-fleet", base, "-u", emulate.PexipManagerUser, "--password-env", "PEXIP_FLEET_PW", "--max-body", "1MiB"}
+		},
+		odd: func() http.Handler {
+			page := func(objects string) http.Handler {
+				return serveJSON(http.StatusOK, oddJSON(`{"meta":{"limit":1000,"next":null,"offset":0,"total_count":1},"objects":[`+objects+`]}`))
+			}
+			mux := http.NewServeMux()
+			mux.Handle("GET /api/admin/status/v1/worker_vm/", page(`{"name":"`+oddText+`","system_location":"`+oddText+
+				`","node_type":"`+oddText+`","sync_status":"`+oddText+`","maintenance_mode":true,"maintenance_mode_reason":"`+oddText+
+				`","media_load":12,"last_updated":"`+oddText+`"}`))
+			mux.Handle("GET /api/admin/status/v1/alarm/", page(`{"level":"`+oddText+`","name":"`+oddText+`","details":"`+oddText+`","node":null}`))
+			mux.Handle("GET /api/admin/status/v1/licensing/", page(`{"port_count":1,"port_total":10}`))
 			return mux
 		},
 	},

@@ -106,7 +106,8 @@ type faultResult struct {
 	alloc        uint64
 }
 
-var lineOne = regexp.MustCompile(`^(HTTP|ITGRIX|PEXIP|KALEYRA) (OK|WARNING|CRITICAL|UNKNOWN) - (.*?)(?: \| (.*))?$`)
+// line 1 of any kind: KIND STATE - summary | perfdata
+var lineOne = regexp.MustCompile(`^([A-Z][A-Z0-9-]*) (OK|WARNING|CRITICAL|UNKNOWN) - (.*?)(?: \| (.*))?$`)
 
 func TestFaultSuite(t *testing.T) {
 	if testing.Short() {

@@ -51,7 +51,7 @@ func TestFlowDocExamples(t *testing.T) {
 		m := runs[i]
 		args := strings.Fields(doc[m[2]:m[3]])
 		shown := doc[m[4]:m[5]]
-		code, out, errOut := runArgs(t, vars, append([]string{args[0], "../../" + args[1]})...)
+		code, out, errOut := runArgs(t, vars, args[0], "../../"+args[1])
 		if code != 0 {
 			t.Errorf("healthprobe %s: exit %d\n%s%s", doc[m[2]:m[3]], code, out, errOut)
 		}

@@ -94,8 +94,8 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("WEB_TLS_PORT", srv.URL[strings.LastIndex(srv.URL, ":")+1:])
 		pem := certPEM(srv.Certificate().Raw)
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pem, 0o600))
-	case strings.HasPrefix(name, "pexip-") || name == "not-pexip":
-		emulatePexip(ts, name, envName)
+	case (strings.HasPrefix(name, "pexip-") || name == "not-pexip") && !isEmulator(name):
+		emulatePexip(ts, name, envName) // a node's variants; pexip-fleet is a kind's emulator
 	case name == "receiver" || strings.HasPrefix(name, "receiver-"):
 		emulateReceiver(ts, name, envName)
 	case name == "uptime-kuma": // recorded in $WORK/uptime-kuma/N.txt as a receiver's requests
@@ -126,6 +126,11 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Setenv(v.name, v.value)
 		}
 	}
+}
+
+func isEmulator(name string) bool {
+	_, ok := findEmulator(name)
+	return ok
 }
 
 // cmdExpand replaces $VAR and ${VAR} in the named files with the script's

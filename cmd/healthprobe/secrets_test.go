@@ -59,6 +59,7 @@ func secretsFiles(t *testing.T) string {
 		"header.val":   secHeaderFile + "\n",
 		"oauth.secret": emulate.WebOAuthSecret + "\n",
 		"app.cookies":  "127.0.0.1\tFALSE\t/\tFALSE\t0\tsaved\t" + secJarCookie + "\n",
+		"manager.pw":   emulate.PexipManagerPassword + "\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -78,6 +79,9 @@ func secretForms() []string {
 		secHeaderEnv, secHeaderFile, secOAuthWrong, secJarCookie,
 		emulate.WebOAuthSecret, emulate.WebOAuthToken, // the token is learnt during the run
 		emulate.WebSession, // a cookie the server sets, saved to --cookie-jar
+		emulate.PexipManagerPassword,
+		// what the Management Node's configuration list holds for each node
+		emulate.PexipFleetSNMPCommunity, emulate.PexipFleetNodePassword,
 		// a flow's: the login's password from ${LOGIN_PASSWORD}, every token
 		// and session id the login API issues, a ${...KEY} sent in a header
 		emulate.LoginPassword, emulate.LoginTokenPrefix, emulate.LoginSessionPrefix, secFlowKey,
@@ -90,7 +94,8 @@ func secretForms() []string {
 		}
 	}
 	for _, login := range []string{emulate.WebUser + ":" + emulate.WebPassword, emulate.WebUser + ":" + secWrongPassword,
-		emulate.ItgrixUser + ":" + emulate.ItgrixPassword, "demo:" + secURLPassword} {
+		emulate.ItgrixUser + ":" + emulate.ItgrixPassword, "demo:" + secURLPassword,
+		emulate.PexipManagerUser + ":" + emulate.PexipManagerPassword, emulate.PexipManagerUser + ":" + secWrongPassword} {
 		forms = append(forms, base64.StdEncoding.EncodeToString([]byte(login)))
 	}
 	return forms
@@ -102,6 +107,13 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	web, itgrixEmu, pexipEmu, kaleyraEmu := serveEmulator(t, emulate.Web()), serveItgrix(t), serveEmulator(t, emulate.NewPexip()),
 		serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
 	webHost := strings.TrimPrefix(web, "http://")
+	manager, err := emulate.NewPexipManager(emulate.FleetAlarmsEachLevel) // its alarms need the configuration list
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleetEmu := serveEmulator(t, manager)
+	fleetLogin := []string{"pexip-fleet", fleetEmu, "-u", emulate.PexipManagerUser}
+	fleetCalls := []string{"--test-call", emulate.PexipTestCall, "--node-url", fleetEmu + "/nodes/{hostname}"}
 	kumaEmu, hcEmu := emulate.NewUptimeKuma(), emulate.NewHealthchecks()
 	kumaEmu.AddMonitor(secKumaToken, true)
 	hcEmu.AddCheck(secHCUUID, secHCPingKey, "web")
@@ -109,7 +121,7 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	loginAPI := serveEmulator(t, emulate.NewLoginAPI())
 	flows := secretFlows(t, dir, loginAPI)
 	batch := filepath.Join(dir, "checks.yaml")
-	err := os.WriteFile(batch, fmt.Appendf(nil, `checks:
+	err = os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
   - {name: web-wrong, kind: http, url: %[1]s/basic, user: demo, password: %[2]s}
   - {name: bearer, kind: http, url: %[1]s/ready, bearer_env: BEARER, header: ["X-Api-Key: %[3]s"]}
@@ -121,14 +133,17 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: oauth, kind: http, url: %[1]s/oauth/api, oauth2-token-url: %[1]s/oauth/token, oauth2-client-id: demo-client, oauth2_client_secret_env: OAUTH_PW}
   - {name: header-env, kind: http, url: %[1]s/ready, header-env: ["X-Env: HDR_ENV"]}
   - {name: pushed, kind: http, url: %[1]s/ready, push: ["uptime-kuma=%[11]s/api/push/%[12]s", "healthchecks=%[13]s/%[14]s"]}
+  - {name: fleet, kind: pexip-fleet, manager: %[15]s, user: monitor, password_file: %[16]s, test_call: %[17]s, node_url: "%[15]s/nodes/{hostname}", pin_env: PIN}
+  - {name: fleet-wrong, kind: pexip-fleet, manager: %[15]s, user: monitor, password: %[2]s}
   - {name: flow-file, kind: flow, file: echo.yaml}
   - name: flow-inline
     kind: flow
     steps:
-      - {name: login, method: POST, url: "%[15]s/api/login", json: {user: monitor, password: "${LOGIN_PASSWORD}"}, extract: {token: .access_token}}
-      - {name: whoami, url: "%[15]s/api/whoami", header: ["Authorization: Bearer {{token}}"], keyword: absent}
+      - {name: login, method: POST, url: "%[18]s/api/login", json: {user: monitor, password: "${LOGIN_PASSWORD}"}, extract: {token: .access_token}}
+      - {name: whoami, url: "%[18]s/api/whoami", header: ["Authorization: Bearer {{token}}"], keyword: absent}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
-		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID, loginAPI), 0o600)
+		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID,
+		fleetEmu, filepath.Join(dir, "manager.pw"), emulate.PexipTestCall, loginAPI), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +187,16 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"pexip", pexipEmu, "--alias", emulate.PexipPINRoom, "--pin", secWrongPIN},
 			{"pexip", pexipEmu, "--alias", emulate.PexipPINRoom, "--pin-file", filepath.Join(dir, "guest.pin")},
 			{"pexip", pexipEmu, "--alias", emulate.PexipTestCall, "--no-release"},
+		},
+		"pexip-fleet": {
+			append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW"),
+			append(append(slices.Clone(fleetLogin), "--password-file", filepath.Join(dir, "manager.pw")), fleetCalls...),
+			append(slices.Clone(fleetLogin), "--password", secWrongPassword),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--jq", ".nodes[0].configuration", "--pin-env", "PIN",
+				"--bearer-env", "BEARER", "-H", "X-Api-Key: "+secAPIKeyHeader), fleetCalls...),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--pin", secWrongPIN, "--jq", ".alarms"), fleetCalls...),
+			append(append(slices.Clone(fleetLogin), "--password-env", "FLEET_PW", "--pin-file", filepath.Join(dir, "guest.pin")), fleetCalls...),
+			{"pexip-fleet", "http://" + emulate.PexipManagerUser + ":" + secURLPassword + "@" + strings.TrimPrefix(fleetEmu, "http://")},
 		},
 		"kaleyra": {
 			{"kaleyra", "--url", kaleyraEmu + "/incidents/v1/", "--api-key-env", "KALEYRA_KEY"},
@@ -282,7 +307,8 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 	vars := map[string]string{
 		"WEB_PW": emulate.WebPassword, "ITGRIX_PW": emulate.ItgrixPassword, "PIN": emulate.PexipHostPIN,
 		"KALEYRA_KEY": emulate.KaleyraAPIKey, "BEARER": secBearer, "HDR_ENV": secHeaderEnv,
-		"OAUTH_PW": emulate.WebOAuthSecret, "LOGIN_PASSWORD": emulate.LoginPassword, "FLOW_API_KEY": secFlowKey,
+		"OAUTH_PW": emulate.WebOAuthSecret, "FLEET_PW": emulate.PexipManagerPassword,
+		"LOGIN_PASSWORD": emulate.LoginPassword, "FLOW_API_KEY": secFlowKey,
 	}
 	cases := secretCases(t, dir)
 	stateDir := filepath.Join(t.TempDir(), "state")

@@ -56,6 +56,7 @@ cat >"$work/resource.cfg" <<EOF
 \$USER3\$=$web_password
 \$USER5\$=$(grep '^ITGRIX_PASSWORD=' "$work/vars.env" | cut -d= -f2-)
 \$USER10\$=$(grep '^KALEYRA_API_KEY=' "$work/vars.env" | cut -d= -f2-)
+\$USER14\$=$(grep '^PEXIP_FLEET_PASSWORD=' "$work/vars.env" | cut -d= -f2-)
 EOF
 chmod 600 "$work/resource.cfg"
 cat >"$work/objects.cfg" <<'EOF'
