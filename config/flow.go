@@ -190,7 +190,7 @@ func InlineFlow(c Check) (flow *Flow, file string, rest []Option, err error) {
 	case file != "":
 		return nil, file, rest, nil
 	case steps == nil:
-		return nil, "", nil, fmt.Errorf("line %d: a flow needs file: (a flow file) or steps:", c.Line)
+		return nil, "", nil, fmt.Errorf("line %d: a flow needs the key file (a flow file) or steps", c.Line)
 	}
 	f := &Flow{Name: c.Name}
 	if show != nil {

@@ -144,7 +144,7 @@ func TestInlineFlow(t *testing.T) {
 	if _, _, _, err := InlineFlow(file.Checks[2]); err == nil || err.Error() != "line 12: give either file: or steps:, not both" {
 		t.Errorf("both: %v", err)
 	}
-	if _, _, _, err := InlineFlow(file.Checks[3]); err == nil || err.Error() != "line 13: a flow needs file: (a flow file) or steps:" {
+	if _, _, _, err := InlineFlow(file.Checks[3]); err == nil || err.Error() != "line 13: a flow needs the key file (a flow file) or steps" {
 		t.Errorf("neither: %v", err)
 	}
 	// another kind gets steps: as a key, which its flags refuse

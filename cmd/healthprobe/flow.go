@@ -77,7 +77,7 @@ each a sub-check step:NAME. The flow file's timeout is its deadline, unless
 			return o.build(ce, f, args[0], !o.cmd.Flags().Changed("timeout"))
 		}
 		if o.flow == nil {
-			return nil, errors.New("no flow: give file: or steps:")
+			return nil, errors.New("no flow: give the key file or steps")
 		}
 		return o.build(ce, o.flow, o.where, !o.ownTimeout)
 	}}
