@@ -16,7 +16,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -25,6 +28,7 @@ import (
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // DefaultWindow is the time Process and Flush give delivery when ctx has no
@@ -41,6 +45,12 @@ type Tracker struct {
 
 	OutboxCap    int           // warn above this many queued events (default 1000)
 	OutboxMaxAge time.Duration // warn when an event has waited longer (default 30m)
+
+	// Redactor is the run's: its secrets are masked in every text a state
+	// file, an outbox file or an event holds (the result is redacted before
+	// it is compared, stored or queued; a delivery's error before it is
+	// kept). nil masks nothing.
+	Redactor *redact.Redactor
 
 	// Host and Service name this check's Icinga 2 service, over the
 	// sinks' host and service (--icinga2-host, --icinga2-service).
@@ -115,7 +125,8 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 	removeStrayTemps(outboxDir, "")
 
 	now := t.now()
-	report := newReport(res, name, end)
+	shown := res.Redacted(t.Redactor) // what is compared, stored and sent
+	report := newReport(&shown, t.Redactor.String(name), end)
 	report.Host, report.Service = t.Host, t.Service
 	var lines []line
 	if b := t.begun; b != nil {
@@ -124,25 +135,34 @@ func (t *Tracker) Process(ctx context.Context, identity, name string, res *probe
 		lines = append(lines, b.wait(ctx)...) // a /start goes before the result
 	}
 	if name == "" {
-		name = strings.TrimSpace(strings.ToLower(res.Kind) + " " + res.Target)
+		name = strings.TrimSpace(strings.ToLower(shown.Kind) + " " + shown.Target)
+	}
+	name, identity = t.Redactor.String(name), t.Redactor.String(identity)
+	if _, err := os.Lstat(statePath); errors.Is(err, fs.ErrNotExist) {
+		switch moved, err := t.adoptLegacy(ctx, identity, statePath, outboxDir); {
+		case err != nil:
+			lines = append(lines, warning("notify", "earlier state not moved", "notify: the state an earlier version kept for this check under an identity with a secret in it was not moved: "+probe.SanitizeLine(err.Error(), 120)))
+		case moved:
+			lines = append(lines, line{state: nagios.OK, name: "notify", text: "notify: the state an earlier version kept for this check under an identity with a secret in it is now kept without it"})
+		}
 	}
 	rec, rerr := readRecord(statePath, identity, now)
 	if rerr != nil {
 		lines = append(lines, warning("notify", "state file replaced", fmt.Sprintf("notify: the state file was unreadable (%s) and is replaced", probe.SanitizeLine(rerr.Error(), 120))))
 	}
-	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, res.Kind, res.Target, now.UTC()
+	rec.Identity, rec.Name, rec.Kind, rec.Target, rec.Updated = identity, name, shown.Kind, shown.Target, now.UTC()
 	prevHard := rec.Hard
-	d := t.Policy.decide(rec, observe(res), now)
+	d := t.Policy.decide(rec, observe(&shown), now)
 	if d.Soft != nil {
 		lines = append(lines, line{state: res.State, name: "notify:soft", text: t.Policy.softNote(d.Soft, now)})
 	}
 	queued := true
 	var change *Event
 	if d.Event != "" {
-		ev := newEvent(d, name, t.Version, res, now)
+		ev := newEvent(d, name, t.Version, &shown, now)
 		change = &ev
 	}
-	result := resultEvent(d, rec, prevHard, name, t.Version, res, now)
+	result := resultEvent(d, rec, prevHard, name, t.Version, &shown, now)
 	for _, s := range t.Sinks {
 		var ev Event
 		switch {

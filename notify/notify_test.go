@@ -287,7 +287,7 @@ func TestSecretsStayOutOfFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sinks[0].Secrets(); !reflect.DeepEqual(got, []string{"s3cret-header", "s3cret-password"}) {
+	if got := sinks[0].Secrets(); !reflect.DeepEqual(got, []string{"s3cret-header", "s3cret-password", "aHA6czNjcmV0LXBhc3N3b3Jk"}) { // and the Basic value of hp:s3cret-password
 		t.Errorf("secrets %q", got)
 	}
 	tr, _, _ := newTracker(t, sinks...)

@@ -220,7 +220,7 @@ func (t *Tracker) deliverTo(ctx context.Context, s *Sink, queue []*entry) sinkRe
 			continue
 		}
 		e.Attempts++
-		e.LastError = err.Error()
+		e.LastError = t.Redactor.String(err.Error())
 		r.LastErr = e.LastError
 		_ = e.save() // the attempt count is informative; the entry is safe either way
 		var ref *refusal

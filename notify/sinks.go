@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -216,9 +217,17 @@ func (c SinkConfig) Build(getenv func(string) string) (*Sink, error) {
 		return nil, fmt.Errorf("token and server belong to format wmspanel, not %s", s.Format)
 	}
 	s.secrets = append(s.secrets, s.password, s.token)
-	if u, err := url.Parse(c.URL); err == nil && u.User != nil {
+	if s.password != "" {
+		s.secrets = append(s.secrets, base64.StdEncoding.EncodeToString([]byte(s.user+":"+s.password)))
+	}
+	if u, err := url.Parse(c.URL); err == nil {
 		if p, ok := u.User.Password(); ok {
-			s.secrets = append(s.secrets, p)
+			s.secrets = append(s.secrets, p, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+p)))
+		}
+		for k, vs := range u.Query() {
+			if redact.SecretName(k) {
+				s.secrets = append(s.secrets, vs...)
+			}
 		}
 	}
 	s.Key, s.Label = c.Name, c.Name
@@ -299,7 +308,11 @@ func BuildSinks(cfgs []SinkConfig, getenv func(string) string) ([]*Sink, error) 
 	return sinks, nil
 }
 
-// Secrets are the sink's secret values: callers redact them from output.
+// Secrets are the sink's secret values: its password, token and credential
+// headers, the Basic value of its login, its URL's password and
+// secret-looking query values (a sink whose URL path holds a secret adds
+// it to s.secrets when it is built). Callers add them to the run's
+// redactor (redact.Redactor.Add).
 func (s *Sink) Secrets() []string {
 	var out []string
 	for _, v := range s.secrets {

@@ -34,6 +34,13 @@ type Named struct {
 
 // WriteBatch renders the results of a batch run.
 func WriteBatch(w io.Writer, items []Named, o Options) error {
+	if o.Redactor.Len() > 0 {
+		shown := make([]Named, len(items))
+		for i, it := range items {
+			shown[i] = Named{Name: o.Redactor.String(it.Name), Kind: it.Kind, Result: it.Result.Redacted(o.Redactor)}
+		}
+		items = shown
+	}
 	switch o.Format {
 	case JSON:
 		enc := json.NewEncoder(w)

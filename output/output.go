@@ -12,6 +12,7 @@ import (
 	"github.com/fatih/color"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // Format is an output format.
@@ -36,10 +37,16 @@ func ParseFormat(s string) (Format, error) {
 type Options struct {
 	Format Format
 	Color  bool
+	// Redactor is the run's: Write and WriteBatch mask its secrets in every
+	// text of a result (summary, target, sub-checks, perfdata labels, a
+	// batch check's name) before it is cut to length or escaped for the
+	// format. It is stdout's one boundary; nil masks nothing.
+	Redactor *redact.Redactor
 }
 
 // Write renders r to w.
 func Write(w io.Writer, r probe.Result, o Options) error {
+	r = r.Redacted(o.Redactor)
 	if o.Format == JSON {
 		return json.NewEncoder(w).Encode(ToJSON(r))
 	}

@@ -15,13 +15,14 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/healthprobe/healthprobe/internal/oneline"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/redact"
 	"github.com/icholy/digest"
@@ -114,21 +115,18 @@ type ClientConfig struct {
 	Log     func(format string, args ...any)
 	Verbose int
 
-	// RedactBody, when set, is applied to a response body before its excerpt
-	// is logged at -vvv: a probe whose answers carry secrets (a Pexip token)
-	// masks them here. The body returned to the probe is not changed.
-	RedactBody func(body []byte) []byte
-	// Inspect, when set, is called with every final answer as soon as its
-	// body is read, before anything logs or judges it: a multi-step check
-	// reads the values it carries to later steps here, and adds the secret
-	// ones to the Redactor, so that no log line and no excerpt cut from the
-	// body can show them. It must not change the exchange.
-	Inspect func(ex *Exchange)
-	// Redactor is the run's one redactor: it masks every secret the run knows
-	// in logged headers and bodies, before these are cut to length (a server
-	// may echo a key the request carried in its query). nil masks nothing;
-	// RunHTTP gives a session a fresh one when none is set.
+	// Redactor is the run's one redactor. The client adds to it every
+	// secret it holds (the password and its Basic value, the bearer token,
+	// credential headers, a proxy's and each request URL's credentials) and
+	// every one a server issues (cookies, credential headers of an answer,
+	// and what Issued finds), and masks them in what it logs and in the
+	// texts of an Exchange, before these are cut to length. nil masks
+	// nothing; RunHTTP gives a session a fresh one when none is set.
 	Redactor *redact.Redactor
+	// Issued, when set, returns the secrets a server issued in an answer (a
+	// Pexip call token): they join the Redactor before anything of the
+	// answer is logged or returned.
+	Issued func(ex *Exchange) []string
 
 	// CertWarnDays and CertCritDays, when set, are the days before the
 	// earliest certificate of the served chain expires at which a probe's
@@ -181,7 +179,35 @@ type Exchange struct {
 	Proxy       string   // host:port of the proxy the final request went through, or ""
 
 	extended bool // PhasePerf gives the phases (ClientConfig.ExtendedPerf)
+
+	red *redact.Redactor // the run's: texts of the answer are shown through it
 }
+
+// Excerpt is a short one-line excerpt of the body (at most n runes), the
+// run's secrets masked before it is cut. Only the start of a long body is
+// masked: what n runes can show lies in its first 4n bytes, or a little
+// more where white space folds; the cut mark stands for the rest, so a
+// secret cut there is masked too.
+func (ex *Exchange) Excerpt(n int) string {
+	if limit := 4*n + excerptSlack; len(ex.Body) > limit {
+		return ex.Line(string(ex.Body[:limit])+oneline.Cut, n)
+	}
+	return ex.Line(string(ex.Body), n)
+}
+
+// excerptSlack is how much white space an excerpt may fold away before
+// it shows what follows.
+const excerptSlack = 16 << 10
+
+// QuoteBody is Excerpt in double quotes, as strconv.Quote writes it.
+func (ex *Exchange) QuoteBody(n int) string { return strconv.Quote(ex.Excerpt(n)) }
+
+// Line makes a text of the answer (a header value, a field of the body) one
+// safe line of at most n runes, the run's secrets masked before it is cut.
+func (ex *Exchange) Line(s string, n int) string { return SanitizeLine(ex.red.String(s), n) }
+
+// Quote is Line in double quotes, as strconv.Quote writes it.
+func (ex *Exchange) Quote(s string, n int) string { return strconv.Quote(ex.Line(s, n)) }
 
 // Client performs requests for a probe.
 type Client struct {
@@ -223,6 +249,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	cfg.register()
 	cfg.Settings = cfg.Settings.withDefaults()
 	mode, err := authScheme(cfg.Auth)
 	if err != nil {
@@ -279,7 +306,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	base := &http.Transport{
 		Proxy:                  traceProxy(proxy),
-		OnProxyConnectResponse: onProxyConnect,
 		TLSClientConfig:        tlsCfg,
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: maxHeaderBytes,
@@ -300,6 +326,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
+	base.OnProxyConnectResponse = c.onProxyConnect
 	c.dial = &dialer{c: c, nd: &net.Dialer{KeepAlive: -1, Timeout: cfg.ConnectTimeout}}
 	base.DialContext = c.dial.DialContext
 	mark := &markTransport{base: base, c: c}
@@ -319,6 +346,22 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	rt = &originTransport{c: c, auth: rt, plain: mark}
 	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect, Jar: cfg.Jar}
 	return c, nil
+}
+
+// register adds the secrets of the config to its redactor.
+func (cfg *ClientConfig) register() {
+	red := cfg.Redactor
+	if red == nil {
+		return
+	}
+	red.AddBasic(cfg.User, cfg.Password)
+	red.Add(cfg.Bearer)
+	red.AddURL(cfg.Proxy)
+	for name, vs := range cfg.Headers {
+		for _, v := range vs {
+			red.AddHeader(name, v)
+		}
+	}
 }
 
 // maxPEMFile caps a CA bundle, certificate or key file: the largest
@@ -371,6 +414,7 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	if body != nil {
 		body0 = bytes.NewReader(body)
 	}
+	c.cfg.Redactor.AddURL(rawURL)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body0)
 	if err != nil {
 		return nil, &RequestError{State: nagios.Unknown, Reason: "invalid request: " + redactError(err, rawURL), Err: err}
@@ -427,12 +471,13 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 	}
 	ex := &Exchange{
 		Status:     resp.StatusCode,
-		StatusLine: statusLine(resp),
+		StatusLine: c.statusLine(resp),
 		Header:     wireHeader(resp),
 		TLS:        resp.TLS,
 		URL:        resp.Request.URL,
 		AuthSent:   c.authSent.Load(),
 		Origin:     req.URL,
+		red:        c.cfg.Redactor,
 		Proto:      resp.Proto,
 		Proxy:      tr.proxy(),
 		extended:   c.cfg.ExtendedPerf,
@@ -460,15 +505,14 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Body = ex.Body[:c.cfg.MaxBody]
 		ex.Truncated = true
 	}
-	if c.cfg.Inspect != nil {
-		c.cfg.Inspect(ex)
+	if c.cfg.Issued != nil {
+		for _, s := range c.cfg.Issued(ex) {
+			c.cfg.Redactor.Add(s)
+		}
+		ex.StatusLine = c.statusLine(resp) // masked with them
 	}
 	if c.cfg.Verbose >= 3 {
-		shown := ex.Body
-		if c.cfg.RedactBody != nil {
-			shown = c.cfg.RedactBody(shown)
-		}
-		c.logf(3, "< body (%d bytes): %s", len(ex.Body), Excerpt([]byte(c.mask(string(shown))), 400))
+		c.logf(3, "< body (%d bytes): %s", len(ex.Body), ex.Excerpt(400))
 	}
 	ex.Timings = tr.timings(start, end)
 	return ex, nil
@@ -516,25 +560,22 @@ func wireHeader(resp *http.Response) http.Header {
 	return h
 }
 
-func statusLine(resp *http.Response) string {
+// statusLine is "200 OK": the code and the server's reason phrase, masked
+// and cut to one short line.
+func (c *Client) statusLine(resp *http.Response) string {
 	text := http.StatusText(resp.StatusCode)
 	s := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
 	if s != "" && s != fmt.Sprintf("status code %d", resp.StatusCode) { // Go's filler for unknown codes
 		text = s
 	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(text, 60)))
+	return strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, SanitizeLine(c.mask(text), 60)))
 }
 
-// sensitiveHeader matches the names of headers that carry a credential:
-// Authorization, Cookie, Pexip's pin and token, X-Api-Key, X-Auth-Token ...
-// It is compiled on first use, to keep start-up lean.
-var sensitiveHeader = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)auth|token|key|secret|pass|sig|cookie|session|^pin$`)
-})
-
-// SensitiveHeader reports whether a header carries a credential: its value
-// is masked in logs and redacted from output.
-func SensitiveHeader(name string) bool { return sensitiveHeader().MatchString(name) }
+// SensitiveHeader reports whether a header carries a credential
+// (Authorization, Cookie, Pexip's pin and token, X-Api-Key ...): its value
+// is masked in logs and redacted from output. The names are the one list
+// of redact.SecretName.
+func SensitiveHeader(name string) bool { return redact.SecretName(name) }
 
 // mask hides the run's secrets in a text about to be logged.
 func (c *Client) mask(s string) string { return c.cfg.Redactor.String(s) }
@@ -582,6 +623,13 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "https" {
 		c.usedTLS.Store(true)
 	}
+	// every credential header as it goes on the wire (a digest answer, a
+	// cookie from a jar, a PIN) is a secret of the run, wherever it is echoed
+	for name, vs := range req.Header {
+		for _, v := range vs {
+			c.cfg.Redactor.AddHeader(name, v)
+		}
+	}
 	c.logf(1, "> %s %s", req.Method, RedactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
 		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
@@ -590,7 +638,14 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
 		h.answered(resp)
-		c.logf(1, "< %s %s", resp.Proto, statusLine(resp))
+		// what the server issues (a cookie, a credential header) is a
+		// secret of the run from now on, wherever it is echoed
+		for name, vs := range resp.Header {
+			for _, v := range vs {
+				c.cfg.Redactor.AddHeader(name, v)
+			}
+		}
+		c.logf(1, "< %s %s", resp.Proto, c.statusLine(resp))
 		if c.cfg.Verbose >= 2 {
 			logHeaders(c.cfg.Log, "<", wireHeader(resp), c.mask)
 		}

@@ -107,7 +107,7 @@ func (c *Client) classifyTarget(ctx context.Context, err error, rawURL string, t
 		// context.Canceled, so compare with the plain cancellation itself
 		// and where the request was, as a timeout says it
 		why := "no answer"
-		if s := t.stalled(host); s.phase != stallUnknown {
+		if s := t.stalled(host, c.statusLine); s.phase != stallUnknown {
 			why = s.text(0)
 		}
 		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled { //nolint:errorlint // identity wanted

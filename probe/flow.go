@@ -278,18 +278,16 @@ func (f *flowRun) run(sctx context.Context, st FlowStep, budget time.Duration) {
 	}
 	ext := &extraction{}
 	hc.Client.Jar = f.jar
-	hc.Client.Timeout, hc.Client.TimeoutState = budget, f.cfg.TimeoutState
-	inspect := hc.Client.Inspect
-	hc.Client.Inspect = func(ex *Exchange) {
-		if inspect != nil {
-			inspect(ex)
-		}
-		f.guardCookies()
-		f.extract(st, ex, ext)
+	if hc.Client.Redactor == nil {
+		hc.Client.Redactor = f.cfg.Redactor
 	}
+	hc.Client.Timeout, hc.Client.TimeoutState = budget, f.cfg.TimeoutState
+	// the values are read as soon as the answer is in, the secret ones
+	// joining the redactor before anything of the answer is logged or
+	// judged
+	hc.Client.Issued = func(ex *Exchange) []string { return f.extract(st, ex, ext) }
 	hc.Assertions = append(slices.Clip(hc.Assertions), ext)
 	res := HTTP(sctx, hc)
-	f.guardCookies()
 	ext.mu.Lock()
 	complete := ext.done && len(ext.failed) == 0
 	got := slices.Clone(ext.got)
@@ -323,22 +321,14 @@ func (f *flowRun) describe(names []string) string {
 	return strings.Join(out, ", ")
 }
 
-// guardCookies adds the values of the cookies the flow holds to the
-// redactor: a session cookie is a credential.
-func (f *flowRun) guardCookies() {
-	for _, v := range f.jar.Values() {
-		f.cfg.Redactor.Add(v)
-	}
-}
-
-// extract reads a step's values from its answer. A secret value goes into
-// the redactor at once, in every form a later request sends it in.
-func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) {
+// extract reads a step's values from its answer, and returns the secret
+// ones in every form a later request sends them in, for the redactor.
+func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) (secrets []string) {
 	ext.mu.Lock()
 	defer ext.mu.Unlock()
 	ext.done = true
 	if len(st.Extract) == 0 {
-		return
+		return nil
 	}
 	failAll := func(why string) {
 		for _, x := range st.Extract {
@@ -347,12 +337,12 @@ func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) {
 	}
 	if ex.Truncated {
 		failAll(fmt.Sprintf("body cut at %s by --max-body, not read as JSON", FormatBytes(int64(len(ex.Body)))))
-		return
+		return nil
 	}
 	doc, err := DecodeJSON(ex.Body)
 	if err != nil {
 		failAll("body is " + err.Error())
-		return
+		return nil
 	}
 	for _, x := range st.Extract {
 		q := "jq " + quoteExpr(x.Expr)
@@ -382,24 +372,12 @@ func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) {
 			continue
 		}
 		if !f.show[x.Name] {
-			for _, form := range FlowValueForms(v.Text) {
-				f.cfg.Redactor.Add(form)
-			}
+			secrets = append(secrets, v.Text, FlowURLEscape(v.Text))
 		}
 		f.values[x.Name] = v
 		ext.got = append(ext.got, x.Name)
 	}
-}
-
-// FlowValueForms are the forms a value takes in the requests of later
-// steps, beyond those the redactor derives itself: percent-encoded in a
-// URL, escaped inside a JSON string.
-func FlowValueForms(s string) []string {
-	forms := []string{s, FlowURLEscape(s)}
-	if b, err := json.Marshal(s); err == nil {
-		forms = append(forms, string(b[1:len(b)-1]))
-	}
-	return forms
+	return secrets
 }
 
 // FlowURLEscape percent-encodes a value for any part of a URL: every

@@ -175,7 +175,7 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
 		r.Add("status", nagios.Critical, authProblem(ex, haveCredentials))
 	case cfg.OnRedirect != nil && code >= 300 && code < 400:
-		loc := SanitizeLine(ex.Header.Get("Location"), 100)
+		loc := ex.Line(RedactURL(ex.Header.Get("Location")), 100)
 		r.Add("status", *cfg.OnRedirect, fmt.Sprintf("%s, redirect to %s", ex.StatusLine, loc))
 	case len(cfg.Expect) > 0:
 		if cfg.Expect.Contains(code) {
@@ -213,7 +213,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		if len(body) == 0 {
 			return "empty body"
 		}
-		return strconv.Quote(Excerpt(body, 60))
+		return ex.QuoteBody(60)
 	}
 	for _, kw := range cfg.Keywords {
 		needle := []byte(kw)
@@ -260,7 +260,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		}
 	}
 	for _, hm := range cfg.HeaderMatch {
-		checkHeader(r, hm, ex.Header)
+		checkHeader(r, hm, ex)
 	}
 	return passes
 }
@@ -291,12 +291,12 @@ func (r *Result) detailOK(name string) bool {
 // checkHeader adds the sub-check of one header match. Each value of a
 // repeated header (Set-Cookie, say) is matched on its own, as
 // blackbox_exporter does: any value matching is a match.
-func checkHeader(r *Result, hm HeaderMatch, h http.Header) {
+func checkHeader(r *Result, hm HeaderMatch, ex *Exchange) {
 	name := "header:" + http.CanonicalHeaderKey(hm.Name)
 	if hm.Negate {
 		name = "header-not:" + http.CanonicalHeaderKey(hm.Name)
 	}
-	vals := h.Values(hm.Name)
+	vals := ex.Header.Values(hm.Name)
 	quoted := func(vs []string) string {
 		q := make([]string, 0, len(vs))
 		for i, v := range vs {
@@ -304,7 +304,7 @@ func checkHeader(r *Result, hm HeaderMatch, h http.Header) {
 				q = append(q, "…")
 				break
 			}
-			q = append(q, strconv.Quote(SanitizeLine(v, 60)))
+			q = append(q, ex.Quote(v, 60)) // masked first: a cookie a server sets is a secret
 		}
 		return strings.Join(q, ", ")
 	}

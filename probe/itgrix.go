@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -106,7 +105,7 @@ func itgrixHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	default:
 		text := "status page answered " + ex.StatusLine
 		if len(ex.Body) > 0 {
-			text += ": " + strconv.Quote(Excerpt(ex.Body, 60))
+			text += ": " + ex.QuoteBody(60)
 		}
 		return nagios.Critical, text
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +61,9 @@ func kaleyraCheck(ctx context.Context, s *Session, cfg KaleyraConfig, rawURL, fo
 	r := s.R
 	// the key travels in the query: a server that echoes it, in a body, a
 	// redirect or a verbose line, must not get it shown, nor quoted in an
-	// excerpt cut short
+	// excerpt cut short. The body itself is judged as it came: masking the
+	// run's secrets in it first would garble its values (a PIN of another
+	// check inside a number)
 	s.Redactor.Add(cfg.APIKey)
 	ex, err := s.Do(ctx, http.MethodGet, rawURL, nil, nil)
 	if err != nil {
@@ -71,10 +72,6 @@ func kaleyraCheck(ctx context.Context, s *Session, cfg KaleyraConfig, rawURL, fo
 		}
 		s.Fail(err)
 		return
-	}
-	ex.Body = s.Redactor.Bytes(ex.Body)
-	if loc := ex.Header.Get("Location"); loc != "" {
-		ex.Header.Set("Location", s.Redactor.String(loc))
 	}
 	perf := append([]nagios.Perfdata{TimePerf("time", ex.Timings.Total, nagios.Thresholds{})}, PhasePerf(ex)...)
 	filter := kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services}
@@ -230,7 +227,7 @@ func kaleyraNotAnswer(ex *Exchange, format string, perr error) (nagios.State, st
 	case ex.Status >= 500:
 		return nagios.Critical, fmt.Sprintf("HTTP %s from the monitor API: %s", ex.StatusLine, bodyKind(ex, perr))
 	case ex.Status >= 300 && ex.Status < 400:
-		loc := SanitizeLine(RedactURL(ex.Header.Get("Location")), 120)
+		loc := ex.Line(RedactURL(ex.Header.Get("Location")), 120)
 		return nagios.Unknown, fmt.Sprintf("HTTP %s to %s: give that as --url", ex.StatusLine, loc)
 	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
 		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check the API key", ex.StatusLine, bodyKind(ex, perr))
@@ -258,21 +255,22 @@ func bodyKind(ex *Exchange, perr error) string {
 	case len(bytes.TrimSpace(ex.Body)) == 0:
 		return "an empty body"
 	case bodyIsHTML(ex):
-		t := htmlPageTitle(ex.Body)
-		if t == "" {
-			t = Excerpt(ex.Body, 60)
+		if t := htmlPageTitle(ex.Body); t != "" {
+			return "an HTML page " + ex.Quote(t, 60)
 		}
-		return "an HTML page " + strconv.Quote(t)
+		return "an HTML page " + ex.QuoteBody(60)
 	case errors.Is(perr, errKaleyraNoElement):
-		return "no XML in " + strconv.Quote(Excerpt(ex.Body, 60))
+		return "no XML in " + ex.QuoteBody(60)
 	case errors.Is(perr, errKaleyraNoJSON):
-		return "no JSON in " + strconv.Quote(Excerpt(ex.Body, 60))
+		return "no JSON in " + ex.QuoteBody(60)
 	}
 	return perr.Error()
 }
 
-// htmlTitle returns the <title> of an HTML page, read leniently with
-// encoding/xml's HTML settings, or "".
+// htmlPageTitle returns the <title> of an HTML page, read leniently with
+// encoding/xml's HTML settings (entities decoded) on one line, or "". It
+// is not cut: the caller shows it through Exchange.Line, which masks the
+// run's secrets first.
 func htmlPageTitle(body []byte) string {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = false
@@ -294,7 +292,7 @@ func htmlPageTitle(body []byte) string {
 			}
 		case xml.EndElement:
 			if in {
-				return SanitizeLine(title.String(), 60)
+				return SanitizeLine(title.String(), -1)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 const kaleyraFixtures = "../testdata/kaleyra/"
@@ -368,12 +370,14 @@ func TestKaleyraURL(t *testing.T) {
 }
 
 // The key never appears in a result or a verbose line, whatever happens,
-// in plain or URL-encoded form.
+// in plain, URL-encoded or XML-escaped form, nor its head where a text is
+// cut: the result's texts and the log lines as they leave the process,
+// through the run's redactor.
 func TestKaleyraKeyNeverShown(t *testing.T) {
 	const key = "S3cr3t/k+y&=x"
-	forms := []string{key, url.QueryEscape(key), url.PathEscape(key), "S3cr3t"}
+	forms := []string{key, url.QueryEscape(key), url.PathEscape(key), "S3cr3t", "k+y&amp;=x"}
 	bodies := map[string][]byte{
-		"echo":     []byte("<api><status>E101</status><message>Invalid API key " + key + " " + url.QueryEscape(key) + "</message></api>"),
+		"echo":     []byte("<api><status>E101</status><message>Invalid API key " + html.EscapeString(key) + " " + url.QueryEscape(key) + "</message></api>"),
 		"echocut":  []byte("<api><message>" + strings.Repeat("y", 380) + key + "</message></api>"), // cut at 400 in the -vvv body line
 		"echohtml": []byte("<html><head><title>" + strings.Repeat("x", 50) + key + "</title></head></html>"),
 		"ok":       kaleyraFixture(t, "ok_incidents.xml"),
@@ -392,7 +396,8 @@ func TestKaleyraKeyNeverShown(t *testing.T) {
 			_, _ = w.Write(body)
 		}))
 		var log []string
-		cc := ClientConfig{Verbose: 3, Log: func(format string, args ...any) {
+		red := redact.New()
+		cc := ClientConfig{Verbose: 3, Redactor: red, Log: func(format string, args ...any) {
 			log = append(log, strings.TrimSpace(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " ")))
 		}}
 		r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: key, Client: cc})
@@ -401,8 +406,11 @@ func TestKaleyraKeyNeverShown(t *testing.T) {
 		for _, d := range r.Details {
 			all = append(all, d.Name, d.Text)
 		}
-		if name == "echo" && r.Summary != "API error E101 Invalid API key [redacted] [redacted]" {
-			t.Errorf("echo: summary %q", r.Summary)
+		for i := range all {
+			all[i] = red.String(all[i])
+		}
+		if name == "echo" && all[1] != "API error E101 Invalid API key [redacted] [redacted]" {
+			t.Errorf("echo: summary %q", all[1])
 		}
 		if len(log) == 0 {
 			t.Errorf("%s: nothing logged at -vvv", name)

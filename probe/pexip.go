@@ -62,7 +62,7 @@ func PexipURLs(base, alias string) (status, request, release string) {
 func Pexip(ctx context.Context, cfg PexipConfig) Result {
 	statusURL, requestURL, releaseURL := PexipURLs(cfg.BaseURL, cfg.Alias)
 	cc := cfg.Client
-	cc.RedactBody = redactPexipBody
+	cc.Issued = pexipIssued
 	return RunHTTP(ctx, "PEXIP", RedactURL(requestURL), cc, func(ctx context.Context, s *Session) {
 		if cfg.CheckStatus && !checkPexipStatus(ctx, s, statusURL, cfg) {
 			return
@@ -109,7 +109,7 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 			r.Summary = strings.Join([]string{accepted, g.version(), released, took}, ", ")
 		}
 		checked := *ex
-		checked.Body = redactPexipBody(ex.Body)
+		checked.Body = pexipAssertBody(ex.Body, append(pexipIssued(ex), g.Token))
 		for _, a := range cfg.Assertions {
 			a.Assert(&checked, r)
 		}
@@ -194,7 +194,7 @@ func pexipRelease(ctx context.Context, s *Session, releaseURL string, g *pexipGr
 	}
 	why := ex.StatusLine
 	if msg, isText := resultString(ex.Body, env, envErr); isText && msg != "" {
-		why += ": " + quoteText(msg)
+		why += ": " + ex.Quote(msg, 80)
 	} else if ex.Status == http.StatusOK {
 		why += ", but not {\"result\": true}"
 	}

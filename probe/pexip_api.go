@@ -147,7 +147,7 @@ func readRequestToken(ex *Exchange, alias string, pinGiven bool) tokenAnswer {
 	case code == http.StatusNotFound:
 		if msg, ok := resultString(ex.Body, env, envErr); ok {
 			return tokenAnswer{state: nagios.Critical,
-				text: fmt.Sprintf("no service matches alias %s on this node (404: %s)", q, quoteText(msg))}
+				text: fmt.Sprintf("no service matches alias %s on this node (404: %s)", q, ex.Quote(msg, 80))}
 		}
 		return tokenAnswer{state: nagios.Critical,
 			text: fmt.Sprintf("not a Pexip Infinity node: %s to the client API, %s", ex.StatusLine, describeBody(ex))}
@@ -167,7 +167,7 @@ func readRequestToken(ex *Exchange, alias string, pinGiven bool) tokenAnswer {
 		return tokenAnswer{state: nagios.Critical,
 			text: "node failed to take the call (" + ex.StatusLine + ")" + serverSays(ex, env, envErr)}
 	case code >= 300 && code < 400:
-		loc := SanitizeLine(RedactURL(ex.Header.Get("Location")), 100)
+		loc := ex.Line(RedactURL(ex.Header.Get("Location")), 100)
 		return tokenAnswer{state: nagios.Critical,
 			text: fmt.Sprintf("request_token was redirected (%s to %s): give the node's own address as NODE", ex.StatusLine, loc)}
 	}
@@ -189,7 +189,7 @@ func readGrant(ex *Exchange, env pexipEnvelope, envErr error, q string) tokenAns
 		case len(bytes.TrimSpace(ex.Body)) == 0:
 			return fail("request_token answered %s with an empty body, not Pexip JSON", ex.StatusLine)
 		}
-		return fail("request_token answered %s but not with Pexip JSON (%s)", ex.StatusLine, SanitizeLine(jsonReason(envErr), 80))
+		return fail("request_token answered %s but not with Pexip JSON (%s)", ex.StatusLine, ex.Line(jsonReason(envErr), 80))
 	}
 	g := &pexipGrant{}
 	var tok struct {
@@ -197,7 +197,7 @@ func readGrant(ex *Exchange, env pexipEnvelope, envErr error, q string) tokenAns
 	}
 	if json.Unmarshal(env.Result, &tok) != nil || tok.Token == "" {
 		if msg, ok := resultString(nil, env, nil); ok {
-			return fail("request_token answered %s without a token: %s", ex.StatusLine, quoteText(msg))
+			return fail("request_token answered %s without a token: %s", ex.StatusLine, ex.Quote(msg, 80))
 		}
 		return fail("request_token answered %s without a token", ex.StatusLine)
 	}
@@ -205,7 +205,7 @@ func readGrant(ex *Exchange, env pexipEnvelope, envErr error, q string) tokenAns
 	_ = json.Unmarshal(env.Result, g) // lenient: the decoration may be missing
 	if env.Status != "success" {
 		return tokenAnswer{state: nagios.Critical, grant: g,
-			text: fmt.Sprintf("alias %s: request_token answered status %s, not \"success\"", q, quoteText(env.Status))}
+			text: fmt.Sprintf("alias %s: request_token answered status %s, not \"success\"", q, ex.Quote(env.Status, 80))}
 	}
 	text := fmt.Sprintf("alias %s: call accepted as %s", q, g.role())
 	if s := g.service(); s != "" {
@@ -220,9 +220,9 @@ func readRefusal(ex *Exchange, env pexipEnvelope, envErr error, q string, pinGiv
 	}
 	if msg, ok := resultString(ex.Body, env, envErr); ok {
 		if strings.Contains(strings.ToLower(msg), "pin") {
-			return warn("alias %s: PIN refused (403: %s)", q, quoteText(msg))
+			return warn("alias %s: PIN refused (403: %s)", q, ex.Quote(msg, 80))
 		}
-		return tokenAnswer{state: nagios.Critical, text: fmt.Sprintf("alias %s: call refused (403: %s)", q, quoteText(msg))}
+		return tokenAnswer{state: nagios.Critical, text: fmt.Sprintf("alias %s: call refused (403: %s)", q, ex.Quote(msg, 80))}
 	}
 	var ref pexipRefusal
 	if envErr != nil || json.Unmarshal(env.Result, &ref) != nil {
@@ -289,12 +289,10 @@ func resultString(body []byte, env pexipEnvelope, envErr error) (string, bool) {
 // serverSays adds the node's own words to a 5xx reason, when it gave any.
 func serverSays(ex *Exchange, env pexipEnvelope, envErr error) string {
 	if msg, ok := resultString(ex.Body, env, envErr); ok && msg != "" {
-		return ": " + quoteText(msg)
+		return ": " + ex.Quote(msg, 80)
 	}
 	return ""
 }
-
-func quoteText(s string) string { return strconv.Quote(SanitizeLine(s, 80)) }
 
 // describeBody says what a non-Pexip answer was, for a reason line. Only
 // used for answers that cannot carry a token.
@@ -305,7 +303,7 @@ func describeBody(ex *Exchange) string {
 	case bodyIsHTML(ex):
 		return "an HTML page"
 	}
-	return "answer " + strconv.Quote(Excerpt(ex.Body, 60))
+	return "answer " + ex.QuoteBody(60)
 }
 
 // jsonReason is a decoding error without Go type names.

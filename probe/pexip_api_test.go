@@ -52,7 +52,7 @@ func TestReadRequestTokenFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ex := &Exchange{Status: tt.status, StatusLine: statusLine(&http.Response{StatusCode: tt.status}), Header: http.Header{}, Body: body}
+			ex := &Exchange{Status: tt.status, StatusLine: (&Client{}).statusLine(&http.Response{StatusCode: tt.status}), Header: http.Header{}, Body: body}
 			a := readRequestToken(ex, "probe.test", tt.pinGiven)
 			if a.state != tt.state || a.text != tt.text {
 				t.Errorf("got %s %q\nwant %s %q", a.state, a.text, tt.state, tt.text)

@@ -142,7 +142,7 @@ func PexipFleet(ctx context.Context, cfg PexipFleetConfig) Result {
 	if mc.MaxBody <= 0 {
 		mc.MaxBody = DefaultFleetMaxPage
 	}
-	mc.RedactBody = redactManagerBody
+	mc.Issued = managerIssued
 	return RunHTTP(ctx, fleetKind, RedactURL(cfg.BaseURL), mc, func(ctx context.Context, s *Session) {
 		base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 		if err != nil || base.Host == "" {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -291,119 +290,24 @@ var secretKey = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)pass|secret|community|private|token|credential|authorized_keys|^key$|_key$`)
 })
 
-// redactLogCap bounds the re-encoding of a body for the -vvv log, which
-// shows its first 400 characters: the work stays small however large the
+// managerScan bounds how much of a management API answer is read for its
+// secrets: the -vvv log shows its first 400 characters (Exchange.Excerpt
+// reads no more than 4*400 bytes and 16 KiB of white space), and the check
+// shows no configuration value, so the work stays small however large the
 // page (a hostile one included).
-const redactLogCap = 4 << 10
+const managerScan = 32 << 10
 
-// redactManagerBody masks the secret values of a management API answer,
-// for the -vvv log: the start of the body, re-encoded token by token in its
-// own order, each value of a secret key (at any depth) "[redacted]", "…"
-// where it stops. A body that is not JSON is shown only when its start
-// names no secret.
-func redactManagerBody(body []byte) []byte {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	type frame struct {
-		object, wantKey bool
-		n               int // members or elements written
+// managerIssued returns the secrets of a management API answer for the
+// run's redactor (ClientConfig.Issued): every string under a secret key, at
+// any depth, read from the answer's start. A start that is not JSON and
+// names a secret (a login page) is itself taken for one: what the log
+// would show of it is masked whole.
+func managerIssued(ex *Exchange) []string {
+	start := ex.Body[:min(len(ex.Body), managerScan)]
+	secrets, isJSON := secretStrings(start, secretKey().MatchString)
+	if !isJSON && secretKey().Match(start) {
+		shown := ex.Body[:min(len(ex.Body), 4*400+excerptSlack)]
+		return []string{string(shown), strings.TrimSpace(string(shown))}
 	}
-	var (
-		out    bytes.Buffer
-		stack  []frame
-		secret bool // the value about to come belongs to a secret key
-	)
-	notJSON := func() []byte {
-		start := body[:min(len(body), redactLogCap)] // all the log shows, and more
-		if secretKey().Match(start) {
-			return []byte("[not shown: not valid JSON, and it may hold a secret]")
-		}
-		return start
-	}
-	// value ends a value in the container it stands in; done says it was
-	// the whole body's
-	value := func() (done bool) {
-		if len(stack) == 0 {
-			return true
-		}
-		top := &stack[len(stack)-1]
-		top.n++
-		top.wantKey = top.object
-		return false
-	}
-	// end is the output once the body's one value is written: nothing may follow
-	end := func() []byte {
-		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-			return notJSON()
-		}
-		return out.Bytes()
-	}
-	for out.Len() < redactLogCap {
-		tok, err := dec.Token()
-		if err != nil {
-			return notJSON()
-		}
-		closing := tok == json.Delim('}') || tok == json.Delim(']')
-		if len(stack) > 0 && !closing {
-			top := stack[len(stack)-1]
-			switch {
-			case top.object && !top.wantKey:
-				out.WriteByte(':')
-			case top.n > 0:
-				out.WriteByte(',')
-			}
-		}
-		if key, ok := tok.(string); ok && len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey {
-			b, _ := json.Marshal(key)
-			out.Write(b)
-			stack[len(stack)-1].wantKey = false
-			secret = secretKey().MatchString(key)
-			continue
-		}
-		if secret {
-			secret = false
-			out.WriteString(`"[redacted]"`)
-			if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
-				for depth := 1; depth > 0; { // skip the whole secret value
-					t, err := dec.Token()
-					if err != nil {
-						return notJSON()
-					}
-					switch t {
-					case json.Delim('{'), json.Delim('['):
-						depth++
-					case json.Delim('}'), json.Delim(']'):
-						depth--
-					}
-				}
-			}
-			if value() {
-				return end()
-			}
-			continue
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			out.WriteRune(rune(t))
-			if t == '{' || t == '[' {
-				stack = append(stack, frame{object: t == '{', wantKey: t == '{'})
-				continue
-			}
-			if len(stack) == 0 {
-				return notJSON()
-			}
-			stack = stack[:len(stack)-1]
-		default:
-			b, err := json.Marshal(t)
-			if err != nil {
-				return notJSON()
-			}
-			out.Write(b)
-		}
-		if value() {
-			return end()
-		}
-	}
-	out.WriteString("…")
-	return out.Bytes()
+	return secrets
 }

@@ -180,7 +180,7 @@ type fleetCall struct {
 func nodeClientConfig(c ClientConfig) ClientConfig {
 	nc := c
 	nc.User, nc.Password, nc.Auth, nc.Bearer, nc.OAuth2 = "", "", "", "", nil
-	nc.Headers, nc.SNI, nc.RedactBody = nil, "", nil
+	nc.Headers, nc.SNI, nc.Issued = nil, "", nil
 	nc.Address, nc.Sticky, nc.Jar = "", "", nil
 	nc.MaxBody = 0 // a node's answers are small: the usual cap, not a page's
 	if log := c.Log; log != nil {

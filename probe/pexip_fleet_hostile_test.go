@@ -13,6 +13,7 @@ import (
 
 	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // oneNode is a status object of a healthy node that reported just now.
@@ -405,44 +406,52 @@ func TestPexipFleetJQ(t *testing.T) {
 	}
 }
 
+// managerShown is a body as a line of the log shows it, whole, through a
+// redactor that has what managerIssued found in it.
+func managerShown(body []byte) string {
+	red := redact.New()
+	for _, s := range managerIssued(&Exchange{Body: body}) {
+		red.Add(s)
+	}
+	return (&Exchange{Body: body, red: red}).Line(string(body), -1)
+}
+
 // The -vvv log shows a management API answer with its secrets masked, at
 // any depth; a body that is not JSON only when it names no secret.
-func TestRedactManagerBody(t *testing.T) {
+func TestManagerIssued(t *testing.T) {
 	config := fixture(t, "pexip-fleet/configuration_worker_vm.json")
-	got := string(redactManagerBody(config))
+	got := managerShown(config)
 	for _, secret := range []string{emulate.PexipFleetSNMPCommunity, emulate.PexipFleetNodePassword} {
 		if strings.Contains(got, secret) {
 			t.Errorf("%q left", secret)
 		}
 	}
-	for _, masked := range []string{`"snmp_community":"[redacted]"`, `"password":"[redacted]"`, `"snmp_privacy_password":"[redacted]"`,
-		`"ssh_authorized_keys":"[redacted]"`, `"hostname":"conf-lon-01"`, `"signaling_count"`} {
-		if !strings.Contains(got+string(redactManagerBody(fixture(t, "pexip-fleet/status_worker_vm_healthy.json"))), masked) {
-			t.Errorf("no %s", masked)
+	for _, masked := range []string{`"snmp_community": "[redacted]"`, `"password": "[redacted]"`, `"hostname": "conf-lon-01"`, `"signaling_count"`} {
+		if !strings.Contains(got+managerShown(fixture(t, "pexip-fleet/status_worker_vm_healthy.json")), masked) {
+			t.Errorf("no %s in %s", masked, got)
 		}
 	}
-	if got := string(redactManagerBody([]byte(`<p>password=hunter2</p>`))); got != "[not shown: not valid JSON, and it may hold a secret]" {
+	if got := managerShown([]byte(`<p>password=hunter2</p>`)); got != "[redacted]" {
 		t.Errorf("HTML with a secret: %q", got)
 	}
-	if got := string(redactManagerBody([]byte(`<p>Not Found</p>`))); got != "<p>Not Found</p>" {
+	if got := managerShown([]byte(`<p>Not Found</p>`)); got != "<p>Not Found</p>" {
 		t.Errorf("HTML: %q", got)
 	}
 }
 
-func TestRedactManagerBodyShapes(t *testing.T) {
+func TestManagerIssuedShapes(t *testing.T) {
 	long := strings.Repeat("x", 5000)
 	for _, tt := range []struct{ body, want string }{
-		{`{"a":1,"password":"p1","b":[1,{"snmp_community":{"x":["p2"]},"c":null}],"d":true}`,
-			`{"a":1,"password":"[redacted]","b":[1,{"snmp_community":"[redacted]","c":null}],"d":true}`},
-		{`[{"ssh_authorized_keys":["k1","k2"]},{"name":"a"}]`, `[{"ssh_authorized_keys":"[redacted]"},{"name":"a"}]`},
+		{`{"a":1,"password":"p1x","b":[1,{"snmp_community":{"x":["p2x"]},"c":null}],"d":true}`,
+			`{"a":1,"password":"[redacted]","b":[1,{"snmp_community":{"x":["[redacted]"]},"c":null}],"d":true}`},
+		{`[{"ssh_authorized_keys":["k1x","k2x"]},{"name":"a"}]`, `[{"ssh_authorized_keys":["[redacted]","[redacted]"]},{"name":"a"}]`},
 		{`{"meta":{},"objects":[]}`, `{"meta":{},"objects":[]}`},
 		{`"just a string"`, `"just a string"`},
-		{`{"a":1,` + "\x00", `{"a":1,` + "\x00"}, // not JSON, and no secret named
-		{`{"a":1,"password":"p1"` + "\x00", `[not shown: not valid JSON, and it may hold a secret]`},
-		{`{"a":1} {"password":"p1"}`, `[not shown: not valid JSON, and it may hold a secret]`},
-		{`{"a":{"b":"` + long + `"}}`, `{"a":{"b":"` + long + `"…`},
+		{`{"a":1,"password":"p1x"` + "\x00", `{"a":1,"password":"[redacted]"`}, // read up to where it breaks
+		{`{"a":1} {"password":"p1x"}`, `{"a":1} {"password":"[redacted]"}`},
+		{`{"a":{"password":"` + long + `"}}`, `{"a":{"password":"[redacted]"}}`},
 	} {
-		if got := string(redactManagerBody([]byte(tt.body))); got != tt.want {
+		if got := managerShown([]byte(tt.body)); got != tt.want {
 			t.Errorf("%.60q:\n got %.200q\nwant %.200q", tt.body, got, tt.want)
 		}
 	}

@@ -647,10 +647,10 @@ func TestNodeClientConfig(t *testing.T) {
 		UserAgent: "ua", TLSMin: 0x0303, HTTPVersion: "1.1", IPVersion: 4, MaxBody: 4 << 20,
 		User: "monitor", Password: "pw", Auth: "basic", Bearer: "tok", OAuth2: &OAuth2{},
 		Headers: http.Header{"Host": {"mgr"}}, SNI: "mgr.example.com", Address: "10.0.0.1", Sticky: "sticky", Jar: &CookieJar{},
-		RedactBody: redactManagerBody, Log: func(f string, a ...any) { logged = append(logged, f) }}
+		Issued: managerIssued, Log: func(f string, a ...any) { logged = append(logged, f) }}
 	nc := nodeClientConfig(mc)
 	if nc.User != "" || nc.Password != "" || nc.Auth != "" || nc.Bearer != "" || nc.OAuth2 != nil || nc.Headers != nil ||
-		nc.SNI != "" || nc.Address != "" || nc.Sticky != "" || nc.Jar != nil || nc.RedactBody != nil || nc.MaxBody != 0 {
+		nc.SNI != "" || nc.Address != "" || nc.Sticky != "" || nc.Jar != nil || nc.Issued != nil || nc.MaxBody != 0 {
 		t.Errorf("the Management Node's own settings reach the nodes: %+v", nc)
 	}
 	if !nc.Insecure || nc.CAFile != "ca.pem" || nc.CertFile != "c.pem" || nc.KeyFile != "k.pem" || nc.Proxy != "http://proxy:3128" ||

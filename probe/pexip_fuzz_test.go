@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/healthprobe/healthprobe/nagios"
+	"github.com/healthprobe/healthprobe/redact"
 )
 
 // FuzzPexipAnswer feeds any status and body to the request_token reader and
@@ -53,14 +54,42 @@ func FuzzPexipAnswer(f *testing.F) {
 			}
 			var env pexipEnvelope
 			_ = json.Unmarshal(body, &env)
-			printed := strings.Join([]string{"fuzz.alias", g.role(), g.service(), g.version(), quoteText(env.Status)}, "\x00")
+			printed := strings.Join([]string{"fuzz.alias", g.role(), g.service(), g.version(), ex.Quote(env.Status, 80)}, "\x00")
 			if !strings.Contains(printed, g.Token) && strings.Contains(a.text, g.Token) {
 				t.Fatalf("token %q in %q", g.Token, a.text)
 			}
 		}
-		ex.Body = redactPexipBody(body)
+		ex.Body = pexipAssertBody(body, pexipIssued(ex))
 		if b := readRequestToken(ex, "fuzz.alias", pinGiven); b.grant != nil && b.grant.Token != "[redacted]" {
 			t.Fatalf("token %q survives redaction of %q: %q", b.grant.Token, body, ex.Body)
+		}
+	})
+}
+
+// FuzzScrubJSON: the re-encoding of any answer is valid JSON with every
+// string under a secret key masked, and says nothing else is different:
+// scrubbing it again finds only masks.
+func FuzzScrubJSON(f *testing.F) {
+	for _, s := range []string{`{"result":{"token":"t0k","turn":[{"credential":"c","urls":["u"]}]}}`, `{"a":[1,2.5e3,true,null,"x"]}`,
+		`{"t\u006fken":"\u0061bc"}`, `[{"password":{"x":"y"}}]`, `"s"`, `{"token":"a"} trailing`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		secrets, masked, ok := scrubJSON(body, pexipSecretKey().MatchString)
+		if !ok {
+			return
+		}
+		if !json.Valid(masked) {
+			t.Fatalf("%q -> invalid %q", body, masked)
+		}
+		again, _, ok := scrubJSON(masked, pexipSecretKey().MatchString)
+		if !ok || len(again) != len(secrets) {
+			t.Fatalf("%q -> %q: %d secrets, then %d", body, masked, len(secrets), len(again))
+		}
+		for _, s := range again {
+			if s != redact.Mask {
+				t.Fatalf("%q -> %q keeps %q", body, masked, s)
+			}
 		}
 	})
 }

@@ -75,7 +75,7 @@ func TestPexipSecretsNeverShown(t *testing.T) {
 			if release && !strings.Contains(logs.text(), "> Token: [redacted]") {
 				t.Errorf("release not logged with a masked token:\n%s", logs.text())
 			}
-			if !bytes.Contains(spy.body, []byte(`"token":"[redacted]"`)) || !bytes.Contains(spy.body, []byte(`"turn":"[redacted]"`)) ||
+			if !bytes.Contains(spy.body, []byte(`"token":"[redacted]"`)) || !bytes.Contains(spy.body, []byte(`"credential":"[redacted]"`)) ||
 				!bytes.Contains(spy.body, []byte(`"role":"HOST"`)) {
 				t.Errorf("assertions saw %s", spy.body)
 			}
@@ -83,7 +83,9 @@ func TestPexipSecretsNeverShown(t *testing.T) {
 	}
 }
 
-func TestRedactPexipBody(t *testing.T) {
+// What body assertions see of an answer: every string under a secret key
+// masked, the rest kept, JSON or not.
+func TestPexipAssertBody(t *testing.T) {
 	ok, err := os.ReadFile("../testdata/pexip/request_token_ok.json")
 	if err != nil {
 		t.Fatal(err)
@@ -92,16 +94,21 @@ func TestRedactPexipBody(t *testing.T) {
 		name, body   string
 		hidden, kept []string
 	}{
-		{"fixture", string(ok), []string{"FIXTURE-TOKEN", "FIXTURE-TURN-CREDENTIAL"}, []string{`"role": "HOST"`, `"version_id": "36"`, `"token": "[redacted]"`}},
-		{"odd case keys", `{"Result":{"TOKEN":"s3cr3t-token","Turn":[{"credential":"c"}]}}`, []string{"s3cr3t-token", `"credential"`}, []string{`"TOKEN":"[redacted]"`}},
+		{"fixture", string(ok), []string{"FIXTURE-TOKEN", "FIXTURE-TURN-CREDENTIAL", "1700000000:fixture"},
+			[]string{`"role":"HOST"`, `"version_id":"36"`, `"token":"[redacted]"`, `"client_stats_update_interval":4000`, `"chat_enabled":true`}},
+		{"odd case keys", `{"Result":{"TOKEN":"s3cr3t-token","Turn":[{"credential":"cred-1"}]}}`, []string{"s3cr3t-token", "cred-1"}, []string{`"TOKEN":"[redacted]"`}},
 		{"duplicate keys", `{"result":{"token":"first-secret","token":"second-secret"}}`, []string{"first-secret", "second-secret"}, nil},
-		{"truncated", `{"status":"success","result":{"token":"half-a-secr`, []string{"half-a-secr"}, []string{"[not shown"}},
+		{"escaped key and value", `{"result":{"t\u006fken":"\u0061bc-secret"}}`, []string{"abc-secret", `\u0061bc`}, []string{`"token":"[redacted]"`}},
+		{"truncated", `{"status":"success","result":{"token":"half-a-secr`, []string{"half-a-secr"}, []string{`"status":"success"`}},
+		{"trailing data", `{"result":{"token":"tok-trailing"}} {"more":1}`, []string{"tok-trailing"}, nil},
 		{"string result kept", `{"status":"success","result":"Invalid PIN"}`, nil, []string{"Invalid PIN"}},
+		{"PIN state kept", `{"status":"success","result":{"pin":"required","guest_pin":"none"}}`, nil, []string{`"pin":"required"`}},
 		{"HTML kept", `<html>Not Found</html>`, nil, []string{"Not Found"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(redactPexipBody([]byte(tt.body)))
+			issued := pexipIssued(&Exchange{Body: []byte(tt.body)})
+			got := string(pexipAssertBody([]byte(tt.body), issued))
 			for _, h := range tt.hidden {
 				if strings.Contains(got, h) {
 					t.Errorf("%q shows in %s", h, got)
@@ -110,6 +117,11 @@ func TestRedactPexipBody(t *testing.T) {
 			for _, k := range tt.kept {
 				if !strings.Contains(got, k) {
 					t.Errorf("%q lost from %s", k, got)
+				}
+			}
+			for _, s := range issued {
+				if s == "required" || s == "Invalid PIN" || s == "none" {
+					t.Errorf("%q taken for a secret", s)
 				}
 			}
 		})

@@ -170,11 +170,11 @@ func (e *proxyRefusal) Error() string {
 
 // onProxyConnect turns a refused CONNECT into an error that says so: net/http's
 // own is the bare reason phrase ("Forbidden").
-func onProxyConnect(_ context.Context, proxyURL *url.URL, req *http.Request, resp *http.Response) error {
+func (c *Client) onProxyConnect(_ context.Context, proxyURL *url.URL, req *http.Request, resp *http.Response) error {
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return &proxyRefusal{proxy: hostPort(proxyURL), target: SanitizeLine(req.Host, 100), status: statusLine(resp)}
+	return &proxyRefusal{proxy: hostPort(proxyURL), target: SanitizeLine(req.Host, 100), status: c.statusLine(resp)}
 }
 
 // proxyFailure words a failure that happened on the way to, or at, the

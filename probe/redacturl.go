@@ -4,30 +4,33 @@ import (
 	"net/url"
 	"regexp"
 	"sync"
+
+	"github.com/healthprobe/healthprobe/redact"
 )
 
-// secretQuery matches query parameter names whose values are credentials.
-var secretQuery = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)key|token|pass|secret|pin|auth|sig`)
-})
-
-// In a URL that does not parse: the userinfo, and a secret-looking query
-// parameter with its value (the same names as secretQuery).
+// In a URL that does not parse: the userinfo, and a query parameter with
+// its value (masked when redact.SecretName says its name is a secret's).
 var (
-	rawUserinfo    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/?#@]*@`) })
-	rawSecretParam = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)([?&][^=&#]*(?:key|token|pass|secret|pin|auth|sig)[^=&#]*=)[^&#]*`)
-	})
+	rawUserinfo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`://[^/?#@]*@`) })
+	rawParam    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([?&])([^=&#]*)=[^&#]*`) })
 )
 
 // RedactURLText redacts a URL by its text, as one line: for a URL template
 // (placeholders stay as written) or a URL that does not parse.
 func RedactURLText(raw string) string {
 	s := rawUserinfo().ReplaceAllString(raw, "://xxxxx@")
-	return SanitizeLine(rawSecretParam().ReplaceAllString(s, "${1}xxxxx"), 200)
+	s = rawParam().ReplaceAllStringFunc(s, func(m string) string {
+		sub := rawParam().FindStringSubmatch(m)
+		if !redact.SecretName(sub[2]) {
+			return m
+		}
+		return sub[1] + sub[2] + "=xxxxx"
+	})
+	return SanitizeLine(s, 200)
 }
 
-// RedactURL removes a password and secret-looking query values from a URL.
+// RedactURL removes a password and secret-looking query values
+// (redact.SecretName) from a URL.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -41,7 +44,7 @@ func RedactURL(raw string) string {
 	q := u.Query()
 	changed := false
 	for k := range q {
-		if secretQuery().MatchString(k) {
+		if redact.SecretName(k) {
 			q[k] = []string{"xxxxx"}
 			changed = true
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -82,8 +83,8 @@ func TestValidHeaderValue(t *testing.T) {
 	}
 }
 
-// Kaleyra's key joins the run's redactor: an answer that echoes it is
-// masked before it is parsed or quoted.
+// Kaleyra's key joins the run's redactor, which masks it where the answer
+// echoes it in a text of the result.
 func TestKaleyraKeyJoinsTheRedactor(t *testing.T) {
 	const key = "k3y-echoed-back"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -92,7 +93,46 @@ func TestKaleyraKeyJoinsTheRedactor(t *testing.T) {
 	defer srv.Close()
 	red := redact.New()
 	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: key, Client: ClientConfig{Redactor: red}})
-	if r.Summary != "API error E101 Invalid API key [redacted]" || red.String(key) != "[redacted]" {
-		t.Errorf("got %q; the redactor masks the key as %q", r.Summary, red.String(key))
+	if got := red.String(r.Summary); got != "API error E101 Invalid API key [redacted]" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// An answer is judged as it came: in a batch the run's redactor holds the
+// secrets of every check, and masking them in a body before it is parsed
+// (a PIN of another check inside one of its numbers) made valid JSON
+// invalid. The texts are masked where they leave the process.
+func TestKaleyraJudgesTheAnswerAsItCame(t *testing.T) {
+	body, err := os.ReadFile("../testdata/kaleyra/ok_single_incident_numeric_numbers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	defer srv.Close()
+	red := redact.New()
+	red.Add("1973") // another check's PIN, inside the number 878788197367616
+	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: "k3y", Format: "json", Client: ClientConfig{Redactor: red}})
+	if r.State != nagios.Critical || r.Summary != "2 critical of 2 numbers: KA-IN 878788197367616 critical, KA-IN 918040001111 critical" {
+		t.Errorf("got %s %q", r.State, r.Summary)
+	}
+}
+
+// An excerpt masks only the start of a long body, and a secret cut where
+// that start ends shows no head.
+func TestExcerptOfALongBody(t *testing.T) {
+	red := redact.New()
+	red.Add("s3cret-at-the-edge")
+	limit := 4*60 + excerptSlack
+	for _, tt := range []struct {
+		body, want string
+	}{
+		{strings.Repeat(" ", limit-3) + "s3cret-at-the-edge and more", "[redacted]…"},
+		{strings.Repeat("\n", 100) + "ready s3cret-at-the-edge", "ready [redacted]"},
+		{"x" + strings.Repeat("y", 2<<20), "x" + strings.Repeat("y", 59) + "…"},
+	} {
+		ex := &Exchange{Body: []byte(tt.body), red: red}
+		if got := ex.Excerpt(60); got != tt.want {
+			t.Errorf("Excerpt of %d bytes = %q, want %q", len(tt.body), got, tt.want)
+		}
 	}
 }

@@ -124,8 +124,8 @@ type stall struct {
 }
 
 // stalled says where the request on the wire stalled; host names it when
-// nothing was traced.
-func (t *tracer) stalled(host string) stall {
+// nothing was traced, status writes the status line of an answer begun.
+func (t *tracer) stalled(host string, status func(*http.Response) string) stall {
 	s := stall{host: host}
 	if t == nil {
 		return s
@@ -141,7 +141,7 @@ func (t *tracer) stalled(host string) stall {
 			s.proxy = hostPort(h.proxy)
 		}
 		if h.resp != nil {
-			s.phase, s.status, s.received = stallBody, statusLine(h.resp), h.received.Load()
+			s.phase, s.status, s.received = stallBody, status(h.resp), h.received.Load()
 			return s
 		}
 	}
@@ -235,7 +235,7 @@ func sizeText(n int64) string {
 // timeout is classify's answer to a timeout: where the request stalled,
 // and within which deadline.
 func (c *Client) timeout(ctx context.Context, err error, host string, t *tracer) *RequestError {
-	s := t.stalled(host)
+	s := t.stalled(host, c.statusLine)
 	within := c.cfg.Timeout
 	if ctx.Err() == nil && c.cfg.ConnectTimeout > 0 && s.connecting() {
 		within = c.cfg.ConnectTimeout // the dialer's own limit, not the run's

@@ -6,47 +6,21 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/healthprobe/healthprobe/internal/oneline"
 )
 
 // Excerpt returns a short, safe, one-line excerpt of a body for a summary:
 // valid UTF-8, no control characters, white space folded, at most n runes.
+// A body from a server is shown through Exchange.Excerpt, which redacts it
+// before it is cut.
 func Excerpt(b []byte, n int) string { return SanitizeLine(string(b), n) }
 
 // SanitizeLine makes any text safe for one line of plugin output: valid
 // UTF-8, no control characters, white space folded, a pipe (which would
-// start perfdata) shown as ¦, at most n runes.
-func SanitizeLine(s string, n int) string {
-	var b strings.Builder
-	count := 0
-	space := false
-	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
-		s = s[size:]
-		if r == utf8.RuneError && size == 1 {
-			r = '\uFFFD'
-		}
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			if !space && b.Len() > 0 {
-				b.WriteByte(' ')
-				count++
-			}
-			space = true
-			continue
-		}
-		space = false
-		if r == '|' {
-			r = '¦' // a pipe would start perfdata
-		}
-		if count >= n {
-			return strings.TrimSpace(b.String()) + "…"
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return strings.TrimSpace(b.String())
-}
+// start perfdata) shown as ¦, at most n runes, a cut marked with
+// oneline.Cut (the redactor masks a secret's head before it).
+func SanitizeLine(s string, n int) string { return oneline.Sanitize(s, n) }
 
 // plural is a count with its unit: "1 byte", "3 bytes".
 func plural(n int64, unit string) string {

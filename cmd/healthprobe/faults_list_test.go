@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -357,4 +358,78 @@ var faults = []fault{
 	{name: "wrong Content-Type on a good answer", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, forceHeader(fx.healthy, "Content-Type", "image/png"))
 	}},
+	// Secrets sent back.
+	{name: "echoes the credentials in every form, cut where excerpts end", json: true, serve: func(fx *faultEnv) string {
+		return fx.handler(nil, echoCredentials(fx.probe))
+	}},
+}
+
+// echoCredentials is a server that sends back the credentials a request
+// carries (secrets_test.go's echoServer finds them), and secrets of its
+// own (a cookie, a token header, a Pexip call token), in every form a
+// server may write them in (echoForms): in the reason phrase, in headers
+// and in the body in the probe's format, the first one placed where the
+// probe's excerpt is cut. A request without credentials is challenged for
+// Basic ones; the Pexip node refuses the call, quoting the token it issued.
+func echoCredentials(probe string) http.Handler {
+	echo := &echoServer{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		carried := echo.carried(r)
+		if probe == "pexip" {
+			if strings.HasSuffix(r.URL.Path, "/status") {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"status":"success","result":"OK"}`)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			b, _ := json.Marshal(map[string]any{"status": "failed", "result": map[string]any{
+				"token": secIssuedCall, "reason": strings.Repeat("r", 20) + " " + secIssuedCall + " " + strings.Join(echoForms(secIssuedCall), " ")}})
+			_, _ = w.Write(b)
+			return
+		}
+		if len(carried) == 0 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="echo"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		secret := r.URL.Query().Get("api_key")
+		if secret == "" {
+			secret = carried[2] // the password of the Basic login
+		}
+		var forms []string
+		for _, s := range append(carried, secIssuedCookie, secIssuedToken) {
+			forms = append(forms, echoForms(s)...)
+		}
+		all := strings.Join(forms, " ")
+		var ctype, body string
+		switch probe {
+		case "http":
+			ctype = "application/json"
+			b, _ := json.Marshal(map[string]string{"status": strings.Repeat("s", 20) + " " + secret, "echo": all})
+			body = string(b)
+		case "itgrix":
+			ctype = "application/json"
+			b, _ := json.Marshal(map[string]any{"app": map[string]any{"app_state": "", "app_status": "Error",
+				"app_err": strings.Repeat("e", 110) + " " + secret + " " + all, "license": map[string]string{"type": "Professional", "valid_till": "2999-12-31"}}})
+			body = string(b)
+		case "pexip-fleet": // the Management Node's list, quoted cut at 60 characters
+			ctype = "application/json"
+			b, _ := json.Marshal(map[string]any{"message": strings.Repeat("m", 40) + " " + secret + " " + all})
+			body = string(b)
+		default: // kaleyra, --format json
+			ctype = "application/json"
+			b, _ := json.Marshal(map[string]any{"status": "E101", "message": strings.Repeat("m", 90) + " " + secret + " " + all})
+			body = string(b)
+		}
+		c, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		reason := strings.NewReplacer("\r", " ", "\n", " ").Replace("OK " + secret + " " + all)
+		fmt.Fprintf(buf, "HTTP/1.1 200 %s\r\nSet-Cookie: sid=%s; Path=/\r\nX-Auth-Token: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+			reason, secIssuedCookie, secIssuedToken, ctype, len(body), body)
+		_ = buf.Flush()
+	})
 }

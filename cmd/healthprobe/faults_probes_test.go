@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/healthprobe/healthprobe/emulate"
 )
@@ -12,13 +14,28 @@ import (
 // as a wrong Content-Type or a bad certificate in front of it).
 
 // faultVars is the environment of every run of the suite: the secrets the
-// probes read from it.
+// probes read from it. The http probe's password holds characters every
+// encoding changes, and a line break.
 var faultVars = map[string]string{
-	"HP_PASSWORD":     "hp-fault-pass-3141",
+	"HP_PASSWORD":     "hp-fault|pass\"<3141>&/\nline2",
 	"ITGRIX_PASSWORD": emulate.ItgrixPassword,
 	"KALEYRA_KEY":     emulate.KaleyraAPIKey,
 	"PEXIP_FLEET_PW":  emulate.PexipManagerPassword,
 }
+
+// faultSecretForms is every form of every secret of the suite that must
+// never show (shownForms): faultVars, the Basic values of the logins, and
+// the secrets the echoing server issues.
+var faultSecretForms = sync.OnceValue(func() []string {
+	var forms []string
+	for _, s := range []string{faultVars["HP_PASSWORD"], faultVars["ITGRIX_PASSWORD"], faultVars["KALEYRA_KEY"],
+		base64.StdEncoding.EncodeToString([]byte("monitor:" + faultVars["HP_PASSWORD"])),
+		base64.StdEncoding.EncodeToString([]byte(emulate.ItgrixUser + ":" + faultVars["ITGRIX_PASSWORD"])),
+		secIssuedCookie, secIssuedToken, secIssuedCall} {
+		forms = append(forms, shownForms(s)...)
+	}
+	return forms
+})
 
 type faultProbe struct {
 	name    string

@@ -255,11 +255,8 @@ func runFault(t *testing.T, f fault, p faultProbe, ca *testcert.CA, caFile strin
 	}
 	checkClean(t, "stdout", out)
 	checkClean(t, "stderr", errOut)
-	for _, secret := range faultVars {
-		if strings.Contains(out+errOut, secret) {
-			t.Errorf("the output shows the secret %q", secret)
-		}
-	}
+	checkNoSecret(t, "stdout", out, faultSecretForms())
+	checkNoSecret(t, "stderr", errOut, faultSecretForms())
 	if strings.Contains(strings.Join(args, " "), "--insecure") && !strings.Contains(out, "\\_ [OK] TLS certificate verification disabled (--insecure)\n") {
 		t.Errorf("--insecure is not stated:\n%s", out)
 	}

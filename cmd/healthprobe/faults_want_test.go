@@ -328,4 +328,11 @@ var faultWant = map[string]map[string]expect{
 		"pexip-fleet": {nagios.OK, `^6 nodes OK in 3 locations, no alarms, port licences 42 of 200 \(21%\), audio licences 3 of 50 \(6%\)$`},
 		"kaleyra":     {nagios.OK, `^2 numbers operational$`},
 	},
+	"echoes the credentials in every form, cut where excerpts end": {
+		"http":        {nagios.Critical, `^jq \.status = "s{20} \[redacted\]", want "ok"; 200 OK \[redacted\] Basic \[redacted\] Basic\+\[reda…, [0-9.]+ s$`},
+		"itgrix":      {nagios.Critical, `^status Error: e{110} \[redacted\]…$`},
+		"pexip":       {nagios.Critical, `^alias edge\.kuma: call refused \(403 Forbidden\), answer "\{\\"result\\":\{\\"reason\\":\\"r{20} \[redacted\] \[redact…"$`},
+		"kaleyra":     {nagios.Unknown, `^API error E101 m{90} \[redacted\]…$`},
+		"pexip-fleet": {nagios.Unknown, `^node status list: the answer is JSON but not a list of the management API \(no meta and objects\): "\{\\"message\\":\\"m{40} \[redacted\]…"$`},
+	},
 }

@@ -127,13 +127,6 @@ func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
 	if cc.Headers, err = parseHeaders(c.headers); err != nil {
 		return cc, err
 	}
-	for name, values := range cc.Headers {
-		if probe.SensitiveHeader(name) {
-			for _, v := range values {
-				ce.run.redactor.Add(v)
-			}
-		}
-	}
 	if err := c.secretHeaders(ce, cc.Headers); err != nil {
 		return cc, err
 	}
@@ -145,7 +138,9 @@ func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
 	}
 	// an auth scheme it does not know, or a CA, client certificate or proxy
 	// that does not load, is a problem of the command line: report it now,
-	// before anything runs
+	// before anything runs. Building the client adds its secrets to the
+	// run's redactor (the Basic value of the login, credential headers, the
+	// proxy's password): a batch's are all known before any check runs.
 	if _, err := probe.NewClient(cc); err != nil {
 		return cc, err
 	}
@@ -465,6 +460,7 @@ func (o *httpOptions) config(ce *checkEnv, rawURL string) (probe.HTTPConfig, err
 	if err != nil {
 		return cfg, err
 	}
+	ce.run.redactor.AddURL(u)
 	cc, err := o.client.build(ce)
 	if err != nil {
 		return cfg, err

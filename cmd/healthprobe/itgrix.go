@@ -81,6 +81,7 @@ func (o *itgrixOptions) build(ce *checkEnv, cmd *cobra.Command, host string) (ch
 	if err != nil {
 		return nil, err
 	}
+	ce.run.redactor.AddURL(base)
 	if o.licWarn < 0 || o.licCrit < 0 {
 		return nil, fmt.Errorf("--license-warning and --license-critical take a number of days (0 or more)")
 	}

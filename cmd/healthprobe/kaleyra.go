@@ -70,6 +70,7 @@ func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	ce.run.redactor.AddURL(base)
 	// the probe checks the values of the flags; an empty key is its "no API key"
 	key, err := o.apiKey.resolve(ce.run) // registered for redaction with its URL-encoded forms
 	if err != nil {

@@ -78,6 +78,8 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 //	                  with the status code in $WORK/receiver.status if present;
 //	                  receiver-NAME is another one, in $WORK/receiver-NAME/;
 //	                  the body of a 200 is $WORK/NAME.answer if present
+//	emulate echo      a server that sends back the credentials a request
+//	                  carries, in every form (secrets_test.go's echoServer)
 //	emulate uptime-kuma, emulate healthchecks  those emulators, each request
 //	                  also recorded as a receiver's ($WORK/uptime-kuma/N.txt)
 func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
@@ -98,6 +100,11 @@ func cmdEmulate(ts *testscript.TestScript, neg bool, args []string) {
 		emulatePexip(ts, name, envName) // a node's variants; pexip-fleet is a kind's emulator
 	case name == "receiver" || strings.HasPrefix(name, "receiver-"):
 		emulateReceiver(ts, name, envName)
+	case name == "echo":
+		srv := httptest.NewServer(&echoServer{})
+		ts.Defer(srv.Close)
+		ts.Setenv(envName, srv.URL)
+		ts.Setenv("ECHO_HOST", strings.TrimPrefix(srv.URL, "http://"))
 	case name == "uptime-kuma": // recorded in $WORK/uptime-kuma/N.txt as a receiver's requests
 		emulateReceiver(ts, name, envName, emulate.NewUptimeKuma())
 		ts.Setenv("KUMA_TOKEN", emulate.KumaToken)

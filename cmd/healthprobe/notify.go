@@ -49,7 +49,7 @@ func newNotifyTestCmd(ce *checkEnv) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
 			defer cancel()
-			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: ce.notify.icingaHost, Service: ce.notify.icingaService}
+			tr := &notify.Tracker{Sinks: sinks, Version: shortVersion(), Host: ce.notify.icingaHost, Service: ce.notify.icingaService, Redactor: ce.run.redactor}
 			return ce.render(tr.Test(ctx, state.String()))
 		},
 	}

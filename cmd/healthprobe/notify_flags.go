@@ -182,7 +182,7 @@ func (c *sinkCache) share(rs *runState, cfg notify.SinkConfig, s *notify.Sink) *
 	s.Log = func(format string, args ...any) {
 		rs.logMu.Lock() // sinks deliver concurrently; keep each line whole
 		defer rs.logMu.Unlock()
-		fmt.Fprintln(rs.stderr, rs.redactor.String("notify "+fmt.Sprintf(format, args...)))
+		fmt.Fprintln(rs.stderr, "notify "+fmt.Sprintf(format, args...)) // the run's stderr masks its secrets
 	}
 	if c.sinks == nil {
 		c.sinks = map[string]*notify.Sink{}
@@ -269,7 +269,7 @@ func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
 		return nil, err
 	}
 	return &notify.Tracker{
-		Dir: dir, Sinks: sinks, Version: shortVersion(), Host: n.icingaHost, Service: n.icingaService,
+		Dir: dir, Sinks: sinks, Version: shortVersion(), Host: n.icingaHost, Service: n.icingaService, Redactor: ce.run.redactor,
 		Policy:    notify.Policy{Attempts: n.attempts, FailAfter: n.failAfter, RemindEvery: n.remind.every, RemindRuns: n.remind.runs},
 		OutboxCap: fc.OutboxCap, OutboxMaxAge: time.Duration(fc.OutboxMaxAge),
 	}, nil
@@ -298,7 +298,8 @@ func (ce *checkEnv) notifier(attempts bool, identity func() string) (*notify.Tra
 // out: the global options (timeout, output, verbosity, state and notify
 // flags) and every secret option (--password, --password-env,
 // --password-file ...); secret-looking header values and URL parameters
-// are masked (and notifier redacts every secret that was resolved), so the
+// are masked (and notifier redacts every secret the run knows, those of a
+// URL given without a scheme included), so the
 // identity never holds one.
 func commandIdentity(cmd *cobra.Command, args []string) string {
 	parts := []string{strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")}

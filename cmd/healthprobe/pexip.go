@@ -81,6 +81,7 @@ func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	ce.run.redactor.AddURL(base)
 	cfg := probe.PexipConfig{
 		BaseURL: base, Alias: strings.TrimSpace(o.alias), DisplayName: o.displayName, CallTag: o.callTag,
 		Release: !o.noRelease, CheckStatus: o.checkStatus, MaintenanceState: o.maintenanceState,

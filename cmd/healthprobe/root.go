@@ -60,6 +60,11 @@ func defaultFlags() *globalFlags {
 // environment, the one redactor every secret of the run goes into, the lock
 // that keeps the verbose lines of concurrent checks whole, and the exit
 // code. One command line makes one, and passes it down.
+//
+// The redactor stands at each way out: the run's stderr is a masking
+// writer (every verbose line, at any -v), stdout gets results through
+// output's Options.Redactor, state and outbox files and events through the
+// notify.Tracker's.
 type runState struct {
 	env
 	redactor *redact.Redactor
@@ -68,7 +73,13 @@ type runState struct {
 	sinks    sinkCache // the notify sinks built so far, shared by the checks of a batch
 }
 
-func newRunState(e env) *runState { return &runState{env: e, redactor: redact.New()} }
+func newRunState(e env) *runState {
+	red := redact.New()
+	if e.stderr != nil {
+		e.stderr = red.Writer(e.stderr)
+	}
+	return &runState{env: e, redactor: red}
+}
 
 // checkEnv is what a check is built and run with: its global flag values,
 // the run it belongs to, and where its verbose lines go (stderr; in a
@@ -93,7 +104,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 		if p := recover(); p != nil {
 			rs.writeFailure(f.output, kind, "internal error: "+probe.SanitizeLine(fmt.Sprint(p), 200))
 			if f.verbose > 0 {
-				fmt.Fprintf(e.stderr, "%s\n", debug.Stack())
+				fmt.Fprintf(rs.stderr, "%s\n", debug.Stack())
 			}
 			code = nagios.Unknown.ExitCode()
 		}
@@ -110,7 +121,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
-	root.SetErr(e.stderr)
+	root.SetErr(rs.stderr)
 	_, err := root.ExecuteContextC(ctx)
 	if err != nil {
 		if errors.Is(err, errShownHelp) {
@@ -130,12 +141,12 @@ func run(ctx context.Context, args []string, e env) (code int) {
 // internal fault) as an UNKNOWN result: line 1, or one JSON object when
 // --output json was asked for, so that a script reading JSON gets JSON.
 func (rs *runState) writeFailure(outName, kind, msg string) {
-	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: rs.redactor.String(probe.SanitizeLine(msg, 300))}
+	res := probe.Result{Kind: kind, State: nagios.Unknown, Summary: probe.SanitizeLine(rs.redactor.String(msg), 300)}
 	format, err := output.ParseFormat(outName)
 	if err != nil {
 		format = output.Nagios
 	}
-	_ = output.Write(rs.stdout, res, output.Options{Format: format})
+	_ = output.Write(rs.stdout, res, output.Options{Format: format, Redactor: rs.redactor})
 }
 
 var errShownHelp = errors.New("help shown")
@@ -307,8 +318,8 @@ func versionString() string {
 type checkFunc func(ctx context.Context) probe.Result
 
 // runCheck applies the check's deadline, runs it, records its state and
-// notifies (when a state or notify flag is given), redacts and renders the
-// result, and records the exit code. attempts says --attempts was given;
+// notifies (when a state or notify flag is given), renders the result
+// (redacted) and records the exit code. attempts says --attempts was given;
 // identity names the check for its state when --name is not given.
 func (ce *checkEnv) runCheck(ctx context.Context, fn checkFunc, attempts bool, identity func() string) error {
 	opts, err := ce.outputOptions() // a bad --output fails before the check runs
@@ -331,12 +342,11 @@ func (ce *checkEnv) outputOptions() (output.Options, error) {
 		return output.Options{}, err
 	}
 	colour, err := ce.run.useColor(ce.color)
-	return output.Options{Format: format, Color: colour}, err
+	return output.Options{Format: format, Color: colour, Redactor: ce.run.redactor}, err
 }
 
-// write redacts and renders a result, and records its exit code.
+// write renders a result, redacted, and records its exit code.
 func (rs *runState) write(res probe.Result, opts output.Options) error {
-	res = rs.redactResult(res)
 	if err := output.Write(rs.stdout, res, opts); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
@@ -344,9 +354,9 @@ func (rs *runState) write(res probe.Result, opts output.Options) error {
 	return nil
 }
 
-// execute runs one check under its deadline and returns its redacted
-// result. A panic in the check becomes an UNKNOWN result, so that in a batch
-// one faulty check never takes the others down.
+// execute runs one check under its deadline and returns its result. A
+// panic in the check becomes an UNKNOWN result, so that in a batch one
+// faulty check never takes the others down.
 func (ce *checkEnv) execute(ctx context.Context, kind string, fn checkFunc) (res probe.Result) {
 	ctx, cancel := context.WithTimeout(ctx, ce.timeout)
 	defer cancel()
@@ -360,7 +370,6 @@ func (ce *checkEnv) execute(ctx context.Context, kind string, fn checkFunc) (res
 			res.Duration = time.Since(start)
 		}
 		res.TidyPerf()
-		res = ce.run.redactResult(res)
 	}()
 	return fn(ctx)
 }
@@ -384,7 +393,7 @@ func (rs *runState) useColor(color string) (bool, error) {
 
 // clientConfig fills the parts of a probe.ClientConfig that come from the
 // global flags and the run: the deadline, verbosity, the run's redactor and
-// the check's verbose lines, redacted.
+// the check's verbose lines (each one write to the run's masking stderr).
 func (ce *checkEnv) clientConfig() probe.ClientConfig {
 	return probe.ClientConfig{
 		Timeout:      ce.timeout,
@@ -392,25 +401,7 @@ func (ce *checkEnv) clientConfig() probe.ClientConfig {
 		Verbose:      ce.verbose,
 		Redactor:     ce.run.redactor,
 		Log: func(format string, args ...any) {
-			fmt.Fprintln(ce.stderr, ce.run.redactor.String(fmt.Sprintf(format, args...)))
+			fmt.Fprintf(ce.stderr, format+"\n", args...)
 		},
 	}
-}
-
-// redactResult masks the run's secrets in every text of a result.
-func (rs *runState) redactResult(r probe.Result) probe.Result {
-	red := rs.redactor
-	if red.Len() == 0 {
-		return r
-	}
-	r.Summary = red.String(r.Summary)
-	r.Target = red.String(r.Target)
-	details := make([]probe.Detail, len(r.Details))
-	for i, d := range r.Details {
-		d.Text = red.String(d.Text)
-		d.Name = red.String(d.Name)
-		details[i] = d
-	}
-	r.Details = details
-	return r
 }

@@ -103,7 +103,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 		return err
 	}
 	results := runPlanned(cmd.Context(), plan, conc)
-	if err := output.WriteBatch(rs.stdout, results, output.Options{Format: format, Color: colour}); err != nil {
+	if err := output.WriteBatch(rs.stdout, results, output.Options{Format: format, Color: colour, Redactor: rs.redactor}); err != nil {
 		return fmt.Errorf("writing the results: %w", err)
 	}
 	states := make([]nagios.State, len(results))
@@ -298,8 +298,7 @@ func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Nam
 			defer func() { <-sem }()
 			end := p.ce.begin(ctx, p.tracker)
 			defer end()
-			res := p.ce.execute(ctx, p.kind, p.fn)
-			res = p.ce.run.redactResult(p.ce.track(ctx, p.tracker, p.identity, res))
+			res := p.ce.track(ctx, p.tracker, p.identity, p.ce.execute(ctx, p.kind, p.fn))
 			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
 		}()
 	}

@@ -1,17 +1,27 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"html"
+	"io"
 	"io/fs"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -417,5 +427,371 @@ func scanStateDir(t *testing.T, dir string, forms []string) {
 	})
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// The secrets of TestSecretsInEveryForm: characters that every encoding
+// changes (a pipe, quotes, markup, a slash, a plus, a line break), secrets
+// a server issues, and those of a proxy and a sink.
+const (
+	secNastyPassword = "n4sty|pa\"ss<w&rd>'/\nline-2+x" // --password-env: a line break too
+	secNastyBearer   = `b3arer|"<&>/tok+en`             // header-safe: no line break
+	secNastyKey      = `k3y&<x>"/+=y-api`               // a Kaleyra key the server echoes XML-escaped
+	secNastyPIN      = "90817263"
+	secIssuedCookie  = "srv-cookie-5d8e1f"
+	secIssuedToken   = "srv-token-a71c09"
+	secIssuedCall    = "pexemu-quoted-call-token-0e4d"
+	secProxyPassword = "proxy-pass|3e91"
+	secURLPassword2  = "urlpw<&>9d2c"
+	secQueryKey      = "q-api&key=4c7b"
+	secQuerySig      = "q-sig/9a1e"
+	secSinkPassword  = "sink-pass\"0f3a"
+	secSinkHeader    = "sink-hdr-tok-7b2e"
+	secSinkQuery     = "sink-q-tok-61d0"
+)
+
+// echoForms are the forms a server writes a secret back in: as given,
+// URL-escaped (query and path, upper and lower-case hex), JSON-escaped
+// (Go's encoder, without HTML escapes, with \/), XML- and HTML-escaped.
+// Written with the standard library, not with the redactor's own list.
+func echoForms(s string) []string {
+	goJSON, _ := json.Marshal(s)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	var x strings.Builder
+	_ = xml.EscapeText(&x, []byte(s))
+	inner := func(q string) string { return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(q), `"`), `"`) }
+	lowerHex := regexp.MustCompile(`%[0-9A-F]{2}`)
+	return []string{
+		s, url.QueryEscape(s), lowerHex.ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower), url.PathEscape(s),
+		inner(string(goJSON)), inner(plain.String()), strings.ReplaceAll(inner(string(goJSON)), "/", `\/`),
+		x.String(), html.EscapeString(s),
+		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s),
+	}
+}
+
+// shownForms are the forms a secret must never take in what healthprobe
+// writes: every echoForm, each as a plugin line shows it (white space
+// folded to one space, a pipe as ¦) and quoted as Go's %q writes that.
+func shownForms(s string) []string {
+	var out []string
+	for _, f := range echoForms(s) {
+		line := strings.ReplaceAll(strings.Join(strings.Fields(f), " "), "|", "¦")
+		q := strconv.Quote(line)
+		out = append(out, f, line, q[1:len(q)-1])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// echoServer answers with every secret a request carries (its Authorization
+// and Proxy-Authorization values and the login in them, its X-Api-Key,
+// Cookie, Pin and Token headers and its query values), written in every
+// echoForm, and issues secrets of its own (a cookie and a credential
+// header, echoed in the body too). GET /MODE/... picks the answer:
+//
+//	text     a text page that starts with a secret at byte 50 (an excerpt
+//	         of 60 characters cuts it), then all the others
+//	json     {"status":"down","echo":"...", ...}: jq quotes its values
+//	xml      a Kaleyra API error whose message holds the secrets
+//	reason   a 403 whose reason phrase holds the first secret
+//	all      the text page with every secret of the test (a batch check
+//	         that carries none of them)
+//	hook     a sink: the body is kept (events) and the answer is a 500
+//	         whose reason phrase holds the secrets the request carried
+//
+// and, as a Pexip node, request_token for alias "refuse" is a 403 that
+// quotes the PIN and a token, for "grant" a call whose release is refused
+// with the token and the PIN quoted.
+type echoServer struct {
+	mu     sync.Mutex
+	events []string
+	all    []string
+}
+
+func (e *echoServer) carried(r *http.Request) []string {
+	var out []string
+	for _, h := range []string{"Authorization", "Proxy-Authorization"} {
+		v := r.Header.Get(h)
+		if v == "" {
+			continue
+		}
+		out = append(out, v)
+		scheme, cred, _ := strings.Cut(v, " ")
+		out = append(out, cred)
+		if strings.EqualFold(scheme, "basic") {
+			if b, err := base64.StdEncoding.DecodeString(cred); err == nil {
+				_, pw, _ := strings.Cut(string(b), ":")
+				out = append(out, pw)
+			}
+		}
+	}
+	for _, h := range []string{"X-Api-Key", "Pin", "Token"} {
+		if v := r.Header.Get(h); v != "" {
+			out = append(out, v)
+		}
+	}
+	for _, c := range r.Cookies() {
+		out = append(out, c.Value)
+	}
+	q := r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		out = append(out, q[k]...)
+	}
+	return out
+}
+
+func (e *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	secrets := e.carried(r)
+	mode, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if mode == "all" {
+		secrets = e.all
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/client/v2/") {
+		e.pexip(w, r, secrets)
+		return
+	}
+	w.Header().Add("Set-Cookie", "sid="+secIssuedCookie+"; Path=/; HttpOnly")
+	w.Header().Set("X-Auth-Token", secIssuedToken)
+	secrets = append(secrets, secIssuedCookie, secIssuedToken)
+	var all []string
+	for _, s := range secrets {
+		all = append(all, echoForms(s)...)
+	}
+	first := strings.Repeat("a", 50) + " " + strings.ReplaceAll(secrets[0], "\n", " ")
+	switch mode {
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+		b, _ := json.Marshal(map[string]any{"status": "down", "echo": secrets[0], "forms": strings.Join(all, " ")})
+		_, _ = w.Write(b)
+	case "xml":
+		var x strings.Builder
+		_ = xml.EscapeText(&x, []byte(strings.Join(append([]string{secrets[0]}, all...), " ")))
+		_, _ = io.WriteString(w, "<api><status>E101</status><message>Invalid API key "+x.String()+"</message></api>")
+	case "reason", "hook":
+		if mode == "hook" {
+			body, _ := io.ReadAll(r.Body)
+			e.mu.Lock()
+			e.events = append(e.events, string(body))
+			e.mu.Unlock()
+		}
+		rawAnswer403(w, strings.Join(secrets, " "))
+	default:
+		_, _ = io.WriteString(w, first+"\n"+strings.Join(all, "\n"))
+	}
+}
+
+// rawAnswer403 answers 403 with a reason phrase of its own (net/http
+// writes the standard one), one line of it.
+func rawAnswer403(w http.ResponseWriter, reason string) {
+	c, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	reason = strings.NewReplacer("\r", " ", "\n", " ").Replace(reason)
+	fmt.Fprintf(buf, "HTTP/1.1 403 %s\r\nSet-Cookie: sid=%s\r\nX-Auth-Token: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		reason, secIssuedCookie, secIssuedToken)
+	_ = buf.Flush()
+}
+
+func (e *echoServer) pexip(w http.ResponseWriter, r *http.Request, secrets []string) {
+	w.Header().Set("Content-Type", "application/json")
+	quoted := strings.Join(secrets, " ")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/refuse/request_token"):
+		w.WriteHeader(http.StatusForbidden)
+		b, _ := json.Marshal(map[string]any{"status": "failed", "result": map[string]any{
+			"token": secIssuedCall, "reason": "refused " + quoted + " for " + secIssuedCall}})
+		_, _ = w.Write(b)
+	case strings.HasSuffix(r.URL.Path, "/request_token"):
+		b, _ := json.Marshal(map[string]any{"status": "success", "result": map[string]any{
+			"token": secIssuedCall, "expires": "120", "role": "HOST", "display_name": "x",
+			"conference_name": secIssuedCall + " " + quoted}})
+		_, _ = w.Write(b)
+	case strings.HasSuffix(r.URL.Path, "/release_token"):
+		w.WriteHeader(http.StatusForbidden)
+		b, _ := json.Marshal(map[string]any{"status": "failed", "result": "cannot release " + quoted})
+		_, _ = w.Write(b)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// Every secret of section 3 of issue 12, in every form a server may send it
+// back in, on every way out: stdout (nagios, json, prometheus), stderr at
+// -v and -vvv, state and outbox files (last_error too), the events a sink
+// receives; in a batch, every check's output with the secrets of all;
+// an identity from a URL without a scheme. No form, and no head of one
+// cut by an ellipsis, ever shows.
+func TestSecretsInEveryForm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs many checks")
+	}
+	echo := &echoServer{}
+	srv := httptest.NewServer(echo)
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	kal := serveEmulator(t, emulate.Kaleyra(emulate.KaleyraAPIKey))
+	dir := t.TempDir()
+	stateDir := filepath.Join(dir, "state")
+	vars := map[string]string{
+		"NASTY_PW": secNastyPassword, "NASTY_BEARER": secNastyBearer, "NASTY_KEY": secNastyKey, "PIN": secNastyPIN,
+		"SINK_PW": secSinkPassword, "WEB_PW": emulate.WebPassword,
+	}
+	sinkConfig := filepath.Join(dir, "sinks.yaml")
+	writeFile(t, sinkConfig, fmt.Sprintf(`sinks:
+  - name: hook
+    url: %s/hook?token=%s
+    username: hp
+    password_env: SINK_PW
+    headers: {X-Api-Key: %s}
+`, srv.URL, url.QueryEscape(secSinkQuery), secSinkHeader))
+	plain := []string{secNastyPassword, secNastyBearer, secNastyKey, secNastyPIN, secIssuedCookie, secIssuedToken,
+		secIssuedCall, secProxyPassword, secURLPassword2, secQueryKey, secQuerySig, secSinkPassword, secSinkHeader,
+		secSinkQuery, emulate.KaleyraAPIKey, emulate.WebPassword}
+	echo.all = []string{secNastyPassword, secNastyBearer, secNastyKey, emulate.KaleyraAPIKey, emulate.WebPassword}
+	var forms []string
+	for _, s := range plain {
+		forms = append(forms, shownForms(s)...)
+	}
+	for _, login := range []string{"demo:" + secNastyPassword, "proxy:" + secProxyPassword, "demo:" + secURLPassword2,
+		"hp:" + secSinkPassword, "demo:" + emulate.WebPassword} {
+		forms = append(forms, base64.StdEncoding.EncodeToString([]byte(login)))
+	}
+	batch := filepath.Join(dir, "checks.yaml")
+	writeFile(t, batch, fmt.Sprintf(`checks:
+  - {name: mirror, kind: http, url: %[1]s/all/page, keyword: nomatch}
+  - {name: basic, kind: http, url: %[1]s/text, user: demo, password_env: NASTY_PW, auth: basic, keyword: nomatch}
+  - {name: bearer, kind: http, url: %[1]s/json, bearer_env: NASTY_BEARER, jq: [{expr: .echo, equals: x}]}
+  - {name: kaleyra, kind: kaleyra, url: %[2]s/v1/, api_key_env: NASTY_KEY}
+  - {name: web, kind: http, url: %[2]s/v1/, user: demo, password: %[3]s, auth: basic}
+`, srv.URL, kal, emulate.WebPassword))
+	cases := [][]string{
+		// a password with a pipe, quotes, markup and a line break, sent as
+		// Basic and echoed in every form; the first one cut by the excerpt
+		{"http", srv.URL + "/text", "-u", "demo", "--password-env", "NASTY_PW", "--auth", "basic", "-s", "nomatch"},
+		// a bearer token and an API key header, echoed in JSON that jq quotes
+		{"http", srv.URL + "/json", "--bearer-env", "NASTY_BEARER", "-H", "X-Api-Key: " + secNastyBearer,
+			"--jq", ".echo", "--jq-equals", "x", "--jq", ".forms", "--jq-equals", "x"},
+		// cookies the server sets and a credential header it issues, quoted by --header-match
+		{"http", srv.URL + "/text", "--header-match", "Set-Cookie: ^nomatch$", "--header-match", "X-Auth-Token: ^nomatch$", "-H", "Cookie: a=" + secIssuedCookie},
+		// credentials in a URL without a scheme: userinfo and secret-looking
+		// query values; the state file's identity must not hold them
+		{"http", "demo:" + url.PathEscape(secURLPassword2) + "@" + host + "/text?api_key=" + url.QueryEscape(secQueryKey) +
+			"&sig=" + url.QueryEscape(secQuerySig), "-s", "nomatch", "--state-dir", stateDir},
+		// a proxy's password, echoed by the proxy (the echo server)
+		{"http", "http://example.invalid/text", "--proxy", "http://proxy:" + url.QueryEscape(secProxyPassword) + "@" + host, "-s", "nomatch"},
+		// a reason phrase that holds the secrets
+		{"http", srv.URL + "/reason?token=" + url.QueryEscape(secQueryKey), "-H", "X-Api-Key: " + secNastyBearer},
+		// an API key echoed XML-escaped
+		{"kaleyra", "--url", srv.URL + "/xml/v1/", "--api-key-env", "NASTY_KEY"},
+		// a Pexip token and the PIN quoted in a refusal, and in a refused release
+		{"pexip", srv.URL, "--alias", "refuse", "--pin-env", "PIN"},
+		{"pexip", srv.URL, "--alias", "grant", "--pin-env", "PIN"},
+		// a sink that fails with the secrets in its answer: the outbox keeps
+		// last_error, the events it received are scanned
+		{"http", srv.URL + "/text", "-u", "demo", "--password-env", "NASTY_PW", "-s", "nomatch", "--state-dir", stateDir,
+			"--notify-config", sinkConfig, "-t", "2"},
+		{"http", srv.URL + "/reason", "--state-dir", stateDir, "--name", "reasons",
+			"--notify", "http://hp:" + url.QueryEscape(secSinkPassword) + "@" + host + "/hook?token=" + url.QueryEscape(secSinkQuery), "-t", "2"},
+		{"notify", "flush", "--state-dir", stateDir, "--notify-config", sinkConfig, "-t", "2"},
+		// a batch: every check's output is redacted with every check's secrets
+		{"run", "-c", batch},
+		{"run", "-c", batch, "--output", "json"},
+		{"run", "-c", batch, "--output", "prometheus"},
+		{"run", "-c", batch, "--dry-run"},
+	}
+	for _, args := range cases {
+		for _, v := range []string{"-v", "-vvv"} {
+			for _, format := range []string{"nagios", "json"} {
+				full := append(slices.Clone(args), v)
+				if args[0] != "run" {
+					full = append(full, "--output", format)
+				} else if format == "json" {
+					continue
+				}
+				code, out, errOut := runArgs(t, vars, full...)
+				if code < 0 || code > 3 {
+					t.Errorf("%q: exit %d", full, code)
+				}
+				if line1, _, _ := strings.Cut(out, "\n"); (args[0] == "http" || args[0] == "pexip") && strings.Contains(line1, "UNKNOWN - ") {
+					t.Errorf("%q did not run:\n%s", full, out)
+				}
+				checkNoSecret(t, fmt.Sprintf("%q stdout", full), out, forms)
+				checkNoSecret(t, fmt.Sprintf("%q stderr", full), errOut, forms)
+			}
+		}
+	}
+	echo.mu.Lock()
+	events := slices.Clone(echo.events)
+	echo.mu.Unlock()
+	if len(events) == 0 {
+		t.Error("no event reached the sink: the test proves nothing about events")
+	}
+	for i, ev := range events {
+		checkNoSecret(t, fmt.Sprintf("event %d", i), ev, forms)
+	}
+	entries, _ := filepath.Glob(filepath.Join(stateDir, "outbox", "*", "*.json"))
+	lastError := false
+	for _, e := range entries {
+		b, _ := os.ReadFile(e)
+		lastError = lastError || strings.Contains(string(b), `"last_error"`)
+	}
+	if !lastError {
+		t.Errorf("no outbox entry with a last_error in %s: the test proves nothing about it", stateDir)
+	}
+	states, _ := filepath.Glob(filepath.Join(stateDir, "checks", "*.json"))
+	identity := false
+	for _, s := range states {
+		b, _ := os.ReadFile(s)
+		identity = identity || strings.Contains(string(b), `"identity": "http demo:[redacted]@`+host)
+	}
+	if !identity {
+		t.Errorf("no state file has the identity of the URL without a scheme, redacted")
+	}
+	scanStateDir(t, stateDir, forms)
+	scanCuts(t, stateDir, forms)
+}
+
+// checkNoSecret fails when text holds a form of a secret, or the head of
+// one (three bytes or more) right before an ellipsis: a text cut short.
+func checkNoSecret(t *testing.T, what, text string, forms []string) {
+	t.Helper()
+	for _, f := range forms {
+		if strings.Contains(text, f) {
+			t.Errorf("%s shows %q:\n%s", what, f, text)
+			return
+		}
+		for k := 3; k < len(f); k++ {
+			if utf8.RuneStart(f[k]) && strings.Contains(text, f[:k]+"…") {
+				t.Errorf("%s shows the head %q of %q before an ellipsis:\n%s", what, f[:k], f, text)
+				return
+			}
+		}
+	}
+}
+
+// scanCuts checks every file under dir for the head of a form before an
+// ellipsis.
+func scanCuts(t *testing.T, dir string, forms []string) {
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err == nil {
+			checkNoSecret(t, path, string(b), forms)
+		}
+		return nil
+	})
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
