@@ -2,17 +2,19 @@ package notify
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -120,23 +122,19 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalText writes the Go form, e.g. 7s.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
-// maxConfig caps the size of a config file.
-const maxConfig = 1 << 20
+// MaxConfig caps the size of a config file.
+const MaxConfig = 1 << 20
+
+// MaxSecretFile caps a file a sink's password or token is read from (its
+// first line).
+const MaxSecretFile = 64 << 10
 
 // LoadConfig reads a config file: JSON when its name ends in .json, YAML
 // otherwise. Unknown keys are errors that name the key.
 func LoadConfig(path string) (FileConfig, error) {
-	f, err := os.Open(path)
+	data, err := limitfile.Read(context.Background(), path, MaxConfig)
 	if err != nil {
 		return FileConfig{}, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfig+1))
-	if err != nil {
-		return FileConfig{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(data) > maxConfig {
-		return FileConfig{}, fmt.Errorf("%s is larger than 1 MiB", path)
 	}
 	return ParseConfig(data, strings.EqualFold(filepath.Ext(path), ".json"))
 }

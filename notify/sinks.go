@@ -11,13 +11,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/probe"
@@ -263,7 +264,7 @@ func secret(what, value, env, file string, getenv func(string) string) (string, 
 		}
 		return v, nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := limitfile.Read(context.Background(), file, MaxSecretFile)
 		if err != nil {
 			return "", fmt.Errorf("%s_file: %w", what, err)
 		}

@@ -14,13 +14,14 @@ import (
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 
 	"github.com/healthprobe/healthprobe/internal/oneline"
 	"github.com/healthprobe/healthprobe/nagios"
@@ -242,7 +243,10 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-var errTooManyRedirects = errors.New("too many redirects")
+var (
+	errTooManyRedirects = errors.New("too many redirects")
+	errUnaskedUpgrade   = errors.New("101 Switching Protocols to a request without Upgrade")
+)
 
 // NewClient builds a client. It fails only on local configuration problems.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -369,19 +373,7 @@ func (cfg *ClientConfig) register() {
 const maxPEMFile = 4 << 20
 
 func readPEMFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPEMFile {
-		return nil, fmt.Errorf("%s is larger than %s", path, FormatBytes(maxPEMFile))
-	}
-	return b, nil
+	return limitfile.Read(context.Background(), path, maxPEMFile)
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
@@ -465,6 +457,17 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		return nil, c.classify(ctx, err, rawURL, tr)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The connection now speaks another protocol, and Go hands it over
+		// as the body, out of reach of the context: reading it waits for
+		// the server, past any deadline. It is closed unread.
+		resp.Body.Close()
+		if resp.Request.Header.Get("Upgrade") == "" {
+			return nil, &RequestError{State: nagios.Critical, Err: errUnaskedUpgrade,
+				Reason: hostPort(resp.Request.URL) + " answered 101 Switching Protocols to a request that asked for no upgrade"}
+		}
+		resp.Body = http.NoBody
+	}
 	if c.cfg.HTTPVersion == "2" && resp.ProtoMajor != 2 {
 		return nil, &RequestError{State: nagios.Critical, Err: errors.New("HTTP/2 not granted"),
 			Reason: fmt.Sprintf("%s answered in %s: HTTP/2 was not granted (--http-version 2)", hostPort(resp.Request.URL), SanitizeLine(resp.Proto, 20))}

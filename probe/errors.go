@@ -198,7 +198,9 @@ func protocolError(msg string) (string, bool) {
 		// net/http's words for bytes that came before the request went out
 		return "it sent data before the request", true
 	}
-	if strings.HasPrefix(msg, "server response headers exceeded ") {
+	if strings.HasPrefix(msg, "server response headers exceeded ") || strings.HasSuffix(msg, "; PROTOCOL_ERROR; header list too large") {
+		// HTTP/1 and HTTP/2's words for headers (interim answers'
+		// included) over MaxResponseHeaderBytes
 		return fmt.Sprintf("headers longer than %s", FormatBytes(maxHeaderBytes)), true
 	}
 	return msg, httpProtocolError().MatchString(msg)
@@ -207,7 +209,7 @@ func protocolError(msg string) (string, bool) {
 var httpProtocolError = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(malformed HTTP|malformed MIME header|bad Content-Length|message cannot contain multiple Content-Length|` +
 		`invalid Trailer|unsupported transfer encoding|too many transfer encodings|suspiciously long trailer|header line too long|` +
-		`http chunk length too large|invalid byte in chunk length|malformed chunked encoding|too many 1xx)`)
+		`http chunk length too large|invalid byte in chunk length|malformed chunked encoding|too many 1xx|http2: too many 1xx)`)
 })
 
 // invalidReason completes "TLS certificate of HOST ...".

@@ -13,8 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/itchyny/gojq"
-
+	"github.com/healthprobe/healthprobe/internal/jqsafe"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/redact"
 )
@@ -64,7 +63,7 @@ type FlowStep struct {
 type FlowExtract struct {
 	Name string
 	Expr string
-	Code *gojq.Code // CompileJQ(Expr)
+	Code *jqsafe.Program // CompileJQ(Expr)
 }
 
 // FlowValue is an extracted value: a string's text, or a number as the
@@ -255,7 +254,7 @@ type extraction struct {
 
 // Assert reports the values that could not be read, as sub-checks of the
 // step: it runs as the step's last body assertion.
-func (e *extraction) Assert(_ *Exchange, r *Result) {
+func (e *extraction) Assert(_ context.Context, _ *Exchange, r *Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, d := range e.failed {
@@ -285,7 +284,7 @@ func (f *flowRun) run(sctx context.Context, st FlowStep, budget time.Duration) {
 	// the values are read as soon as the answer is in, the secret ones
 	// joining the redactor before anything of the answer is logged or
 	// judged
-	hc.Client.Issued = func(ex *Exchange) []string { return f.extract(st, ex, ext) }
+	hc.Client.Issued = func(ex *Exchange) []string { return f.extract(sctx, st, ex, ext) }
 	hc.Assertions = append(slices.Clip(hc.Assertions), ext)
 	res := HTTP(sctx, hc)
 	ext.mu.Lock()
@@ -323,7 +322,7 @@ func (f *flowRun) describe(names []string) string {
 
 // extract reads a step's values from its answer, and returns the secret
 // ones in every form a later request sends them in, for the redactor.
-func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) (secrets []string) {
+func (f *flowRun) extract(ctx context.Context, st FlowStep, ex *Exchange, ext *extraction) (secrets []string) {
 	ext.mu.Lock()
 	defer ext.mu.Unlock()
 	ext.done = true
@@ -339,18 +338,27 @@ func (f *flowRun) extract(st FlowStep, ex *Exchange, ext *extraction) (secrets [
 		failAll(fmt.Sprintf("body cut at %s by --max-body, not read as JSON", FormatBytes(int64(len(ex.Body)))))
 		return nil
 	}
-	doc, err := DecodeJSON(ex.Body)
-	if err != nil {
+	doc, err := DecodeJSONContext(ctx, ex.Body)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		why := "the deadline passed"
+		if interrupted(ctx) {
+			why = interruption(ctx)
+		}
+		failAll("not read: " + why)
+		return nil
+	case err != nil:
 		failAll("body is " + err.Error())
 		return nil
 	}
+	doc = jqsafe.Numbers(doc)
 	for _, x := range st.Extract {
 		q := "jq " + quoteExpr(x.Expr)
-		out := (&JQAssertion{}).eval(x.Code, doc)
+		out := (&JQAssertion{}).eval(ctx, x.Code, doc)
 		why := ""
 		switch {
-		case out.timeout:
-			why = fmt.Sprintf("%s did not finish within %s", q, DefaultJQTimeout)
+		case out.stopped:
+			why = q + " " + out.why
 		case out.err != nil:
 			why = fmt.Sprintf("%s failed: %s", q, jqErrorText(out.err))
 		case out.n == 0:
@@ -403,8 +411,8 @@ func flowValue(v any) (FlowValue, string) {
 	case *big.Int:
 		return FlowValue{Text: v.String(), Number: true}, ""
 	case float64:
-		t := valueText(v)
-		if t == "null" { // NaN or an infinity
+		t, ok := valueText(v)
+		if !ok || t == "null" { // NaN or an infinity
 			return FlowValue{}, "not a finite number"
 		}
 		return FlowValue{Text: t, Number: true}, ""

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -291,5 +292,70 @@ func TestInterruptedSaysWhere(t *testing.T) {
 	want := "interrupted (terminated signal received): " + srv.Listener.Addr().String() + " accepted the request but sent no answer"
 	if r.State != nagios.Unknown || r.Summary != want {
 		t.Errorf("got %v %q, want UNKNOWN %q", r.State, r.Summary, want)
+	}
+}
+
+// switchingServer answers every request with 101 Switching Protocols and
+// then holds the connection, as a WebSocket endpoint does, until the test
+// ends.
+func switchingServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 4096)
+				_, _ = c.Read(buf)
+				_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+				<-done
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// Before: a plain GET answered with 101 held the check until the server
+// closed (Go hands the switched connection over as the body, out of reach
+// of the context), past -t and past SIGTERM, and then reported OK. A 101 is
+// decided at once: CRITICAL when the request asked for no upgrade, the
+// status (OK by default) when it did.
+func TestSwitchingProtocols(t *testing.T) {
+	base := switchingServer(t)
+	for _, tt := range []struct {
+		name    string
+		headers http.Header
+		state   nagios.State
+		summary string
+	}{
+		{"a plain request", nil, nagios.Critical, "^127\\.0\\.0\\.1:\\d+ answered 101 Switching Protocols to a request that asked for no upgrade$"},
+		{"an upgrade asked for", http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}, nagios.OK, "^101 Switching Protocols, [0-9.]+ s$"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			r := HTTP(ctx, HTTPConfig{Client: ClientConfig{Timeout: 5 * time.Second}, URL: base + "/ws", Headers: tt.headers})
+			if took := time.Since(start); took > time.Second {
+				t.Errorf("took %v", took)
+			}
+			if r.State != tt.state || !regexp.MustCompile(tt.summary).MatchString(r.Summary) {
+				t.Errorf("got %v %q", r.State, r.Summary)
+			}
+		})
 	}
 }

@@ -78,7 +78,7 @@ type HeaderMatch struct {
 // BodyAssertion is a sub-check over a response body that adds its own lines
 // and perfdata to the result.
 type BodyAssertion interface {
-	Assert(ex *Exchange, r *Result)
+	Assert(ctx context.Context, ex *Exchange, r *Result)
 }
 
 // HTTP runs the check once.
@@ -137,7 +137,7 @@ func httpCheck(ctx context.Context, s *Session, cfg HTTPConfig) {
 	checkMaxAge(r, cfg, ex)
 	s.CheckCertificate(ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, r)
+		a.Assert(ctx, ex, r)
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
 		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", took, strings.ToLower(st.String())))

@@ -86,7 +86,7 @@ func itgrixCheck(ctx context.Context, s *Session, cfg ItgrixConfig, statusURL st
 		return
 	}
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, r)
+		a.Assert(ctx, ex, r)
 	}
 	r.Summary = itgrixSummary(r, okText)
 }

@@ -198,7 +198,7 @@ func errText(v any) string {
 	case string:
 		return SanitizeLine(v, 120)
 	}
-	return SanitizeLine(valueText(v), 120)
+	return valueLine(v, 120)
 }
 
 func (ru itgrixRules) licenseType(v any, found bool) finding {

@@ -13,10 +13,12 @@ import (
 
 	"github.com/itchyny/gojq"
 
+	"github.com/healthprobe/healthprobe/internal/jqsafe"
 	"github.com/healthprobe/healthprobe/nagios"
 )
 
-// DefaultJQTimeout bounds the run of one jq expression.
+// DefaultJQTimeout bounds the run of one jq expression, within what is
+// left of the run's deadline.
 const DefaultJQTimeout = time.Second
 
 // JQSpec is one jq assertion as the user gave it.
@@ -47,13 +49,14 @@ type JQAssertion struct {
 	// InvalidJSONState is the state of a body that is not JSON or was cut
 	// by the body cap.
 	InvalidJSONState nagios.State
-	// Timeout bounds each expression; 0 means DefaultJQTimeout.
+	// Timeout bounds each expression, within the run's deadline; 0 means
+	// DefaultJQTimeout.
 	Timeout time.Duration
 }
 
 type jqCompiled struct {
 	JQSpec
-	code  *gojq.Code
+	code  *jqsafe.Program
 	label string
 }
 
@@ -92,13 +95,10 @@ func (e *JQSyntaxError) Error() string {
 
 func (e *JQSyntaxError) Unwrap() error { return e.Err }
 
-// CompileJQ parses and compiles one expression.
-func CompileJQ(expr string) (*gojq.Code, error) {
-	q, err := gojq.Parse(expr)
-	if err != nil {
-		return nil, &JQSyntaxError{Expr: expr, Err: err}
-	}
-	code, err := gojq.Compile(q)
+// CompileJQ parses and compiles one expression, to run with bounded time
+// and memory (internal/jqsafe).
+func CompileJQ(expr string) (*jqsafe.Program, error) {
+	code, err := jqsafe.Compile(expr)
 	if err != nil {
 		return nil, &JQSyntaxError{Expr: expr, Err: err}
 	}
@@ -152,13 +152,20 @@ func uniqueLabel(l string, used map[string]bool) string {
 	}
 }
 
-// Assert parses the body as JSON once and runs every expression on it.
-func (a *JQAssertion) Assert(ex *Exchange, r *Result) {
+// Assert parses the body as JSON once and runs every expression on it,
+// each within DefaultJQTimeout and what is left of ctx's deadline.
+func (a *JQAssertion) Assert(ctx context.Context, ex *Exchange, r *Result) {
 	if len(a.specs) == 0 {
 		return
 	}
-	doc, err := DecodeJSON(ex.Body)
+	doc, err := DecodeJSONContext(ctx, ex.Body)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// the run ended while the body was read: each expression says so
+		for _, s := range a.specs {
+			a.run(ctx, s, nil, r)
+		}
+		return
 	case ex.Truncated:
 		r.Add("jq", a.InvalidJSONState, fmt.Sprintf("jq: body cut at %s by --max-body, not checked as JSON", FormatBytes(int64(len(ex.Body)))))
 		return
@@ -166,58 +173,70 @@ func (a *JQAssertion) Assert(ex *Exchange, r *Result) {
 		r.Add("jq", a.InvalidJSONState, "jq: body is "+err.Error())
 		return
 	}
+	doc = jqsafe.Numbers(doc)
 	for _, s := range a.specs {
-		a.run(s, doc, r)
+		a.run(ctx, s, doc, r)
 	}
 }
 
 // jqOutcome is what one expression gave.
 type jqOutcome struct {
-	value   any
-	n       int // 0, 1, or 2 for "several"
-	err     error
-	timeout bool
+	value any
+	n     int   // 0, 1, or 2 for "several"
+	err   error // the expression's own error
+	// stopped: the evaluation was ended (its time, the run's deadline, a
+	// signal, its memory or a builtin's limit); why says how.
+	stopped bool
+	state   *nagios.State // nil: the missing state
+	why     string
 }
 
-func (a *JQAssertion) eval(code *gojq.Code, doc any) (out jqOutcome) {
-	timeout := a.Timeout
-	if timeout <= 0 {
-		timeout = DefaultJQTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+func (a *JQAssertion) eval(ctx context.Context, code *jqsafe.Program, doc any) jqOutcome {
+	limit := time.Now().Add(a.timeout())
+	jctx, cancel := context.WithDeadline(ctx, limit)
 	defer cancel()
-	defer func() {
-		if p := recover(); p != nil {
-			out = jqOutcome{err: fmt.Errorf("internal error in jq: %v", p)}
-		}
-	}()
-	iter := code.RunWithContext(ctx, doc)
-	for out.n < 2 {
-		v, ok := iter.Next()
-		if !ok {
-			break
-		}
-		if err, isErr := v.(error); isErr {
-			if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-				return jqOutcome{timeout: true}
-			}
-			return jqOutcome{err: err}
-		}
-		if out.n == 0 {
-			out.value = v
-		}
-		out.n++
+	out, err := code.Run(jctx, doc, 2)
+	// the run's deadline, when it comes first, is what stopped it (its
+	// timer may not have fired yet: jqsafe watches the clock itself)
+	runDeadline, hasDeadline := ctx.Deadline()
+	runsFirst := hasDeadline && !runDeadline.After(limit)
+	res := jqOutcome{n: len(out)}
+	if len(out) > 0 {
+		res.value = out[0]
 	}
-	return out
+	if err == nil {
+		return res
+	}
+	unknown := nagios.Unknown
+	var mem *jqsafe.MemoryError
+	var lim *jqsafe.LimitError
+	switch {
+	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), context.DeadlineExceeded):
+		return jqOutcome{stopped: true, state: &unknown, why: "interrupted (" + SanitizeLine(context.Cause(ctx).Error(), 80) + ")"}
+	case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded) && runsFirst:
+		return jqOutcome{stopped: true, why: "stopped at the run's deadline (-t)"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return jqOutcome{stopped: true, why: "did not finish within " + a.timeout().String()}
+	case errors.As(err, &mem):
+		return jqOutcome{stopped: true, state: &unknown, why: "stopped: " + mem.Error()}
+	case errors.As(err, &lim):
+		return jqOutcome{stopped: true, state: &unknown, why: "stopped: " + SanitizeLine(lim.Error(), 160)}
+	}
+	res.err = err
+	return res
 }
 
-func (a *JQAssertion) run(s jqCompiled, doc any, r *Result) {
+func (a *JQAssertion) run(ctx context.Context, s jqCompiled, doc any, r *Result) {
 	name := "jq:" + s.Expr
 	q := "jq " + quoteExpr(s.Expr)
-	out := a.eval(s.code, doc)
+	out := a.eval(ctx, s.code, doc)
 	switch {
-	case out.timeout:
-		r.Add(name, a.MissingState, fmt.Sprintf("%s did not finish within %s", q, a.timeout()))
+	case out.stopped:
+		st := a.MissingState
+		if out.state != nil {
+			st = *out.state
+		}
+		r.Add(name, st, q+" "+out.why)
 		return
 	case out.err != nil:
 		r.Add(name, a.MissingState, fmt.Sprintf("%s failed: %s", q, jqErrorText(out.err)))
@@ -241,7 +260,7 @@ func (a *JQAssertion) run(s jqCompiled, doc any, r *Result) {
 	shown := q + " = " + showValue(v)
 	switch {
 	case s.Equals != nil || s.Regex != nil:
-		st, text := s.compare(v, shown, failState)
+		st, text := s.compare(v, shown, failState, a.MissingState)
 		if st == nagios.OK && isNum {
 			st, text = s.threshold(num, text)
 		}
@@ -270,7 +289,7 @@ func (a *JQAssertion) timeout() time.Duration {
 }
 
 // compare applies --jq-equals and --jq-regex.
-func (s jqCompiled) compare(v any, shown string, fail nagios.State) (nagios.State, string) {
+func (s jqCompiled) compare(v any, shown string, fail, missing nagios.State) (nagios.State, string) {
 	if s.Equals != nil {
 		if !jqEquals(v, *s.Equals) {
 			return fail, fmt.Sprintf("%s, want %s", shown, showWant(v, *s.Equals))
@@ -278,7 +297,11 @@ func (s jqCompiled) compare(v any, shown string, fail nagios.State) (nagios.Stat
 	}
 	if s.Regex != nil {
 		re := strconv.Quote(SanitizeLine(s.Regex.String(), 60))
-		if !s.Regex.MatchString(valueText(v)) {
+		text, ok := valueText(v)
+		if !ok {
+			return missing, fmt.Sprintf("%s, too large to match %s", shown, re)
+		}
+		if !s.Regex.MatchString(text) {
 			return fail, fmt.Sprintf("%s, does not match %s", shown, re)
 		}
 		return nagios.OK, fmt.Sprintf("%s, matches %s", shown, re)
@@ -320,16 +343,17 @@ func showWant(v any, want string) string {
 	return SanitizeLine(want, 60)
 }
 
-// valueText is a string's own text, or the JSON of anything else.
-func valueText(v any) string {
+// maxValueText bounds the JSON text of a value matched by --jq-regex.
+const maxValueText = 1 << 20
+
+// valueText is a string's own text, or the JSON of anything else; false
+// when that would be longer than maxValueText (an expression may yield a
+// value made of one string shared a million times).
+func valueText(v any) (string, bool) {
 	if s, ok := v.(string); ok {
-		return s
+		return s, true
 	}
-	b, err := gojq.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return jqsafe.Encode(v, maxValueText)
 }
 
 // showValue renders a value for one line of output: a quoted string, or
@@ -337,13 +361,35 @@ func valueText(v any) string {
 func showValue(v any) string {
 	switch v := v.(type) {
 	case string:
-		return strconv.Quote(SanitizeLine(v, 60))
+		return strconv.Quote(SanitizeLine(cut(v, 240), 60))
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return strconv.FormatFloat(v, 'g', -1, 64)
 		}
 	}
-	return SanitizeLine(valueText(v), 60)
+	if text, ok := jqsafe.Encode(v, 4<<10); ok {
+		return SanitizeLine(text, 60)
+	}
+	return SanitizeLine(gojq.Preview(v), 60)
+}
+
+// valueLine is a value's text (a string's own, or JSON) on one line of at
+// most n characters.
+func valueLine(v any, n int) string {
+	text, ok := valueText(v)
+	if !ok {
+		text = gojq.Preview(v)
+	}
+	return SanitizeLine(cut(text, 4*n), n)
+}
+
+// cut keeps the start of a long text before it is sanitised for one line
+// (which reads it whole).
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // quoteExpr shows an expression on one line, in single quotes when it has
@@ -356,6 +402,16 @@ func quoteExpr(expr string) string {
 	return s
 }
 
+// jqErrorText is an expression's error on one line. error(v) and
+// halt_error(v) carry a value, which their Error encodes whole: it is
+// previewed instead.
 func jqErrorText(err error) string {
-	return SanitizeLine(err.Error(), 120)
+	var ve gojq.ValueError
+	if errors.As(err, &ve) {
+		if s, ok := ve.Value().(string); ok {
+			return SanitizeLine("error: "+cut(s, 480), 120)
+		}
+		return SanitizeLine("error: "+gojq.Preview(ve.Value()), 120)
+	}
+	return SanitizeLine(cut(err.Error(), 480), 120)
 }

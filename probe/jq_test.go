@@ -282,7 +282,7 @@ func FuzzJQ(f *testing.F) {
 		}
 		a.Timeout = 20 * time.Millisecond
 		var r Result
-		a.Assert(&Exchange{Status: 200, Body: []byte(doc)}, &r)
+		a.Assert(context.Background(), &Exchange{Status: 200, Body: []byte(doc)}, &r)
 		if r.State < nagios.OK || r.State > nagios.Unknown {
 			t.Fatalf("state %d", r.State)
 		}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,13 +14,25 @@ import (
 // can read after "body is " or "the answer is ": "not JSON: REASON: START
 // OF THE BODY", or "empty, not JSON".
 func DecodeJSON(b []byte) (any, error) {
+	return DecodeJSONContext(context.Background(), b)
+}
+
+// DecodeJSONContext is DecodeJSON that gives up, with ctx's error, when ctx
+// ends before the body is read (a body of megabytes takes a while).
+func DecodeJSONContext(ctx context.Context, b []byte) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errors.New("empty, not JSON")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(ctxReader{ctx, bytes.NewReader(b)})
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, notJSON(b, err, dec.InputOffset())
 	}
 	end := dec.InputOffset()
@@ -28,6 +41,19 @@ func DecodeJSON(b []byte) (any, error) {
 		return nil, fmt.Errorf("not JSON: more data after the first value at byte %d: %s", end, Excerpt(b, 60))
 	}
 	return v, nil
+}
+
+// ctxReader reads until its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func notJSON(b []byte, err error, offset int64) error {

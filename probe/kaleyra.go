@@ -83,7 +83,7 @@ func kaleyraCheck(ctx context.Context, s *Session, cfg KaleyraConfig, rawURL, fo
 	s.Logf("kaleyra: status %q, message %q, %d incidents", SanitizeLine(ans.Status, 20), SanitizeLine(ans.Message, 60), len(ans.Incidents))
 	s.CheckCertificate(ex)
 	for _, a := range cfg.Assertions {
-		a.Assert(ex, r)
+		a.Assert(ctx, ex, r)
 	}
 	r.AddPerf(perf...)
 	kaleyraExtraProblems(r)

@@ -111,7 +111,7 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 		checked := *ex
 		checked.Body = pexipAssertBody(ex.Body, append(pexipIssued(ex), g.Token))
 		for _, a := range cfg.Assertions {
-			a.Assert(&checked, r)
+			a.Assert(ctx, &checked, r)
 		}
 	}
 	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {

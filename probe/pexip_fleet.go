@@ -180,7 +180,7 @@ func PexipFleet(ctx context.Context, cfg PexipFleetConfig) Result {
 		if len(cfg.Assertions) > 0 {
 			ex := &Exchange{Body: f.document()}
 			for _, a := range cfg.Assertions {
-				a.Assert(ex, s.R)
+				a.Assert(ctx, ex, s.R)
 			}
 		}
 		f.summarise(s.R)

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func (l *logCapture) text() string {
 // bodySpy is a body assertion that keeps what it was shown.
 type bodySpy struct{ body []byte }
 
-func (s *bodySpy) Assert(ex *Exchange, r *Result) {
+func (s *bodySpy) Assert(_ context.Context, ex *Exchange, r *Result) {
 	s.body = append([]byte(nil), ex.Body...)
 	r.Add("spy", nagios.OK, "saw the body")
 }

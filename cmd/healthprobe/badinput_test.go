@@ -45,11 +45,20 @@ func badInputFiles(t testing.TB, dir string) {
 		"flow-ref":       "steps:\n  - {name: a, url: \"http://127.0.0.1:1/{{b}}\", extract: {a: .a}}\n  - {name: b, url: \"http://127.0.0.1:1/{{a}}\", extract: {b: .b}}\n",
 		"flow-many":      "steps:\n" + strings.Repeat("  - {url: http://127.0.0.1:1/}\n", 101),
 		"flow-in-batch":  "checks:\n  - {name: f, kind: flow, file: nope.yaml}\n",
+		"notify-zero":    "sinks:\n  - url: https://hooks.example.com/x\n    username: a\n    password_file: /dev/zero\n",
+		"notify-big":     "sinks:\n  - url: https://hooks.example.com/x\n    token_file: $DIR/big-secret\n",
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(strings.ReplaceAll(body, "$DIR", dir)), 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// a 32 MiB secret file (sparse): refused unread, not loaded whole
+	if err := os.WriteFile(filepath.Join(dir, "big-secret"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dir, "big-secret"), 32<<20); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -93,7 +102,13 @@ var badInputs = []struct {
 	{[]string{"http", "x", "-u", "a", "--password", "p4ss", "--password-env", "PW"}, "HTTP UNKNOWN - give only one of --password, --password-env and --password-file"},
 	{[]string{"http", "x", "-u", "a", "--password-env", "NOPE"}, "HTTP UNKNOWN - --password-env: environment variable NOPE is not set or empty"},
 	{[]string{"http", "x", "-u", "a", "--password-file", "/nonexistent/pw"}, "HTTP UNKNOWN - --password-file: open /nonexistent/pw: no such file or directory"},
-	{[]string{"http", "x", "-u", "a", "--password-file", "/dev/zero"}, "HTTP UNKNOWN - --password-file: /dev/zero is larger than 65536 bytes"},
+	{[]string{"http", "x", "-u", "a", "--password-file", "/dev/zero"}, "HTTP UNKNOWN - --password-file: /dev/zero is larger than 64 KiB"},
+	// a notify sink's password from /dev/zero once crashed the process (Go's
+	// fatal out of memory); a 32 MiB secret file was accepted
+	{[]string{"http", "x", "--notify-config", "$DIR/notify-zero"}, "HTTP UNKNOWN - --notify-config $DIR/notify-zero: sink 1: password_file: /dev/zero is larger than 64 KiB"},
+	{[]string{"http", "x", "--notify-config", "$DIR/notify-big"}, "HTTP UNKNOWN - --notify-config $DIR/notify-big: sink 1: token_file: $DIR/big-secret is larger than 64 KiB"},
+	{[]string{"http", "x", "-u", "a", "--password-file", "$DIR/big-secret"}, "HTTP UNKNOWN - --password-file: $DIR/big-secret is larger than 64 KiB"},
+	{[]string{"http", "x", "--notify-config", "/dev/zero"}, "HTTP UNKNOWN - --notify-config /dev/zero: /dev/zero is larger than 1 MiB"},
 	{[]string{"http", "x", "--bearer-env", "MULTILINE"}, "HTTP UNKNOWN - --bearer may not contain control characters (a line break, say)"},
 	{[]string{"http", "x", "--ca-file", "/nonexistent/ca.pem"}, "HTTP UNKNOWN - reading --ca-file: open /nonexistent/ca.pem: no such file or directory"},
 	{[]string{"http", "x", "--ca-file", "$DIR/not.pem"}, "HTTP UNKNOWN - --ca-file $DIR/not.pem holds no PEM certificate"},
@@ -103,7 +118,7 @@ var badInputs = []struct {
 	{[]string{"http", "x", "--cert", "$DIR/not.pem"}, "HTTP UNKNOWN - --cert and --key go together"},
 	{[]string{"http", "x", "--cert", "$DIR/not.pem", "--key", "$DIR/not.pem"}, "HTTP UNKNOWN - loading client certificate: tls: failed to find any PEM data in certificate input"},
 	{[]string{"http", "x", "--proxy", "http://"}, `HTTP UNKNOWN - invalid --proxy "http:"`},
-	{[]string{"http", "x", "--data-file", "/dev/zero"}, "HTTP UNKNOWN - --data-file: /dev/zero is larger than 16777216 bytes"},
+	{[]string{"http", "x", "--data-file", "/dev/zero"}, "HTTP UNKNOWN - --data-file: /dev/zero is larger than 16 MiB"},
 	{[]string{"http", "x", "-d", "a", "--data-file", "$DIR/secret.txt"}, "HTTP UNKNOWN - give only one of --data and --data-file"},
 	{[]string{"http", "x", "--jq", ".["}, "HTTP UNKNOWN - --jq: invalid jq expression .[: unexpected EOF after 2 characters"},
 	{[]string{"http", "x", "--jq-warning", "5"}, `HTTP UNKNOWN - --jq-warning "5" comes before any --jq: put it after the --jq it applies to`},
@@ -129,10 +144,10 @@ var badInputs = []struct {
 	{[]string{"kaleyra", "--api-key", "abcdef", "--service", "sms"}, `KALEYRA UNKNOWN - invalid --service "sms" (want incoming, outgoing or all)`},
 	{[]string{"kaleyra", "--api-key", "abcdef", "--number", "abc"}, `KALEYRA UNKNOWN - invalid --number "abc": no digits`},
 	{[]string{"kaleyra", "--api-key", "abcdef", "--jq", ".x"}, "KALEYRA UNKNOWN - --jq reads JSON: add --format json"},
-	{[]string{"kaleyra", "--api-key-file", "/dev/zero"}, "KALEYRA UNKNOWN - --api-key-file: /dev/zero is larger than 65536 bytes"},
+	{[]string{"kaleyra", "--api-key-file", "/dev/zero"}, "KALEYRA UNKNOWN - --api-key-file: /dev/zero is larger than 64 KiB"},
 	{[]string{"run"}, "RUN UNKNOWN - missing --config FILE: usage: healthprobe run -c FILE [flags]"},
 	{[]string{"run", "-c", "/nonexistent/checks.yaml"}, "RUN UNKNOWN - open /nonexistent/checks.yaml: no such file or directory"},
-	{[]string{"run", "-c", "/dev/zero"}, "RUN UNKNOWN - /dev/zero is larger than 4194304 bytes"},
+	{[]string{"run", "-c", "/dev/zero"}, "RUN UNKNOWN - /dev/zero is larger than 4 MiB"},
 	{[]string{"run", "-c", "$DIR/broken.yaml"}, "RUN UNKNOWN - $DIR/broken.yaml: not valid YAML or JSON: line 1: did not find expected node content"},
 	{[]string{"run", "-c", "$DIR/zero-timeout"}, `RUN UNKNOWN - $DIR/zero-timeout: check "a": defaults line 2: key "timeout": "0" is out of range: give more than 0 and at most 86400 seconds (24h)`},
 	{[]string{"run", "-c", "$DIR/unknown-key"}, `RUN UNKNOWN - $DIR/unknown-key: check "a" (line 5): unknown key "port" for kind http`},
@@ -149,7 +164,7 @@ var badInputs = []struct {
 	{[]string{"run", "-c", "$DIR/good.yaml", "--only", "zz"}, `RUN UNKNOWN - --only "zz": no check of that name in $DIR/good.yaml`},
 	{[]string{"run", "-c", "$DIR/good.yaml", "--output", "xml"}, `RUN UNKNOWN - $DIR/good.yaml: defaults: invalid --output "xml" (want nagios, json or prometheus)`},
 	{[]string{"flow"}, "FLOW UNKNOWN - missing FILE: usage: healthprobe flow FILE [flags]"},
-	{[]string{"flow", "/dev/zero"}, "FLOW UNKNOWN - /dev/zero is larger than 1048576 bytes"},
+	{[]string{"flow", "/dev/zero"}, "FLOW UNKNOWN - /dev/zero is larger than 1 MiB"},
 	{[]string{"flow", "$DIR/flow-broken"}, "FLOW UNKNOWN - $DIR/flow-broken: not valid YAML or JSON: line 2: did not find expected node content"},
 	{[]string{"flow", "$DIR/flow-key"}, `FLOW UNKNOWN - $DIR/flow-key: line 4: step a: unknown key "keywords" (a step takes the keys of an http check, and name, always, timeout, extract, json)`},
 	{[]string{"flow", "$DIR/flow-loop"}, "FLOW UNKNOWN - $DIR/flow-loop: line 4: json: YAML aliases are not supported"},

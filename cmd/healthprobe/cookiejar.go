@@ -15,7 +15,7 @@ const maxCookieFile = 1 << 20
 
 // loadCookieJar reads --cookie-jar's Netscape cookie file into a jar; a
 // file that does not exist yet is an empty jar, as curl has it.
-func loadCookieJar(path string) (*probe.CookieJar, error) {
+func loadCookieJar(ce *checkEnv, path string) (*probe.CookieJar, error) {
 	jar := probe.NewCookieJar()
 	info, err := os.Stat(path)
 	switch {
@@ -26,7 +26,7 @@ func loadCookieJar(path string) (*probe.CookieJar, error) {
 	case !info.Mode().IsRegular():
 		return nil, fmt.Errorf("--cookie-jar: %s is not a regular file", path)
 	}
-	data, err := readLimited(path, maxCookieFile)
+	data, err := ce.readFile(path, maxCookieFile)
 	if err != nil {
 		return nil, fmt.Errorf("--cookie-jar: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,6 +194,34 @@ var faults = []fault{
 	{name: "endless 103 Early Hints answers", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("", "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n", 0))
 	}},
+	// Interim and protocol-switching answers: Go's transport reads 1xx
+	// answers itself, and hands a 101's connection over as the body.
+	{name: "101 Switching Protocols to a plain request, then silence", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, rawAnswer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))
+	}},
+	{name: "100 Continue, then 101 Switching Protocols, then silence", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, rawAnswer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"))
+	}},
+	{name: "100 Continue, then silence", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, rawAnswer("HTTP/1.1 100 Continue\r\n\r\n"))
+	}},
+	{name: "102 Processing every 100 ms, without end", serve: func(fx *faultEnv) string {
+		return fx.raw(nil, true, endless("", "HTTP/1.1 102 Processing\r\n\r\n", 100*time.Millisecond))
+	}},
+	{name: "endless 103 Early Hints over HTTP/2", tls: true, serve: func(fx *faultEnv) string {
+		return fx.handler(h2Leaf(fx), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for r.Context().Err() == nil {
+				w.Header().Set("Link", "</style.css?"+strings.Repeat("a", 1000)+">; rel=preload")
+				w.WriteHeader(http.StatusEarlyHints)
+			}
+		}))
+	}},
+	{name: "103 Early Hints over HTTP/2, then silence", tls: true, serve: func(fx *faultEnv) string {
+		return fx.handler(h2Leaf(fx), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusEarlyHints)
+			<-r.Context().Done()
+		}))
+	}},
 	{name: "endless body (chunked)", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, endlessBody(0))
 	}},
@@ -358,10 +387,56 @@ var faults = []fault{
 	{name: "wrong Content-Type on a good answer", serve: func(fx *faultEnv) string {
 		return fx.handler(nil, forceHeader(fx.healthy, "Content-Type", "image/png"))
 	}},
+	// What jq meets in an answer (the operator's --jq runs on it).
+	{name: "jq: regular expressions over a long string of the answer", json: true, serve: func(fx *faultEnv) string {
+		// gojq counts the code points before each match and capture from
+		// the start of the string: over a second here
+		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("a", 48<<10)+strings.Repeat("x", 1000)+`"`))
+	}, extra: []string{"--jq", `.pad | [match("(?<a>x)(?<b>)(?<c>)(?<d>)(?<e>)(?<f>)"; "g")] | length`}},
+	{name: "jq: arithmetic on a number of 50000 digits", json: true, serve: func(fx *faultEnv) string {
+		// gojq parses the number at each use, in quadratic time: over a
+		// second here
+		return fx.handler(nil, padJSON(fx.healthy, strings.Repeat("7", 50000)))
+	}, extra: []string{"--jq", `[range(40) as $i | .pad + $i] | length`}},
+	{name: "jq: an expression that would build a huge value from the answer", json: true, serve: func(fx *faultEnv) string {
+		return fx.handler(nil, padJSON(fx.healthy, `"`+strings.Repeat("x", 32<<10)+`"`))
+	}, extra: []string{"--jq", `.pad * 1e6 | length`}},
 	// Secrets sent back.
 	{name: "echoes the credentials in every form, cut where excerpts end", json: true, serve: func(fx *faultEnv) string {
 		return fx.handler(nil, echoCredentials(fx.probe))
 	}},
+}
+
+// h2Leaf is a TLS config with a certificate of the suite's CA that offers
+// HTTP/2.
+func h2Leaf(fx *faultEnv) *tls.Config {
+	cfg := tlsLeaf(fx, testcert.Loopback(time.Now().Add(-day), time.Now().Add(90*day)))
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	return cfg
+}
+
+// padJSON puts "pad": value first in every JSON object that h answers with
+// 200.
+func padJSON(h http.Handler, value string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusOK && bytes.HasPrefix(body, []byte("{")) {
+			pad := `{"pad":` + value
+			if !bytes.HasPrefix(body, []byte("{}")) {
+				pad += ","
+			}
+			body = append([]byte(pad), body[1:]...)
+		}
+		for k, vs := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = vs
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	})
 }
 
 // echoCredentials is a server that sends back the credentials a request

@@ -114,7 +114,8 @@ const maxSecretFile = 64 << 10
 
 // resolve returns the secret, read from the run's environment or a file,
 // and registers it with the run's redactor.
-func (s *secretFlags) resolve(rs *runState) (string, error) {
+func (s *secretFlags) resolve(ce *checkEnv) (string, error) {
+	rs := ce.run
 	n := 0
 	for _, v := range []string{s.value, s.env, s.file} {
 		if v != "" {
@@ -134,7 +135,7 @@ func (s *secretFlags) resolve(rs *runState) (string, error) {
 			return "", fmt.Errorf("--%s-env: environment variable %s is not set or empty", s.name, s.env)
 		}
 	case s.file != "":
-		b, err := readLimited(s.file, maxSecretFile)
+		b, err := ce.readFile(s.file, maxSecretFile)
 		if err != nil {
 			return "", fmt.Errorf("--%s-file: %w", s.name, err)
 		}

@@ -38,6 +38,7 @@ var flowKind = kind{
 // flowOptions is a flow check: from a file given on the command line, or
 // from a batch check (entry).
 type flowOptions struct {
+	ce         *checkEnv
 	cmd        *cobra.Command
 	flow       *config.Flow // a batch check's, read by entry
 	where      string       // its file, or "" for a batch check's own steps:
@@ -45,7 +46,7 @@ type flowOptions struct {
 }
 
 func newFlowCheck(ce *checkEnv) checkCommand {
-	o := &flowOptions{}
+	o := &flowOptions{ce: ce}
 	o.cmd = &cobra.Command{
 		Use:   "flow FILE",
 		Short: "Run a multi-step HTTP check from a flow file: log in, carry a token, check, clean up",
@@ -70,7 +71,7 @@ each a sub-check step:NAME. The flow file's timeout is its deadline, unless
 	}
 	return checkCommand{cmd: o.cmd, entry: o.entry, build: func(args []string) (checkFunc, error) {
 		if len(args) == 1 { // the command line: the file's timeout unless -t is given
-			f, err := loadFlow(args[0])
+			f, err := loadFlow(ce, args[0])
 			if err != nil {
 				return nil, err
 			}
@@ -103,7 +104,7 @@ func (o *flowOptions) entry(c *config.Check, dir string) ([]string, error) {
 	if !filepath.IsAbs(file) {
 		file = filepath.Join(dir, file)
 	}
-	if o.flow, err = loadFlow(file); err != nil {
+	if o.flow, err = loadFlow(o.ce, file); err != nil {
 		return nil, err
 	}
 	o.where = file
@@ -111,8 +112,8 @@ func (o *flowOptions) entry(c *config.Check, dir string) ([]string, error) {
 }
 
 // loadFlow reads a flow file; its errors name it.
-func loadFlow(path string) (*config.Flow, error) {
-	data, err := readLimited(path, config.MaxFlowSize)
+func loadFlow(ce *checkEnv, path string) (*config.Flow, error) {
+	data, err := ce.readFile(path, config.MaxFlowSize)
 	if err != nil {
 		return nil, err
 	}

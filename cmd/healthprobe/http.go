@@ -112,12 +112,12 @@ func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
 		if c.user == "" {
 			return cc, fmt.Errorf("a password needs --user")
 		}
-		if cc.Password, err = c.password.resolve(ce.run); err != nil {
+		if cc.Password, err = c.password.resolve(ce); err != nil {
 			return cc, err
 		}
 	}
 	if c.bearer.given() {
-		if cc.Bearer, err = c.bearer.resolve(ce.run); err != nil {
+		if cc.Bearer, err = c.bearer.resolve(ce); err != nil {
 			return cc, err
 		}
 		if err := headerSafe("--bearer", cc.Bearer); err != nil {
@@ -162,7 +162,7 @@ func (c *clientFlags) secretHeaders(ce *checkEnv, h http.Header) error {
 			}
 			return "", fmt.Errorf("environment variable %s is not set or empty", v)
 		}},
-		{"--header-file", c.headerFile, func(path string) (string, error) { return readFirstLine(path) }},
+		{"--header-file", c.headerFile, ce.readFirstLine},
 	} {
 		for _, spec := range src.specs {
 			name, from, ok := strings.Cut(spec, ":")
@@ -282,7 +282,7 @@ func (c *clientFlags) oauth2(ce *checkEnv) (*probe.OAuth2, error) {
 		return nil, errors.New("give only one of --oauth2-token-url, --bearer and --user: each sets the Authorization header")
 	}
 	o := &probe.OAuth2{TokenURL: u, ClientID: c.oauthID, Scopes: c.oauthScopes, Params: url.Values{}}
-	if o.ClientSecret, err = c.oauthSecret.resolve(ce.run); err != nil {
+	if o.ClientSecret, err = c.oauthSecret.resolve(ce); err != nil {
 		return nil, err
 	}
 	for _, a := range c.oauthArgs {
@@ -296,8 +296,8 @@ func (c *clientFlags) oauth2(ce *checkEnv) (*probe.OAuth2, error) {
 }
 
 // readFirstLine reads the first line of a small file: a secret's.
-func readFirstLine(path string) (string, error) {
-	b, err := readLimited(path, maxSecretFile)
+func (ce *checkEnv) readFirstLine(path string) (string, error) {
+	b, err := ce.readFile(path, maxSecretFile)
 	if err != nil {
 		return "", err
 	}
@@ -433,7 +433,7 @@ func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
 	if o.cookieJar == "" {
 		return func(ctx context.Context) probe.Result { return probe.HTTP(ctx, cfg) }, nil
 	}
-	jar, err := loadCookieJar(o.cookieJar)
+	jar, err := loadCookieJar(ce, o.cookieJar)
 	if err != nil {
 		return nil, err
 	}
@@ -482,7 +482,7 @@ func (o *httpOptions) config(ce *checkEnv, rawURL string) (probe.HTTPConfig, err
 		cfg.Body = []byte(o.data)
 	}
 	if o.dataFile != "" {
-		if cfg.Body, err = readLimited(o.dataFile, maxDataFile); err != nil {
+		if cfg.Body, err = ce.readFile(o.dataFile, maxDataFile); err != nil {
 			return cfg, fmt.Errorf("--data-file: %w", err)
 		}
 	}

@@ -72,7 +72,7 @@ func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {
 	}
 	ce.run.redactor.AddURL(base)
 	// the probe checks the values of the flags; an empty key is its "no API key"
-	key, err := o.apiKey.resolve(ce.run) // registered for redaction with its URL-encoded forms
+	key, err := o.apiKey.resolve(ce) // registered for redaction with its URL-encoded forms
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ such a payload.`,
 			if !token.given() {
 				return errors.New("give the token with --token, --token-env or --token-file")
 			}
-			tok, err := token.resolve(ce.run)
+			tok, err := token.resolve(ce)
 			if err != nil {
 				return err
 			}

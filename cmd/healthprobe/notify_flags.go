@@ -149,14 +149,18 @@ type sinkCache struct {
 	sinks map[string]*notify.Sink
 }
 
-// loadConfig reads a config file once per run.
-func (c *sinkCache) loadConfig(path string) (notify.FileConfig, error) {
+// loadConfig reads a config file once per run, with read (its size cap).
+func (c *sinkCache) loadConfig(path string, read func(string, int64) ([]byte, error)) (notify.FileConfig, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if fc, ok := c.files[path]; ok {
 		return fc, nil
 	}
-	fc, err := notify.LoadConfig(path)
+	data, err := read(path, notify.MaxConfig)
+	if err != nil {
+		return notify.FileConfig{}, err
+	}
+	fc, err := notify.ParseConfig(data, strings.EqualFold(filepath.Ext(path), ".json"))
 	if err == nil {
 		if c.files == nil {
 			c.files = map[string]notify.FileConfig{}
@@ -219,7 +223,7 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 	}
 	var fc notify.FileConfig
 	if n.configFile != "" {
-		if fc, err = cache.loadConfig(n.configFile); err != nil {
+		if fc, err = cache.loadConfig(n.configFile, ce.readFile); err != nil {
 			return nil, fc, fmt.Errorf("--notify-config %s: %w", n.configFile, err)
 		}
 		more, err := notify.BuildSinks(fc.Sinks, ce.run.getenv)

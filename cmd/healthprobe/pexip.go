@@ -101,7 +101,7 @@ func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {
 	case o.guest:
 		cfg.PIN = "none"
 	case o.pin.given():
-		if cfg.PIN, err = o.pin.resolve(ce.run); err != nil {
+		if cfg.PIN, err = o.pin.resolve(ce); err != nil {
 			return nil, err
 		}
 		if err := headerSafe("--pin", cfg.PIN); err != nil {

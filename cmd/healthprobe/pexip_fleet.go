@@ -185,7 +185,7 @@ func (o *pexipFleetOptions) testCallConfig(ce *checkEnv, cmd *cobra.Command) (*p
 	case o.guest:
 		tc.PIN = "none"
 	case o.pin.given():
-		pin, err := o.pin.resolve(ce.run)
+		pin, err := o.pin.resolve(ce)
 		if err != nil {
 			return nil, err
 		}

@@ -67,6 +67,7 @@ func defaultFlags() *globalFlags {
 // notify.Tracker's.
 type runState struct {
 	env
+	ctx      context.Context // the run's: a signal ends it (files read before a check starts wait under it)
 	redactor *redact.Redactor
 	logMu    sync.Mutex
 	exitCode int
@@ -78,7 +79,7 @@ func newRunState(e env) *runState {
 	if e.stderr != nil {
 		e.stderr = red.Writer(e.stderr)
 	}
-	return &runState{env: e, redactor: red}
+	return &runState{env: e, ctx: context.Background(), redactor: red}
 }
 
 // checkEnv is what a check is built and run with: its global flag values,
@@ -111,6 +112,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	}()
 	ctx, cancel := context.WithCancel(ctx) // ends what the run started
 	defer cancel()
+	rs.ctx = ctx
 	root := newRootCmdFor(f, rs, args)
 	if c, _, err := root.Find(args); err == nil && c != root {
 		kind = strings.ToUpper(c.Name())

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -71,7 +72,7 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 	if o.file == "" {
 		return fmt.Errorf("missing --config FILE: usage: %s", cmd.UseLine())
 	}
-	data, err := readLimited(o.file, config.MaxSize)
+	data, err := rs.commandEnv(f).readFile(o.file, config.MaxSize)
 	if err != nil {
 		return err
 	}
@@ -323,21 +324,13 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-// readLimited reads a file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return data, nil
+// readFile reads a file the command line names, capped at max bytes
+// (internal/limitfile: a larger file is refused before it is read), within
+// -t and the run's signals (a pipe's data may never come).
+func (ce *checkEnv) readFile(path string, max int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ce.run.ctx, ce.timeout)
+	defer cancel()
+	return limitfile.Read(ctx, path, max)
 }
 
 // checkKeys is every key a check of some kind takes: its kind's flags, the

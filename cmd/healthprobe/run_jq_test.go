@@ -1,10 +1,16 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/healthprobe/healthprobe/config"
 )
@@ -150,4 +156,62 @@ func FuzzBatchJQ(f *testing.F) {
 			}
 		}
 	})
+}
+
+// In a batch, a check whose jq never ends (or outgrows its memory) is
+// stopped at its deadline, UNKNOWN, and the other checks finish on time
+// with their own results (a deadline of 2s: the endless checks hold two
+// cores busy until theirs, and the race detector slows the others tenfold).
+func TestBatchJQStopsAtTheDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok","pad":"`+strings.Repeat("x", 64<<10)+`"}`)
+	}))
+	defer srv.Close()
+	batch := filepath.Join(t.TempDir(), "checks.yaml")
+	err := os.WriteFile(batch, fmt.Appendf(nil, `defaults:
+  timeout: 2s
+checks:
+  - {name: plain, kind: http, url: %[1]s/, jq: .status, jq-equals: ok}
+  - {name: endless, kind: http, url: %[1]s/, jq: ['def f: f; f', 'last(range(1e18))', '.status']}
+  - {name: regex, kind: http, url: %[1]s/, jq: '[.pad | match("."; "g")] | length'}
+  - {name: huge, kind: http, url: %[1]s/, jq: '.pad * 1e9'}
+`, srv.URL), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A late answer is tried again, twice, as in the fault suite.
+	var code int
+	var out, errOut string
+	var took time.Duration
+	for attempt := 1; attempt <= 3; attempt++ {
+		start := time.Now()
+		code, out, errOut = runArgs(t, nil, "run", "-c", batch)
+		if took = time.Since(start); took <= 2*time.Second+300*time.Millisecond {
+			break
+		}
+		t.Logf("attempt %d answered after %v", attempt, took)
+	}
+	if took > 2*time.Second+300*time.Millisecond {
+		t.Errorf("took %v, each check's deadline is 2s", took)
+	}
+	stopped := `(did not finish within 1s|stopped at the run's deadline \(-t\))`
+	for _, line := range []string{
+		`^\[plain\] HTTP OK - 200 OK, [0-9.]+ s \|`,
+		`^\[endless\] HTTP UNKNOWN - jq 'def f: f; f' ` + stopped + `; jq last\(range\(1e18\)\) ` + stopped + `; `,
+		`^    \\_ \[UNKNOWN\] jq \.status ` + stopped + `$`,
+		`^\[regex\] HTTP (UNKNOWN - jq '\[\.pad ¦ match\("\."; "g"\)\] ¦ length' (stopped: it needed more than 64 MiB of memory|` + stopped + `); |OK - )200 OK`,
+		`^\[huge\] HTTP UNKNOWN - jq '\.pad \* 1e9' stopped: "x+ \.\.\." \* 1000000000 would build a string of 59\.6 TiB, more than 16 MiB; 200 OK`,
+		`^RUN UNKNOWN - 4 checks, [12] ok, [23] unknown: endless UNKNOWN, (regex UNKNOWN, )?huge UNKNOWN \|`,
+	} {
+		if !regexp.MustCompile(`(?m)` + line).MatchString(out) {
+			t.Errorf("no line %s", line)
+		}
+	}
+	if code != 3 {
+		t.Errorf("exit %d", code)
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s\nstderr: %s", out, errOut)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -59,7 +60,18 @@ const signalsTaken = "* SIGINT and SIGTERM now end the run with UNKNOWN"
 // and returns the exit code, stdout and how long the exit took.
 func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...string) (int, string, time.Duration) {
 	t.Helper()
-	cmd := exec.Command(healthprobeBinary(t), append([]string{"-vv"}, args...)...)
+	return interruptAt(t, sig, got, n, "", args...)
+}
+
+// interruptAt is interrupt that also waits, before the signal, for a line
+// of stderr starting with at (the run at -vvv, when at is given).
+func interruptAt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, at string, args ...string) (int, string, time.Duration) {
+	t.Helper()
+	verbose := "-vv"
+	if at != "" {
+		verbose = "-vvv"
+	}
+	cmd := exec.Command(healthprobeBinary(t), append([]string{verbose}, args...)...)
 	cmd.Env = append(os.Environ(), "KALEYRA_KEY="+emulate.KaleyraAPIKey, "NO_COLOR=1")
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -71,12 +83,21 @@ func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...
 		t.Fatal(err)
 	}
 	taken, errLines := make(chan struct{}), make(chan []string, 1)
+	reached := make(chan struct{})
+	if at == "" {
+		close(reached)
+	}
+	waitFor := at
 	go func() {
 		var lines []string
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if sc.Text() == signalsTaken {
 				close(taken)
+			}
+			if waitFor != "" && strings.HasPrefix(sc.Text(), waitFor) {
+				close(reached)
+				waitFor = ""
 			}
 			lines = append(lines, sc.Text())
 		}
@@ -101,6 +122,11 @@ func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...
 	case <-timeout.C:
 		fail("no %q on stderr", signalsTaken)
 	}
+	select {
+	case <-reached:
+	case <-timeout.C:
+		fail("no line %q on stderr", at)
+	}
 	sent := time.Now()
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
@@ -122,8 +148,8 @@ func interrupt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, args ...
 		t.Fatal(err)
 	}
 	for _, l := range lines {
-		if !strings.HasPrefix(l, "> ") && !strings.Contains(l, "] > ") && l != signalsTaken &&
-			!strings.HasPrefix(l, "< ") && !strings.HasPrefix(l, "* step ") { // a flow's cleanup step answers
+		if !strings.HasPrefix(l, "> ") && !strings.HasPrefix(l, "< ") && !strings.Contains(l, "] > ") && l != signalsTaken &&
+			!strings.HasPrefix(l, "* step ") { // a flow's steps
 			t.Errorf("stderr: %s", l)
 		}
 	}
@@ -141,6 +167,55 @@ func TestSignalEndsACheck(t *testing.T) {
 			want := "HTTP UNKNOWN - interrupted (" + tt.text + " signal received): " + srv.Addr + " accepted the request but sent no answer\n"
 			if code != 3 || out != want {
 				t.Errorf("exit %d, stdout %q; want exit 3, %q", code, out, want)
+			}
+			t.Logf("exited %v after the signal", took)
+		})
+	}
+}
+
+// answeringServer answers every request with a JSON body after announcing
+// it on the channel; after can send more (or nothing) and hold the
+// connection.
+func answeringServer(t *testing.T, answer string) (*hostile, <-chan struct{}) {
+	got := make(chan struct{}, 16)
+	srv := serveRaw(t, nil, true, func(c net.Conn, _ *http.Request, done <-chan struct{}) {
+		got <- struct{}{}
+		_, _ = io.WriteString(c, answer)
+		<-done
+	})
+	t.Cleanup(srv.Close)
+	return srv, got
+}
+
+// A signal ends the other waits of a run too: an interim answer followed by
+// silence, and jq expressions at work on an answer.
+func TestSignalEndsEveryWait(t *testing.T) {
+	endless := []string{}
+	for range 60 { // 60 s of work: the signal comes while one runs
+		endless = append(endless, "--jq", "def f: f; f")
+	}
+	body := `{"status":"ok"}`
+	for _, tt := range []struct {
+		name   string
+		answer string
+		args   []string
+		at     string // the stderr line (-vvv) after which the signal is sent
+		want   string // line 1, after "HTTP UNKNOWN - ": a regular expression
+	}{
+		// (the signal may come before the client has read the 100: the
+		// request is then still waiting for an answer)
+		{"100 Continue then silence", "HTTP/1.1 100 Continue\r\n\r\n", nil, "",
+			`interrupted \(terminated signal received\): $ADDR (began its answer but did not finish the headers|accepted the request but sent no answer)`},
+		{"jq at work", fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body), endless,
+			"< body (", `jq 'def f: f; f' interrupted \(terminated signal received\); `},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, got := answeringServer(t, tt.answer)
+			args := append([]string{"http", srv.URL + "/health", "-t", "60"}, tt.args...)
+			code, out, took := interruptAt(t, syscall.SIGTERM, got, 1, tt.at, args...)
+			want := regexp.MustCompile(`^HTTP UNKNOWN - ` + strings.ReplaceAll(tt.want, "$ADDR", regexp.QuoteMeta(srv.Addr)))
+			if code != 3 || !want.MatchString(out) {
+				t.Errorf("exit %d, stdout %q; want exit 3, %s", code, out, want)
 			}
 			t.Logf("exited %v after the signal", took)
 		})
@@ -238,4 +313,24 @@ func TestWatchSignals(t *testing.T) {
 	if got := context.Cause(ctx).Error(); got != "terminated signal received" {
 		t.Errorf("cause %q", got)
 	}
+}
+
+// A secret file that is a pipe whose writer never writes (a
+// --password-file <(...) that hangs) is given up on a signal too.
+func TestSignalEndsAFileRead(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "password")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0) // a writer that never writes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	code, out, took := interrupt(t, syscall.SIGTERM, nil, 0, "http", "http://127.0.0.1:1/", "-u", "a", "--password-file", fifo, "-t", "60")
+	want := "HTTP UNKNOWN - --password-file: reading " + fifo + ": interrupted (terminated signal received)\n"
+	if code != 3 || out != want {
+		t.Errorf("exit %d, stdout %q; want exit 3, %q", code, out, want)
+	}
+	t.Logf("exited %v after the signal", took)
 }

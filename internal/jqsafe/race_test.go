@@ -1,0 +1,5 @@
+//go:build race
+
+package jqsafe
+
+const raceEnabled = true
