@@ -24,6 +24,9 @@ import (
 type File struct {
 	Defaults []Option
 	Checks   []Check
+	// Dir is the directory of the file, which the paths it names (a
+	// flow's file:) are relative to; the caller sets it.
+	Dir string
 }
 
 // Check is one entry of checks:.
@@ -43,6 +46,9 @@ type Option struct {
 	// Items is set for a key whose items may be mappings (jq): one per
 	// value or list item, in order. A single mapping is one item.
 	Items []Item
+	// node is the value of a key that holds a structure of its own (a
+	// flow's steps:), read by InlineFlow.
+	node *yaml.Node
 }
 
 // Item is one item of a key that takes mappings: a plain value, or a
@@ -56,6 +62,10 @@ type Item struct {
 // takesMappings reports whether the items of a key may be mappings: jq:,
 // whose items pair an expression with its own value flags.
 func takesMappings(key string) bool { return key == "jq" }
+
+// holdsStructure reports whether a key's value is a structure read as a
+// whole by its kind: steps:, the steps of a flow (InlineFlow).
+func holdsStructure(key string) bool { return key == "steps" }
 
 // MaxSize is the largest batch file read.
 const MaxSize = 4 << 20
@@ -172,6 +182,11 @@ func options(n *yaml.Node, where string) ([]Option, error) {
 		}
 		seen[key] = true
 		o := Option{Key: key, Line: k.Line}
+		if holdsStructure(key) && where == "check" {
+			o.Values, o.node = []string{""}, v
+			out = append(out, o)
+			continue
+		}
 		if takesMappings(key) {
 			if err := mappingItems(&o, k, v); err != nil {
 				return nil, err

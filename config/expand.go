@@ -111,3 +111,39 @@ func clip(s string, n int) string {
 	}
 	return s
 }
+
+// Expand replaces each ${NAME} in the values of a flow's steps (their keys'
+// values, jq: items and the strings of a json: body; not in names, extract
+// expressions or keys), as File.Expand does.
+func (f *Flow) Expand(lookup func(name string) (string, bool)) error {
+	for i := range f.Steps {
+		st := &f.Steps[i]
+		for j := range st.Options {
+			if err := expandOption(&st.Options[j], lookup); err != nil {
+				return fmt.Errorf("step %s: %w", st.Name, err)
+			}
+		}
+		if st.JSON != nil {
+			if err := expandJSON(st.JSON, lookup); err != nil {
+				return fmt.Errorf("step %s: %w", st.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func expandJSON(v *JSONValue, lookup func(string) (string, bool)) error {
+	if v.Kind == JSONString {
+		s, err := ExpandString(v.Text, lookup)
+		if err != nil {
+			return fmt.Errorf("line %d: json: %w", v.Line, err)
+		}
+		v.Text = s
+	}
+	for i := range v.Items {
+		if err := expandJSON(&v.Items[i], lookup); err != nil {
+			return err
+		}
+	}
+	return nil
+}

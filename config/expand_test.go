@@ -102,3 +102,37 @@ func FuzzExpandString(f *testing.F) {
 		}
 	})
 }
+
+// TestFlowExpand: a flow's step values and json: strings are expanded; its
+// names and extract expressions are not.
+func TestFlowExpand(t *testing.T) {
+	f, err := ParseFlow([]byte("steps:\n  - name: a\n    url: ${U}/x\n    json: {user: u, password: \"${P}\", n: [\"${P}\"]}\n    extract: {t: '.t | \"${U}\"'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"U": "http://h", "P": "pw"}
+	if err := f.Expand(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	st := f.Steps[0]
+	if got := st.Options[0].Values[0]; got != "http://h/x" {
+		t.Errorf("url = %q", got)
+	}
+	if got := st.JSON.Items[1].Text; got != "pw" {
+		t.Errorf("json password = %q", got)
+	}
+	if got := st.JSON.Items[2].Items[0].Text; got != "pw" {
+		t.Errorf("json list item = %q", got)
+	}
+	if got := st.Extract[0].Expr; got != `.t | "${U}"` {
+		t.Errorf("extract expression expanded: %q", got)
+	}
+	err = f.Expand(func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Errorf("a second expansion found a reference: %v", err)
+	}
+	g, _ := ParseFlow([]byte("steps:\n  - name: a\n    url: ${NOPE}/x\n"))
+	if err := g.Expand(func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), "NOPE") {
+		t.Errorf("unset variable: %v", err)
+	}
+}

@@ -12,7 +12,7 @@ import (
 // Nagios $USERn$ of each secret, the pages docs/ must have. A kind's
 // descriptor lives in its own command file (http.go, ...); adding a kind is
 // one line here (see docs/adding-a-check.md).
-var kinds = []*kind{&httpKind, &itgrixKind, &pexipKind, &pexipFleetKind, &kaleyraKind}
+var kinds = []*kind{&httpKind, &itgrixKind, &pexipKind, &pexipFleetKind, &kaleyraKind, &flowKind}
 
 // kind describes one kind of check.
 type kind struct {

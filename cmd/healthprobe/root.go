@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/healthprobe/healthprobe/config"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
@@ -287,6 +288,11 @@ type checkCommand struct {
 	arg   string // "url" for http; "" when the command takes no argument
 	opts  any    // a pointer to the options struct the flags write to
 	build func(ce *checkEnv, args []string) (checkFunc, error)
+	// entry, when set, reads the keys of a batch check that are no flags
+	// (a flow's file: or steps:), taking them out of c before the others
+	// are set on the flags; dir is the batch file's directory, which paths
+	// are relative to. It returns the words --dry-run shows for them.
+	entry func(c *config.Check, dir string) ([]string, error)
 }
 
 func versionString() string {

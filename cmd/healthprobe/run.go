@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -130,6 +131,7 @@ func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) (*
 	if err := file.Expand(rs.lookupVar); err != nil {
 		return fail(fmt.Errorf("%s: %w", o.file, err))
 	}
+	file.Dir = filepath.Dir(o.file)
 	format, conc, err := o.runSettings(flags, f, file.Defaults)
 	if err != nil {
 		return fail(fmt.Errorf("%s: defaults: %w", o.file, err))

@@ -50,6 +50,7 @@ type planner struct {
 	templates  []*kindTemplate // built on first use
 	defaults   []config.Option
 	defaultJQ  jqBlock
+	dir        string // the batch file's directory, which paths in it are relative to
 }
 
 // fork returns a planner with the same settings and commands of its own.
@@ -153,7 +154,7 @@ func (t *kindTemplate) set(key string, values []string) error {
 // newPlanner validates the file's defaults and returns a planner of its
 // checks.
 func newPlanner(file *config.File, f *globalFlags, rs *runState, cliTimeout, dryRun bool) (*planner, error) {
-	pl := &planner{f: f, rs: rs, cliTimeout: cliTimeout, dryRun: dryRun, defaults: file.Defaults}
+	pl := &planner{f: f, rs: rs, cliTimeout: cliTimeout, dryRun: dryRun, defaults: file.Defaults, dir: file.Dir}
 	if !f.notify.enabled() {
 		// a check with state has its own name in its flags: only checks
 		// without may share the run's values
@@ -213,6 +214,17 @@ func (pl *planner) build(c config.Check) (builtCheck, error) {
 	}
 	t.reset(pl.f)
 	p := builtCheck{name: c.Name, kind: c.Kind}
+	if t.cc.entry != nil {
+		// the keys of the kind that are no flags (a flow's file: or
+		// steps:), taken out of c before the others are set
+		shown, err := t.cc.entry(&c, pl.dir)
+		if err != nil {
+			return p, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
+		}
+		if pl.dryRun {
+			p.argv = shown
+		}
+	}
 	set := func(o config.Option) error {
 		if err := t.set(o.Key, o.Values); err != nil {
 			return err
