@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/notify"
 	"github.com/healthprobe/healthprobe/probe"
@@ -108,9 +108,13 @@ such a payload.`,
 			if err != nil {
 				return err
 			}
-			body, err := io.ReadAll(io.LimitReader(ce.run.stdin, maxPayload+1))
+			// stdin under the run's deadline: a terminal or a silent pipe
+			// does not hold the run
+			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
+			defer cancel()
+			body, err := limitfile.ReadStream(ctx, "stdin", ce.run.stdin, maxPayload)
 			if err != nil {
-				return fmt.Errorf("reading stdin: %w", err)
+				return err
 			}
 			return ce.render(verifyResult(body, tok))
 		},
