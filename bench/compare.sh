@@ -3,10 +3,16 @@
 # (monitoring-plugins) and a bare Go net/http GET, on the same static page
 # served by nginx on 127.0.0.1. Never part of CI's pass/fail.
 #
-#   bench/compare.sh            # all three parts, markdown tables on stdout
+#   bench/compare.sh            # all four parts, markdown tables on stdout
 #   bench/compare.sh single     # 1: one check as a process (RUNS=300 each)
-#   bench/compare.sh batch      # 2: N=1000 checks: healthprobe run vs check_curl via xargs -P P=8
-#   bench/compare.sh accuracy   # 3: reported response time vs an imposed delay
+#   bench/compare.sh batch      # 2: healthprobe run -c with 1k, 10k, 100k checks (SIZES) beside
+#                               #    bench/barerun making the same GETs, P=16 at a time
+#   bench/compare.sh processes  # 3: N=1000 checks in one process vs check_curl once per check (xargs -P)
+#   bench/compare.sh accuracy   # 4: reported response time vs an imposed delay
+#
+# HEALTHPROBE=PATH measures that binary instead of building this tree's;
+# BASELINE=PATH adds that binary (an earlier commit's, built the same way,
+# see below) to the batch part's rounds, as a route of its own.
 #
 # Needs: go, nginx, hyperfine, check_curl, GNU time (installed with apt-get when
 # missing and run as root).
@@ -15,8 +21,9 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-300}
 PORT=${PORT:-18080}
 N=${N:-1000}
-P=${P:-8}
-parts=${*:-single batch accuracy}
+P=${P:-16}
+SIZES=${SIZES:-1000 10000 50000 100000}
+parts=${*:-single batch processes accuracy}
 CHECK_CURL=/usr/lib/nagios/plugins/check_curl
 
 need=()
@@ -41,8 +48,13 @@ for _ in $(seq 50); do [ -s "$work/nginx.pid" ] && break; sleep 0.1; done
 # built as the release is (.goreleaser.yaml): static, without cgo; a
 # dynamically linked Go binary pays the dynamic loader at every start
 export CGO_ENABLED=0
-go build -trimpath -ldflags "-s -w" -o "$work/healthprobe" ./cmd/healthprobe
+if [ -n "${HEALTHPROBE:-}" ]; then # a binary built elsewhere: an earlier commit, say
+  cp "$HEALTHPROBE" "$work/healthprobe"
+else
+  go build -trimpath -ldflags "-s -w" -o "$work/healthprobe" ./cmd/healthprobe
+fi
 go build -trimpath -ldflags "-s -w" -o "$work/bareget" ./bench/bareget
+go build -trimpath -ldflags "-s -w" -o "$work/barerun" ./bench/barerun
 URL="http://127.0.0.1:$PORT/ready"
 hp="$work/healthprobe http $URL -s ready"
 cc="$CHECK_CURL -H 127.0.0.1 -p $PORT -u /ready -s ready"
@@ -76,24 +88,89 @@ END {
 }' "$work/t.csv"
 }
 
+# the machine's load (1, 5 and 15 minutes), to read the figures by
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# checks N: a batch file of N http checks of the page (about 55 bytes a
+# check: 100,000 checks are over the 4 MiB a batch file may have)
+checks() {
+  { printf 'defaults:\n  keyword: ready\nchecks:\n'
+    for i in $(seq "$1"); do printf -- '- {name: c%d, kind: http, url: "%s"}\n' "$i" "$URL"; done
+  } > "$work/checks-$1.yaml"
+}
+
 batch() {
-  { echo "checks:"; for i in $(seq "$N"); do printf '  - {name: c%d, kind: http, url: "%s", keyword: ready}\n' "$i" "$URL"; done; } > "$work/checks.yaml"
+  printf '\nhealthprobe run -c with N http checks of the page, %d at a time, beside bench/barerun\n' "$P"
+  printf 'making the same N GETs (a fresh connection each, body read, keyword searched).\n'
+  printf 'Medians of rounds of one hyperfine run of each (wall time, CPU = user+system), peak RSS the largest of 3 runs:\n\n'
+  printf '| checks | route | wall time | CPU | peak RSS | wall vs barerun | load before/after |\n|---|---|---|---|---|---|---|\n'
+  for n in $SIZES; do
+    checks "$n"
+    runs=${BATCH_RUNS:-$(( n >= 100000 ? 3 : n >= 10000 ? 7 : 15 ))}
+    names=("healthprobe run -c") cmds=("$work/healthprobe run -c $work/checks-$n.yaml --concurrency $P")
+    if [ -n "${BASELINE:-}" ]; then # an earlier build, measured in the same rounds
+      names+=("healthprobe run -c (baseline)") cmds+=("$BASELINE run -c $work/checks-$n.yaml --concurrency $P")
+    fi
+    names+=(barerun) cmds+=("$work/barerun $n $P ready $URL")
+    out=$("${cmds[0]%% *}" run -c "$work/checks-$n.yaml" --dry-run | sed -n 1p || true)
+    if [[ $out == "RUN UNKNOWN"* ]]; then # a file over the cap, say
+      printf '| %d | (a file of %d bytes: %s) | | | | | |\n' "$n" "$(stat -c %s "$work/checks-$n.yaml")" "$out"
+      continue
+    fi
+    "${cmds[0]%% *}" run -c "$work/checks-$n.yaml" --concurrency "$P" | sed -n 1p >&2
+    before=$(load)
+    # hyperfine once per round, each round one run of each route, so that a
+    # change in the machine's load falls on all; medians over the rounds
+    : > "$work/rounds.csv"
+    args=()
+    for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+    for r in $(seq 0 "$runs"); do
+      hyperfine -N --style none --runs 1 --export-csv "$work/b.csv" "${args[@]}" >"$work/hyperfine.log" 2>&1 \
+        || { cat "$work/hyperfine.log"; exit 1; }
+      [ "$r" -gt 0 ] && tail -n +2 "$work/b.csv" >> "$work/rounds.csv" # round 0 warms up
+    done
+    after=$(load)
+    : > "$work/rss.txt"
+    for i in "${!names[@]}"; do
+      m=0
+      for _ in 1 2 3; do
+        v=$( { /usr/bin/time -f %M ${cmds[$i]} >/dev/null; } 2>&1 | tail -n1); [ "$v" -gt "$m" ] && m=$v
+      done
+      printf '%s,%s\n' "${names[$i]}" "$m" >> "$work/rss.txt"
+    done
+    awk -F, -v n="$n" -v before="$before" -v after="$after" '
+    function median(name, a,   k, i, j, t) { # a[name, 1..k]
+      k=cnt[name]; for (i=1;i<=k;i++) for (j=i+1;j<=k;j++) if (a[name,j]<a[name,i]) { t=a[name,i]; a[name,i]=a[name,j]; a[name,j]=t }
+      return k%2 ? a[name,(k+1)/2] : (a[name,k/2]+a[name,k/2+1])/2 }
+    FILENAME ~ /rss/ { rss[$1]=$2; next }
+    { if (!($1 in cnt)) order[++nn]=$1; c=++cnt[$1]; wall[$1,c]=$2; cpu[$1,c]=$5+$6 }
+    END {
+      b=median("barerun", wall)
+      for (i=1;i<=nn;i++) { name=order[i]; w=median(name, wall)
+        printf "| %d | %s | %.3f s | %.3f s | %.1f MiB | %.2fx | %s |\n", n, name, w, median(name, cpu), rss[name]/1024, w/b, (i==1 ? before " / " after : "") }
+    }' "$work/rss.txt" "$work/rounds.csv"
+  done
+  printf '\nTargets: at most 1.5x barerun at 1k and 10k checks, at most 40 MiB peak at 10k.\n'
+}
+
+# processes: N checks in one healthprobe process against check_curl started
+# once per check
+processes() {
+  checks "$N"
   seq "$N" > "$work/n.txt"
-  "$work/healthprobe" run -c "$work/checks.yaml" --concurrency "$P" | tail -n 1
   # a shell runs xargs; its start-up is nothing beside a thousand processes
-  hyperfine --style none --warmup 1 --runs "${BATCH_RUNS:-5}" --export-csv "$work/b.csv" \
-    -n "healthprobe run" "$work/healthprobe run -c $work/checks.yaml --concurrency $P >/dev/null" \
+  hyperfine --style none --warmup 1 --runs "${XARGS_RUNS:-5}" --export-csv "$work/b.csv" \
+    -n "healthprobe run" "$work/healthprobe run -c $work/checks-$N.yaml --concurrency $P >/dev/null" \
     -n "check_curl via xargs" "xargs -P $P -I{} $cc < $work/n.txt >/dev/null" >"$work/hyperfine.log" 2>&1 \
     || { cat "$work/hyperfine.log"; exit 1; }
-  rss_run=$( { /usr/bin/time -f %M "$work/healthprobe" run -c "$work/checks.yaml" --concurrency "$P" >/dev/null; } 2>&1 | tail -n1)
-  awk -F, -v n="$N" -v p="$P" -v rss="$rss_run" '
-  NR>1 { name[NR]=$1; mean[$1]=$2 }
+  awk -F, -v n="$N" -v p="$P" '
+  NR>1 { med[$1]=$4 }
   END {
-    printf "\n%d checks of the same page, %d at a time:\n\n| route | wall time | per check | speed-up |\n|---|---|---|---|\n", n, p
-    hp=mean["healthprobe run"]; cc=mean["check_curl via xargs"]
+    printf "\n%d checks of the same page, %d at a time, against a process per check:\n\n| route | wall time | per check | speed-up |\n|---|---|---|---|\n", n, p
+    hp=med["healthprobe run"]; cc=med["check_curl via xargs"]
     printf "| healthprobe run -c (one process) | %.3f s | %.3f ms | %.1fx |\n", hp, hp*1000/n, cc/hp
     printf "| check_curl, one process per check (xargs -P %d) | %.3f s | %.3f ms | 1.0x |\n", p, cc, cc*1000/n
-    printf "\nPeak RSS of the batch process: %.1f MiB. Target: at least 10x faster than the process-per-check route.\n", rss/1024
+    printf "\nTarget: at least 10x faster than the process-per-check route.\n"
   }' "$work/b.csv"
 }
 

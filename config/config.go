@@ -16,12 +16,17 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/healthprobe/healthprobe/nagios"
 )
 
 // File is a parsed batch file.
 type File struct {
 	Defaults []Option
 	Checks   []Check
+	// Dir is the directory of the file, which the paths it names (a
+	// flow's file:) are relative to; the caller sets it.
+	Dir string
 }
 
 // Check is one entry of checks:.
@@ -41,6 +46,9 @@ type Option struct {
 	// Items is set for a key whose items may be mappings (jq): one per
 	// value or list item, in order. A single mapping is one item.
 	Items []Item
+	// node is the value of a key that holds a structure of its own (a
+	// flow's steps:), read by InlineFlow.
+	node *yaml.Node
 }
 
 // Item is one item of a key that takes mappings: a plain value, or a
@@ -54,6 +62,10 @@ type Item struct {
 // takesMappings reports whether the items of a key may be mappings: jq:,
 // whose items pair an expression with its own value flags.
 func takesMappings(key string) bool { return key == "jq" }
+
+// holdsStructure reports whether a key's value is a structure read as a
+// whole by its kind: steps:, the steps of a flow (InlineFlow).
+func holdsStructure(key string) bool { return key == "steps" }
 
 // MaxSize is the largest batch file read.
 const MaxSize = 4 << 20
@@ -91,12 +103,14 @@ func Parse(data []byte) (*File, error) {
 			if v.Kind != yaml.SequenceNode {
 				return nil, fmt.Errorf("line %d: checks: must be a list", v.Line)
 			}
-			for _, item := range v.Content {
+			f.Checks = make([]Check, 0, len(v.Content))
+			for i, item := range v.Content {
 				c, err := check(item)
 				if err != nil {
 					return nil, err
 				}
 				f.Checks = append(f.Checks, c)
+				v.Content[i] = nil // its nodes are garbage now: a large file's tree goes as it is read
 			}
 		default:
 			return nil, fmt.Errorf("line %d: unknown key %q (want defaults or checks)", k.Line, k.Value)
@@ -142,8 +156,8 @@ func check(n *yaml.Node) (Check, error) {
 	switch {
 	case c.Name == "":
 		return Check{}, fmt.Errorf("line %d: a check has no name", n.Line)
-	case strings.ContainsAny(c.Name, "\r\n\t\"\\") || len(c.Name) > 200:
-		return Check{}, fmt.Errorf("line %d: check name %q: use letters, digits, spaces and punctuation other than quotes and backslashes (at most 200)", n.Line, c.Name)
+	case nagios.CheckName(c.Name) != nil:
+		return Check{}, fmt.Errorf("line %d: check name %q: %w", n.Line, c.Name, nagios.CheckName(c.Name))
 	case c.Kind == "":
 		return Check{}, fmt.Errorf("line %d: check %q has no kind", n.Line, c.Name)
 	}
@@ -168,6 +182,11 @@ func options(n *yaml.Node, where string) ([]Option, error) {
 		}
 		seen[key] = true
 		o := Option{Key: key, Line: k.Line}
+		if holdsStructure(key) && where == "check" {
+			o.Values, o.node = []string{""}, v
+			out = append(out, o)
+			continue
+		}
 		if takesMappings(key) {
 			if err := mappingItems(&o, k, v); err != nil {
 				return nil, err

@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,5 +43,37 @@ func TestKaleyraAnswers(t *testing.T) {
 	got := strings.Fields(rec.Body.String())
 	if len(got) < len(want)+3 || !slices.Equal(got[3:3+len(want)], want) {
 		t.Errorf("seed answer:\n%s", rec.Body.String())
+	}
+}
+
+// The /big/ answer repeats encoded bytes: they must be what encoding that
+// many incidents gives, in every format.
+func TestKaleyraRepeated(t *testing.T) {
+	encoders := map[string]func(kaleyraAnswer) ([]byte, error){
+		"xml":          kaleyraAnswer.xml,
+		"json":         func(a kaleyraAnswer) ([]byte, error) { return a.json(false) },
+		"json wrapped": func(a kaleyraAnswer) ([]byte, error) { return a.json(true) },
+	}
+	for name, encode := range encoders {
+		one := kaleyraAnswer{Status: "200", Message: "OK", Incidents: kaleyraBig}
+		for k := 1; k <= 4; k++ {
+			a := one
+			a.Incidents = nil
+			for range k {
+				a.Incidents = append(a.Incidents, kaleyraBig...)
+			}
+			want, err := encode(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := one.repeated(encode, len(want))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s, %d incidents: %v\n got %s\nwant %s", name, k, err, got, want)
+			}
+		}
+		big, err := one.repeated(encode, 2<<20)
+		if err != nil || len(big) < 2<<20 || len(big) > 2<<20+1000 {
+			t.Errorf("%s: %d bytes (%v), want 2 MiB", name, len(big), err)
+		}
 	}
 }

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // tempPrefix starts the name of every temporary file this package writes.
 // Readers skip such files: a temporary file is never a state or an outbox
 // entry, whatever it holds (a run killed mid-write leaves one behind).
 const tempPrefix = ".tmp-"
+
+// writeFunc writes a file of this package: writeFileAtomic.
+type writeFunc func(path string, data []byte) error
 
 // writeFileAtomic replaces path with data so that a reader, and a process
 // killed at any instant, sees either the old or the new content in full:
@@ -23,7 +25,17 @@ const tempPrefix = ".tmp-"
 // listing checks/, which holds every check's files (a batch of a thousand
 // checks listed it a thousand times). It is created with O_EXCL, which
 // follows no link.
-func writeFileAtomic(path string, data []byte) (err error) {
+func writeFileAtomic(path string, data []byte) error { return replaceFile(path, data, true) }
+
+// writeFileUnsynced replaces path as writeFileAtomic does, but syncs
+// neither the file nor its directory: a process killed at any instant
+// leaves the old or the new file, but after a power loss the file may be
+// old, empty or gone until a later sync of its directory has made it
+// durable. Only for the seq file, which the state's save (in the same
+// directory) syncs right after, and whose loss is handled (seq.go).
+func writeFileUnsynced(path string, data []byte) error { return replaceFile(path, data, false) }
+
+func replaceFile(path string, data []byte, durable bool) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -48,14 +60,19 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if _, err = f.Write(data); err != nil {
 		return fmt.Errorf("writing %s: %w", tmp, err)
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp, err)
+	if durable {
+		if err = f.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", tmp, err)
+		}
 	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("closing %s: %w", tmp, err)
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(dir)
 }
@@ -73,29 +90,4 @@ func removeSynced(path string) error {
 // The caller holds the lock every writer of path holds.
 func removeStrayTemp(path string) {
 	_ = os.Remove(filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path)))
-}
-
-// removeStrayTemps deletes temporary files left in dir by a killed run whose
-// names start with tempPrefix+base. The caller holds the lock that every
-// writer of those files holds, so none of them is in use.
-func removeStrayTemps(dir, base string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix+base) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
-// mkdirs creates directories with mode 0700.
-func mkdirs(dirs ...string) error {
-	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("creating %s: %w", d, err)
-		}
-	}
-	return nil
 }

@@ -81,24 +81,42 @@ func (t *Tracker) Flush(ctx context.Context) probe.Result {
 	defer func() { r.Duration = time.Since(start) }()
 	ctx, cancel := withWindow(ctx)
 	defer cancel()
-	dirs, err := os.ReadDir(filepath.Join(t.Dir, "outbox"))
+	var dirs []os.DirEntry
+	top := filepath.Join(t.Dir, "outbox")
+	err := isRealDir(top)
+	if err == nil {
+		dirs, err = os.ReadDir(top)
+	}
 	if err != nil && !os.IsNotExist(err) {
 		return r.Fail(nagios.Unknown, fmt.Sprintf("reading the outbox: %v", err))
 	}
+	if len(dirs) > 0 {
+		if err := t.checksDir(); err != nil {
+			return r.Fail(nagios.Unknown, err.Error())
+		}
+	}
 	delivered, left := 0, 0
 	for _, d := range dirs {
-		if !d.IsDir() || !checkDirName().MatchString(d.Name()) {
+		if !checkDirName().MatchString(d.Name()) {
 			continue
 		}
-		_, lockPath, outboxDir := t.paths(d.Name())
-		if err := mkdirs(filepath.Dir(lockPath)); err != nil {
-			r.Add("outbox", nagios.Warning, err.Error())
+		statePath, lockPath, outboxDir := t.paths(d.Name())
+		if !d.IsDir() {
+			if d.Type()&os.ModeSymlink != 0 {
+				r.Add("outbox", nagios.Warning, fmt.Sprintf("%s %v: skipped", outboxDir, errSymlink))
+			}
 			continue
 		}
 		lock, err := lockFile(ctx, lockPath)
 		if err != nil {
 			r.Add("outbox", nagios.Warning, err.Error())
 			continue
+		}
+		// events a run queued but could not record are never sent
+		if rec, found, err := readRecord(statePath, "", t.now()); found && err == nil {
+			if n, _ := scanOutbox(outboxDir, rec); n > 0 {
+				r.Add("outbox:"+d.Name()[:12], nagios.OK, fmt.Sprintf("%s: removed %s that a run stopped before it recorded its result had queued", d.Name()[:12], plural(n, "event")))
+			}
 		}
 		entries, bad := readEntries(outboxDir)
 		check := d.Name()[:12]

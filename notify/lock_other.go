@@ -17,7 +17,8 @@ type exclLock struct{ path string }
 
 func (l exclLock) Unlock() error { return os.Remove(l.path) }
 
-// acquireLock creates path+".excl" with O_EXCL, polling while another run
+// acquireLock creates path+".excl" with O_EXCL (which never follows a
+// symbolic link, nor creates a file where one points), polling while another run
 // holds it, until ctx is done.
 func acquireLock(ctx context.Context, path string) (unlocker, error) {
 	p := path + ".excl"
@@ -30,7 +31,7 @@ func acquireLock(ctx context.Context, path string) (unlocker, error) {
 		if !errors.Is(err, os.ErrExist) {
 			return nil, err
 		}
-		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > staleLock {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleLock {
 			_ = os.Remove(p)
 			continue
 		}

@@ -18,13 +18,21 @@ func (l flockLock) Unlock() error {
 	return err
 }
 
-// acquireLock takes flock(LOCK_EX) on path. The kernel drops the lock when
+// acquireLock takes flock(LOCK_EX) on path, a regular file opened or
+// created without following a symbolic link. The kernel drops the lock when
 // the process dies, so a killed run never leaves a stale lock. The blocking
 // call runs in a goroutine so that ctx can end the wait; if it does, the
 // goroutine releases the lock as soon as it gets it.
 func acquireLock(ctx context.Context, path string) (unlocker, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = notRegular(path, fi.Mode())
+		}
 		return nil, err
 	}
 	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {

@@ -2,9 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,12 +53,13 @@ func (t *Tracker) adoptLegacy(ctx context.Context, identity, statePath, outboxDi
 		}
 		rec.redact(red)
 		rec.Identity = identity
-		if err := writeRecord(statePath, rec); err != nil {
+		rec.SeqReserved = nil // the next event writes this identity's seq file
+		if err := writeRecord(t.writer(), statePath, rec); err != nil {
 			return false, err
 		}
 		entries, _ := readEntries(oldOutbox)
 		if len(entries) > 0 {
-			if err := mkdirs(outboxDir); err != nil {
+			if err := makeOutboxDir(outboxDir); err != nil {
 				return true, err
 			}
 		}
@@ -70,33 +68,24 @@ func (t *Tracker) adoptLegacy(ctx context.Context, identity, statePath, outboxDi
 			e.Event = e.Event.redacted(red)
 			e.LastError = red.String(e.LastError)
 			e.path = filepath.Join(outboxDir, filepath.Base(from))
-			if err := e.save(); err != nil {
+			if err := e.save(t.writer()); err != nil {
 				return true, err
 			}
 			_ = removeSynced(from)
 		}
 		_ = os.Remove(oldOutbox) // only when empty
+		_ = os.Remove(t.seqPath(id))
 		return true, removeSynced(old)
 	}
 	return false, nil
 }
 
-// readLegacy reads a state file of another identity, through a size cap.
+// readLegacy reads a state file of another identity: not through a link,
+// only a regular file, through a size cap.
 func readLegacy(path string) (*Record, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	data, err := readFileCapped(path, maxLegacyRecord)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxLegacyRecord+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxLegacyRecord {
-		return nil, fs.ErrInvalid
 	}
 	return decodeRecord(data)
 }

@@ -271,8 +271,8 @@ func TestFilesArePrivate(t *testing.T) {
 		n++
 		return nil
 	})
-	if err != nil || n != 6 { // checks/ outbox/ outbox/ID/ ID.json ID.lock entry
-		t.Fatalf("walked %d paths (%v), want 6", n, err)
+	if err != nil || n != 7 { // checks/ outbox/ outbox/ID/ ID.json ID.lock ID.seq entry
+		t.Fatalf("walked %d paths (%v), want 7", n, err)
 	}
 }
 
@@ -368,7 +368,8 @@ func TestCorruptStateIsReportedAndReplaced(t *testing.T) {
 	if got := notifyLines(r); got != nil {
 		t.Fatalf("the replaced state is still reported: %q", got)
 	}
-	// a directory where the state file should be: reported, the check goes on
+	// a directory where the state file should be: reported, the check goes
+	// on; the change cannot be recorded, so its event is not sent either
 	if err := os.Remove(statePath); err != nil {
 		t.Fatal(err)
 	}
@@ -377,11 +378,16 @@ func TestCorruptStateIsReportedAndReplaced(t *testing.T) {
 	}
 	r = result(crit("x"))
 	err := tr.Process(context.Background(), "c", "", r)
-	if err == nil || !strings.Contains(err.Error(), "saving the state") {
+	if err == nil || !strings.HasPrefix(err.Error(), "saving the state: ") ||
+		!strings.HasSuffix(err.Error(), "; the event was taken back out of the outbox, to be made again by the next run") {
 		t.Fatalf("err = %v", err)
 	}
-	if lines := notifyLines(r); len(lines) < 2 || !strings.Contains(lines[0], "the state file was unreadable") {
-		t.Fatalf("%q", lines)
+	want = []string{"[WARNING] notify: the state file was unreadable (" + statePath + " is a directory, not a regular file) and is replaced"}
+	if got := notifyLines(r); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	if n := len(rc.requests()); n != 0 {
+		t.Fatalf("%d events sent for a change that could not be recorded", n)
 	}
 }
 

@@ -37,18 +37,21 @@ type entry struct {
 	path string
 }
 
-func writeEntry(dir, sinkKey string, ev Event, now time.Time) (*entry, error) {
+func writeEntry(write writeFunc, dir, sinkKey string, ev Event, now time.Time) (*entry, error) {
 	e := &entry{Sink: sinkKey, Created: now.UTC(), Event: ev}
-	e.path = filepath.Join(dir, fmt.Sprintf("%020d-%s-%010d.json", now.UnixNano(), sinkKey, ev.Seq))
-	return e, e.save()
+	e.path = filepath.Join(dir, entryName(now, sinkKey, ev.Seq))
+	return e, e.save(write)
 }
 
-func (e *entry) save() error {
+func (e *entry) save(write writeFunc) error {
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding an outbox entry: %w", err)
 	}
-	return writeFileAtomic(e.path, append(data, '\n'))
+	if len(data) >= maxEntryFile {
+		return fmt.Errorf("the event is %w", tooLarge(maxEntryFile))
+	}
+	return write(e.path, append(data, '\n'))
 }
 
 // decodeEntry parses an outbox file strictly.
@@ -72,8 +75,16 @@ func decodeEntry(data []byte) (*entry, error) {
 }
 
 // readEntries lists a check's outbox, oldest first. Files it cannot read
-// are returned apart: they are reported, never deleted.
+// (symbolic links, larger than maxEntryFile, corrupt) are returned apart:
+// they are reported, never deleted. An outbox directory that is a symbolic
+// link is not read at all.
 func readEntries(dir string) (entries []*entry, bad []string) {
+	if err := isRealDir(dir); err != nil {
+		if !os.IsNotExist(err) {
+			bad = append(bad, err.Error())
+		}
+		return nil, bad
+	}
 	files, err := os.ReadDir(dir)
 	if err != nil {
 		if !os.IsNotExist(err) {
@@ -87,9 +98,9 @@ func readEntries(dir string) (entries []*entry, bad []string) {
 			continue
 		}
 		p := filepath.Join(dir, name)
-		data, err := os.ReadFile(p)
+		data, err := readFileCapped(p, maxEntryFile)
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", p, err))
+			bad = append(bad, err.Error())
 			continue
 		}
 		e, err := decodeEntry(data)
@@ -222,7 +233,7 @@ func (t *Tracker) deliverTo(ctx context.Context, s *Sink, queue []*entry) sinkRe
 		e.Attempts++
 		e.LastError = t.Redactor.String(err.Error())
 		r.LastErr = e.LastError
-		_ = e.save() // the attempt count is informative; the entry is safe either way
+		_ = e.save(t.writer()) // the attempt count is informative; the entry is safe either way
 		var ref *refusal
 		if (errors.As(err, &ref) && ref.permanent) || t.sleep(ctx, backoff) != nil {
 			// a refusal that no retry changes (credentials, no such

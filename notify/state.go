@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"time"
 )
 
@@ -32,7 +31,8 @@ type Record struct {
 	Checks    map[string]string `json:"checks"`     // hard state of each sub-check, by Detail.Name
 	Soft      *Soft             `json:"soft,omitempty"`
 
-	Seq            map[string]uint64 `json:"seq"` // last sequence number used per sink
+	Seq            map[string]uint64 `json:"seq"`                    // last sequence number used per sink
+	SeqReserved    map[string]uint64 `json:"seq_reserved,omitempty"` // what the seq file reserves per sink (seq.go)
 	LastEvent      time.Time         `json:"last_event"`
 	RunsSinceEvent int               `json:"runs_since_event"`
 	Updated        time.Time         `json:"updated"`
@@ -98,31 +98,42 @@ func (r *Record) validate() error {
 	if r.RunsSinceEvent < 0 {
 		return errors.New("negative run count")
 	}
+	for _, m := range []map[string]uint64{r.Seq, r.SeqReserved} {
+		for k, n := range m {
+			if n > maxSeq {
+				return fmt.Errorf("seq %d of sink %q is above 2^53-1", n, k)
+			}
+		}
+	}
 	return nil
 }
 
-// readRecord loads the record at path. A missing file gives a new record and
-// no error; an unreadable or corrupt one gives a new record and the reason.
-func readRecord(path, identity string, now time.Time) (*Record, error) {
-	data, err := os.ReadFile(path)
+// readRecord loads the record at path. A missing file gives a new record,
+// found false and no error; an unreadable or corrupt one (a symbolic link,
+// not a regular file, larger than maxStateFile) gives a new record, found
+// true and the reason.
+func readRecord(path, identity string, now time.Time) (r *Record, found bool, err error) {
+	data, err := readFileCapped(path, maxStateFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return newRecord(identity, now), nil
+		return newRecord(identity, now), false, nil
 	}
 	if err != nil {
-		return newRecord(identity, now), err
+		return newRecord(identity, now), true, err
 	}
-	r, err := decodeRecord(data)
-	if err != nil {
-		return newRecord(identity, now), err
+	if r, err = decodeRecord(data); err != nil {
+		return newRecord(identity, now), true, err
 	}
-	return r, nil
+	return r, true, nil
 }
 
-// writeRecord stores r at path atomically, mode 0600.
-func writeRecord(path string, r *Record) error {
+// writeRecord stores r at path with write (writeFileAtomic).
+func writeRecord(write writeFunc, path string, r *Record) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the state: %w", err)
 	}
-	return writeFileAtomic(path, append(data, '\n'))
+	if len(data) >= maxStateFile {
+		return fmt.Errorf("the state is %w", tooLarge(maxStateFile))
+	}
+	return write(path, append(data, '\n'))
 }

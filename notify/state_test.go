@@ -15,10 +15,10 @@ func TestStateRoundTrip(t *testing.T) {
 	r := newRecord("http x", now)
 	r.Hard, r.Checks["number:+1"], r.Seq["ops"] = "CRITICAL", "CRITICAL", 4
 	r.Soft = nil
-	if err := writeRecord(p, r); err != nil {
+	if err := writeRecord(writeFileAtomic, p, r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := readRecord(p, "http x", now)
+	got, _, err := readRecord(p, "http x", now)
 	if err != nil || got.Hard != "CRITICAL" || got.Checks["number:+1"] != "CRITICAL" || got.Seq["ops"] != 4 {
 		t.Fatalf("%+v %v", got, err)
 	}
@@ -74,7 +74,7 @@ func TestKilledWriteLeavesReadableState(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rec, err := readRecord(statePath, "c", time.Now())
+	rec, _, err := readRecord(statePath, "c", time.Now())
 	if err != nil || rec.Hard != "CRITICAL" {
 		t.Fatalf("%+v %v", rec, err)
 	}

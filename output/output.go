@@ -68,9 +68,12 @@ func paint(s nagios.State, text string, on bool) string {
 }
 
 // FirstLine is line 1 of the plugin output: "KIND STATE - summary | perfdata".
-func FirstLine(r probe.Result, colour bool) string {
-	line := fmt.Sprintf("%s %s - %s", r.Kind, paint(r.State, r.State.String(), colour), probe.SanitizeLine(r.Summary, 400))
-	if len(r.Perfdata) > 0 {
+func FirstLine(r probe.Result, colour bool) string { return firstLine(r, colour, true) }
+
+// firstLine is line 1, with or without its perfdata.
+func firstLine(r probe.Result, colour, perf bool) string {
+	line := r.Kind + " " + paint(r.State, r.State.String(), colour) + " - " + probe.SanitizeLine(r.Summary, 400)
+	if perf && len(r.Perfdata) > 0 {
 		parts := make([]string, len(r.Perfdata))
 		for i, p := range r.Perfdata {
 			parts[i] = p.String()
@@ -83,15 +86,33 @@ func FirstLine(r probe.Result, colour bool) string {
 // NagiosText is line 1 followed by one long-output line per sub-check, each
 // prefixed by indent.
 func NagiosText(r probe.Result, colour bool, indent string) string {
+	return nagiosText(r, colour, indent, true)
+}
+
+// nagiosText is NagiosText, line 1 with or without its perfdata.
+func nagiosText(r probe.Result, colour bool, indent string, perf bool) string {
 	var b strings.Builder
-	b.WriteString(indent + FirstLine(r, colour) + "\n")
+	writeNagios(&b, r, colour, indent, indent, perf)
+	return b.String()
+}
+
+// writeNagios writes line 1 after first and each long-output line after
+// indent.
+func writeNagios(b *strings.Builder, r probe.Result, colour bool, first, indent string, perf bool) {
+	b.WriteString(first)
+	b.WriteString(firstLine(r, colour, perf))
+	b.WriteByte('\n')
 	if len(r.Details) == 1 && r.Details[0].Text == r.Summary {
-		return b.String() // a single failure: line 1 already says it all
+		return // a single failure: line 1 already says it all
 	}
 	for _, d := range r.Details {
-		fmt.Fprintf(&b, "%s\\_ [%s] %s\n", indent, paint(d.State, d.State.String(), colour), probe.SanitizeLine(d.Text, 400))
+		b.WriteString(indent)
+		b.WriteString("\\_ [")
+		b.WriteString(paint(d.State, d.State.String(), colour))
+		b.WriteString("] ")
+		b.WriteString(probe.SanitizeLine(d.Text, 400))
+		b.WriteByte('\n')
 	}
-	return b.String()
 }
 
 // JSONResult is the JSON form of a result.

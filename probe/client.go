@@ -199,7 +199,7 @@ func (ex *Exchange) Excerpt(n int) string {
 // it shows what follows.
 const excerptSlack = 16 << 10
 
-// QuoteBody is Excerpt in double quotes, as strconv.Quote writes it.
+// QuoteBody is Excerpt in quotes, as Quote writes it.
 func (ex *Exchange) QuoteBody(n int) string { return quoted(ex.Excerpt(n)) }
 
 // Line makes a text of the answer (a header value, a field of the body) one
@@ -510,6 +510,11 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body []byte, hea
 		ex.Body, err = io.ReadAll(io.LimitReader(decoded, c.cfg.MaxBody+1))
 	}
 	end := time.Now()
+	if err == nil {
+		if lerr := late(ctx, end); lerr != nil {
+			return ex, c.classify(ctx, lerr, rawURL, tr)
+		}
+	}
 	if err != nil {
 		rerr := c.classify(ctx, err, rawURL, tr)
 		if rerr.stall == nil { // a timeout's reason already says what arrived
@@ -912,4 +917,20 @@ func (t *tracer) timings(start, end time.Time) Timings {
 		Transfer:  span(p.firstByte, end),
 		Total:     end.Sub(start),
 	}
+}
+
+// late says whether an exchange that ended at end came too late to count:
+// its context was done, or its deadline had passed (the context's timer can
+// fire a moment after the clock passes it). net/http hands over an answer
+// that raced the request's cancellation, and a TLS server can answer the
+// close_notify a client sends as it gives up: such an answer arrived after
+// the deadline and is a timeout, never a result.
+func late(ctx context.Context, end time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !end.Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

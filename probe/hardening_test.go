@@ -119,6 +119,9 @@ func TestSameOrigin(t *testing.T) {
 
 // Before: icholy/digest drained a 401's body to its end before answering
 // the challenge, so an endless 401 body held the check until the deadline.
+// A drained body ends the check in a timeout (the body never ends), so the
+// answer says whether it was drained: the check's time, which a busy
+// machine stretches past any bound, does not have to.
 func TestEndless401BodyIsNotDrained(t *testing.T) {
 	srv := plainServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="0a4f113b", qop="auth", algorithm=MD5`)
@@ -130,11 +133,7 @@ func TestEndless401BodyIsNotDrained(t *testing.T) {
 			}
 		}
 	}))
-	start := time.Now()
 	r := runHTTP(t, HTTPConfig{URL: srv.URL, Client: ClientConfig{User: "u", Password: "p", Timeout: 3 * time.Second}})
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("took %v: the 401 body was drained", took)
-	}
 	if r.State != nagios.Critical || !strings.HasPrefix(r.Summary, "authentication failed (401 Unauthorized); body cut at 1 MiB") {
 		t.Errorf("got %v %q", r.State, r.Summary)
 	}

@@ -62,6 +62,13 @@ type HTTPConfig struct {
 
 	// Assertions run on the body after the content checks (jq, say).
 	Assertions []BodyAssertion
+
+	// OwnCredentials says the request carries credentials of the check's
+	// own making, not of -u or a token flag: a flow's login form, or the
+	// token or session cookie an earlier step got. A 401 is then their
+	// refusal (CredentialsRefused), never a lack the check could fix with
+	// -u (probe/auth.go).
+	OwnCredentials bool
 }
 
 // HeaderMatch requires a response header to match a regular expression
@@ -173,6 +180,8 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	switch {
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
 		r.Add("status", CredentialsRefused, authProblem(ex, haveCredentials))
+	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && cfg.OwnCredentials:
+		r.Add("status", CredentialsRefused, "status "+ex.StatusLine+": credentials refused")
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && !haveCredentials:
 		r.Add("status", CredentialsMissing, "status "+ex.StatusLine+": the page needs a login: give -u and --password-env (or --bearer-env)")
 	case cfg.OnRedirect != nil && code >= 300 && code < 400:

@@ -23,6 +23,57 @@ import (
 // stallDeadline is the run's deadline in the stall tests.
 const stallDeadline = 300 * time.Millisecond
 
+// stallPoint is where a case's request stalls for good: a server has
+// written all it ever will (or taken a connection, or a DNS query, it will
+// do nothing with). The case's deadline runs from there, not from the start
+// of the request: the request may take as long as a busy machine needs to
+// get that far (a TLS handshake under the race detector beside a busy CPU
+// took more than the whole 300 ms), and the client then has stallDeadline
+// to see that nothing more comes and say where it stands.
+type stallPoint struct {
+	once  sync.Once
+	done  chan struct{}
+	mu    sync.Mutex
+	timer *time.Timer
+}
+
+func newStallPoint(t *testing.T) *stallPoint {
+	st := &stallPoint{done: make(chan struct{})}
+	t.Cleanup(func() {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.timer != nil {
+			st.timer.Stop()
+		}
+	})
+	return st
+}
+
+// reached starts the deadline; later calls change nothing.
+func (st *stallPoint) reached() {
+	st.once.Do(func() {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.timer = time.AfterFunc(stallDeadline, func() { close(st.done) })
+	})
+}
+
+// stallCtx is a run's context whose deadline is the stall point's: done,
+// with context.DeadlineExceeded, stallDeadline after it was reached.
+type stallCtx struct{ st *stallPoint }
+
+func (stallCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c stallCtx) Done() <-chan struct{}     { return c.st.done }
+func (stallCtx) Value(any) any               { return nil }
+func (c stallCtx) Err() error {
+	select {
+	case <-c.st.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
 // stallServer accepts connections on 127.0.0.1 (over TLS when tlsCfg is
 // set) and hands each to serve, which must return once done is closed. The
 // test's cleanup closes done and the connections, and waits for serve.
@@ -72,8 +123,14 @@ func stallServer(t *testing.T, tlsCfg *tls.Config, serve func(c net.Conn, done <
 	return ln.Addr().String()
 }
 
-// neverReads takes the connection and does nothing with it.
-func neverReads(_ net.Conn, done <-chan struct{}) { <-done }
+// neverReads takes the connection and does nothing with it: the stall
+// point is reached at once.
+func neverReads(st *stallPoint) func(net.Conn, <-chan struct{}) {
+	return func(_ net.Conn, done <-chan struct{}) {
+		st.reached()
+		<-done
+	}
+}
 
 // reply is what a raw server writes for a request; stall keeps it from
 // writing anything more on that connection.
@@ -85,8 +142,9 @@ type reply struct {
 var noAnswer = reply{stall: true}
 
 // answering reads requests one after the other and writes answer's reply
-// to each, as HTTP/1.1 on the wire.
-func answering(answer func(req *http.Request) reply) func(net.Conn, <-chan struct{}) {
+// to each, as HTTP/1.1 on the wire; a reply that stalls reaches the stall
+// point once written.
+func answering(st *stallPoint, answer func(req *http.Request) reply) func(net.Conn, <-chan struct{}) {
 	return func(c net.Conn, done <-chan struct{}) {
 		br := bufio.NewReader(c)
 		for {
@@ -100,6 +158,7 @@ func answering(answer func(req *http.Request) reply) func(net.Conn, <-chan struc
 				return
 			}
 			if r.stall {
+				st.reached()
 				<-done
 				return
 			}
@@ -112,14 +171,16 @@ func redirect(to string) reply {
 }
 
 // h2Server serves HTTP/2 over TLS on 127.0.0.1: each request gets what
-// begin writes, then nothing more until the client goes or the test ends.
-func h2Server(t *testing.T, begin func(w http.ResponseWriter)) string {
+// begin writes, then nothing more (the stall point) until the client goes
+// or the test ends.
+func h2Server(t *testing.T, st *stallPoint, begin func(w http.ResponseWriter)) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 2 {
 			t.Errorf("the request came as %s, not HTTP/2", r.Proto)
 		}
 		begin(w)
+		st.reached()
 		<-r.Context().Done()
 	}))
 	srv.EnableHTTP2 = true
@@ -129,8 +190,8 @@ func h2Server(t *testing.T, begin func(w http.ResponseWriter)) string {
 }
 
 // unanswered is a UDP server on 127.0.0.1 that reads DNS queries and never
-// answers them.
-func unansweredDNS(t *testing.T) string {
+// answers them: the stall point is the first query.
+func unansweredDNS(t *testing.T, st *stallPoint) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -144,6 +205,7 @@ func unansweredDNS(t *testing.T) string {
 			if _, _, err := pc.ReadFrom(buf); err != nil {
 				return
 			}
+			st.reached()
 		}
 	}()
 	t.Cleanup(func() {
@@ -181,28 +243,29 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		name string
 		// start starts the server(s), sets what the case needs in cfg, and
 		// returns the URL asked for and the reason wanted
-		start  func(t *testing.T, cfg *ClientConfig) (rawURL, want string)
-		client func(t *testing.T, c *Client)
+		start  func(t *testing.T, cfg *ClientConfig, st *stallPoint) (rawURL, want string)
+		client func(t *testing.T, c *Client, st *stallPoint)
 		post   int           // the size of a body to POST
 		ctx    time.Duration // the run's deadline when not stallDeadline
 	}{
 		{
 			name: "DNS server never answers",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
 				return "http://stall.test/", "timeout: DNS lookup of stall.test not answered within 300ms"
 			},
-			client: func(t *testing.T, c *Client) { resolveWith(c, unansweredDNS(t)) },
+			client: func(t *testing.T, c *Client, st *stallPoint) { resolveWith(c, unansweredDNS(t, st)) },
 		},
 		{
 			name: "listener never accepts (full backlog)",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
 				addr := fullListener(t)
+				st.reached() // no server is ever reached: the dial stalls from the start
 				return "http://" + addr + "/", "timeout: no TCP connection to " + addr + " within 300ms"
 			},
 		},
 		{
 			name: "the connect timeout is the dialer's, not the run's",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
 				addr := fullListener(t)
 				cfg.ConnectTimeout = 100 * time.Millisecond
 				return "http://" + addr + "/", "timeout: no TCP connection to " + addr + " within 100ms"
@@ -211,30 +274,30 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "TLS handshake never completes",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, stallTLSConfig(t), neverReads)
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, stallTLSConfig(t), neverReads(st))
 				return "https://" + addr + "/", "timeout: TLS handshake with " + addr + " not finished within 300ms"
 			},
 		},
 		{
 			name: "server never reads the request",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, neverReads)
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, neverReads(st))
 				return "http://" + addr + "/", "timeout: " + addr + " accepted the connection but did not take the whole request within 300ms"
 			},
 			post: 64 << 20, // more than the socket buffers hold
 		},
 		{
 			name: "server reads the request, never answers",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply { return noAnswer }))
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply { return noAnswer }))
 				return "http://" + addr + "/", "timeout: " + addr + " accepted the request but sent no answer within 300ms"
 			},
 		},
 		{
 			name: "headers begun, never finished",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply {
 					return reply{text: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", stall: true}
 				}))
 				return "http://" + addr + "/", "timeout: " + addr + " began its answer but did not finish the headers within 300ms"
@@ -242,8 +305,8 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "body stalls after 12345 bytes",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply {
 					return reply{text: "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 12345), stall: true}
 				}))
 				return "http://" + addr + "/", "timeout: " + addr + " sent the headers (200 OK) but not the whole body within 300ms (12.1 KiB received)"
@@ -251,8 +314,8 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "chunked body stalls after a chunk",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply {
 					return reply{text: "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n" + "5\r\nhello\r\n", stall: true}
 				}))
 				return "http://" + addr + "/", "timeout: " + addr + " sent the headers (503 Service Unavailable) but not the whole body within 300ms (5 B received)"
@@ -260,16 +323,16 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "HTTP/2: no answer",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := h2Server(t, func(http.ResponseWriter) {})
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := h2Server(t, st, func(http.ResponseWriter) {})
 				cfg.Insecure = true
 				return "https://" + addr + "/", "timeout: " + addr + " accepted the request but sent no answer within 300ms"
 			},
 		},
 		{
 			name: "HTTP/2: body stalls",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := h2Server(t, func(w http.ResponseWriter) {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := h2Server(t, st, func(w http.ResponseWriter) {
 					w.WriteHeader(http.StatusAccepted)
 					_, _ = io.WriteString(w, strings.Repeat("x", 1000))
 					w.(http.Flusher).Flush()
@@ -280,8 +343,8 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "after two redirects",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(req *http.Request) reply {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(req *http.Request) reply {
 					switch req.URL.Path {
 					case "/a":
 						return redirect("/b")
@@ -295,16 +358,16 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "redirected to another server, which stalls in TLS",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				other := stallServer(t, stallTLSConfig(t), neverReads)
-				addr := stallServer(t, nil, answering(func(*http.Request) reply { return redirect("https://" + other + "/") }))
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				other := stallServer(t, stallTLSConfig(t), neverReads(st))
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply { return redirect("https://" + other + "/") }))
 				return "http://" + addr + "/", "timeout: TLS handshake with " + other + " not finished within 300ms (after 1 redirect)"
 			},
 		},
 		{
 			name: "body of a redirect stalls",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply {
 					return reply{text: "HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 100\r\n\r\n0123456789", stall: true}
 				}))
 				return "http://" + addr + "/", "timeout: " + addr + " sent the headers (302 Found) but not the whole body within 300ms (10 B received)"
@@ -312,9 +375,9 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "digest: the second round trip gets no answer",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
 				var sawAuth atomic.Bool
-				addr := stallServer(t, nil, answering(func(req *http.Request) reply {
+				addr := stallServer(t, nil, answering(st, func(req *http.Request) reply {
 					if req.Header.Get("Authorization") == "" {
 						return reply{text: digestChallenge + "Content-Length: 0\r\n\r\n"}
 					}
@@ -332,8 +395,8 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "digest: the body of the 401 stalls",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply {
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply {
 					return reply{text: digestChallenge + "Content-Length: 100\r\n\r\n0123456789", stall: true}
 				}))
 				cfg.User, cfg.Password, cfg.Auth = testUser, testPassword, "auto"
@@ -342,24 +405,24 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		},
 		{
 			name: "proxy never answers CONNECT",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				proxy := stallServer(t, nil, answering(func(*http.Request) reply { return noAnswer }))
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				proxy := stallServer(t, nil, answering(st, func(*http.Request) reply { return noAnswer }))
 				cfg.Proxy = "http://user:s3cret@" + proxy // the proxy's login is not shown
 				return "https://stall.test/", "timeout: no connection to stall.test through the proxy " + proxy + " within 300ms"
 			},
 		},
 		{
 			name: "proxy takes a plain request, never answers",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				proxy := stallServer(t, nil, answering(func(*http.Request) reply { return noAnswer }))
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				proxy := stallServer(t, nil, answering(st, func(*http.Request) reply { return noAnswer }))
 				cfg.Proxy = "http://" + proxy
 				return "http://stall.test/", "timeout: stall.test accepted the request but sent no answer within 300ms (through the proxy " + proxy + ")"
 			},
 		},
 		{
 			name: "no deadline given for messages",
-			start: func(t *testing.T, cfg *ClientConfig) (string, string) {
-				addr := stallServer(t, nil, answering(func(*http.Request) reply { return noAnswer }))
+			start: func(t *testing.T, cfg *ClientConfig, st *stallPoint) (string, string) {
+				addr := stallServer(t, nil, answering(st, func(*http.Request) reply { return noAnswer }))
 				cfg.Timeout = 0
 				return "http://" + addr + "/", "timeout: " + addr + " accepted the request but sent no answer"
 			},
@@ -369,24 +432,25 @@ func TestTimeoutNamesThePhase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel() // each waits for its deadline
 			cfg := ClientConfig{Timeout: stallDeadline, TimeoutState: nagios.Warning, Follow: true, MaxRedirects: 5}
-			rawURL, want := tt.start(t, &cfg)
+			st := newStallPoint(t)
+			rawURL, want := tt.start(t, &cfg, st)
 			c, err := NewClient(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
 			if tt.client != nil {
-				tt.client(t, c)
+				tt.client(t, c, st)
 			}
-			deadline := stallDeadline
-			if tt.ctx > 0 {
-				deadline = tt.ctx
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), deadline)
-			defer cancel()
 			method, body := http.MethodGet, []byte(nil)
 			if tt.post > 0 {
 				method, body = http.MethodPost, make([]byte, tt.post)
+			}
+			var ctx context.Context = stallCtx{st}
+			if tt.ctx > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(context.Background(), tt.ctx)
+				defer cancel()
 			}
 			_, err = c.Do(ctx, method, rawURL, body, nil)
 			var rerr *RequestError

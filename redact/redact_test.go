@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -375,4 +376,21 @@ func BenchmarkAddPlain(b *testing.B) {
 		r.Add("hunter2-Secret")
 		r.AddBasic("admin", "hunter2-Secret")
 	}
+}
+
+// FuzzSecretName: SecretName says what the case-insensitive pattern of its
+// list says, for any name.
+func FuzzSecretName(f *testing.F) {
+	for _, s := range []string{"X-Api-Key", "PIN", "pin2", "Pwd", "ping", "Set-Cookie", "sessionid", "\u212aey"} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(`(?i)key|token|pass|secret|auth|sig|cookie|session|credential|^pin$|^pwd$`)
+	f.Fuzz(func(t *testing.T, name string) {
+		if !utf8.ValidString(name) {
+			return
+		}
+		if got, want := SecretName(name), re.MatchString(name); got != want {
+			t.Errorf("SecretName(%q) = %v, the pattern says %v", name, got, want)
+		}
+	})
 }

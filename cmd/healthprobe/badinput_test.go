@@ -38,7 +38,16 @@ func badInputFiles(t testing.TB, dir string) {
 		"missing-ca":     "checks:\n  - name: a\n    kind: http\n    url: http://127.0.0.1:1/\n    ca-file: /nonexistent/ca.pem\n",
 		"no-url":         "checks:\n  - name: a\n    kind: http\n",
 		"good.yaml":      "checks:\n  - name: web\n    kind: http\n    url: http://127.0.0.1:1/\n",
+		"name-pipe":      "checks:\n  - name: a|b=1\n    kind: http\n    url: http://127.0.0.1:1/\n",
+		"name-esc":       "checks:\n  - name: \"a\\e[31mb\"\n    kind: http\n    url: http://127.0.0.1:1/\n",
+		"name-u2028":     "checks:\n  - name: \"a\\u2028b\"\n    kind: http\n    url: http://127.0.0.1:1/\n",
 		"secret.txt":     "s3cret-from-file\n",
+		"flow-broken":    "steps:\n  - {name: a, url: [\n",
+		"flow-key":       "steps:\n  - name: a\n    url: http://127.0.0.1:1/\n    keywords: x\n",
+		"flow-loop":      "steps:\n  - name: a\n    url: http://127.0.0.1:1/\n    json: &a {a: *a}\n",
+		"flow-ref":       "steps:\n  - {name: a, url: \"http://127.0.0.1:1/{{b}}\", extract: {a: .a}}\n  - {name: b, url: \"http://127.0.0.1:1/{{a}}\", extract: {b: .b}}\n",
+		"flow-many":      "steps:\n" + strings.Repeat("  - {url: http://127.0.0.1:1/}\n", 101),
+		"flow-in-batch":  "checks:\n  - {name: f, kind: flow, file: nope.yaml}\n",
 		"notify-zero":    "sinks:\n  - url: https://hooks.example.com/x\n    username: a\n    password_file: /dev/zero\n",
 		"notify-big":     "sinks:\n  - url: https://hooks.example.com/x\n    token_file: $DIR/big-secret\n",
 	}
@@ -157,9 +166,28 @@ var badInputs = []struct {
 	{[]string{"run", "-c", "$DIR/empty-keyword"}, `RUN UNKNOWN - $DIR/empty-keyword: check "a" (line 2): --keyword may not be empty: every body contains the empty text`},
 	{[]string{"run", "-c", "$DIR/missing-ca"}, `RUN UNKNOWN - $DIR/missing-ca: check "a" (line 2): reading --ca-file: open /nonexistent/ca.pem: no such file or directory`},
 	{[]string{"run", "-c", "$DIR/no-url"}, `RUN UNKNOWN - $DIR/no-url: check "a" (line 2): missing key "url"`},
-	{[]string{"run", "-c", "$DIR/good.yaml", "--concurrency", "0"}, "RUN UNKNOWN - $DIR/good.yaml: defaults: concurrency must be 1 to 10000, not 0"},
+	{[]string{"run", "-c", "$DIR/good.yaml", "--concurrency", "0"}, "RUN UNKNOWN - --concurrency must be 1 to 10000, not 0"},
 	{[]string{"run", "-c", "$DIR/good.yaml", "--only", "zz"}, `RUN UNKNOWN - --only "zz": no check of that name in $DIR/good.yaml`},
-	{[]string{"run", "-c", "$DIR/good.yaml", "--output", "xml"}, `RUN UNKNOWN - $DIR/good.yaml: defaults: invalid --output "xml" (want nagios, json or prometheus)`},
+	{[]string{"run", "-c", "$DIR/good.yaml", "--output", "xml"}, `RUN UNKNOWN - invalid --output "xml" (want nagios, json or prometheus)`},
+	// a check name that would forge perfdata on line 1, colour or break it
+	{[]string{"http", "http://127.0.0.1:1/", "--name", "web|forged=1;;;;"}, `HTTP UNKNOWN - --name "web¦forged=1;;;;": a check name may not hold the vertical bar U+007C, which starts the perfdata of a plugin line`},
+	{[]string{"http", "http://127.0.0.1:1/", "--name", "a\x1b[31mb"}, `HTTP UNKNOWN - --name "a\x1b[31mb": a check name may not hold the control character U+001B`},
+	{[]string{"pexip", "h", "--alias", "a", "--name", "a\ab"}, `PEXIP UNKNOWN - --name "a\ab": a check name may not hold the control character U+0007`},
+	{[]string{"itgrix", "h", "--name", "a\u2028b"}, `ITGRIX UNKNOWN - --name "a\u2028b": a check name may not hold the line separator U+2028`},
+	{[]string{"kaleyra", "--api-key-env", "PW", "--name", "ok\u202eKO"}, `KALEYRA UNKNOWN - --name "ok\u202eKO": a check name may not hold the invisible formatting character U+202E`},
+	{[]string{"run", "-c", "$DIR/name-pipe"}, `RUN UNKNOWN - $DIR/name-pipe: line 2: check name "a¦b=1": a check name may not hold the vertical bar U+007C, which starts the perfdata of a plugin line`},
+	{[]string{"run", "-c", "$DIR/name-esc"}, `RUN UNKNOWN - $DIR/name-esc: line 2: check name "a\x1b[31mb": a check name may not hold the control character U+001B`},
+	{[]string{"run", "-c", "$DIR/name-u2028"}, `RUN UNKNOWN - $DIR/name-u2028: line 2: check name "a\u2028b": a check name may not hold the line separator U+2028`},
+	{[]string{"flow"}, "FLOW UNKNOWN - missing FILE: usage: healthprobe flow FILE [flags]"},
+	{[]string{"flow", "/dev/zero"}, "FLOW UNKNOWN - /dev/zero is larger than 1 MiB"},
+	{[]string{"flow", "$DIR/flow-broken"}, "FLOW UNKNOWN - $DIR/flow-broken: not valid YAML or JSON: line 2: did not find expected node content"},
+	{[]string{"flow", "$DIR/flow-key"}, `FLOW UNKNOWN - $DIR/flow-key: line 4: step a: unknown key "keywords" (a step takes the keys of an http check, and name, always, timeout, extract, json)`},
+	{[]string{"flow", "$DIR/flow-loop"}, "FLOW UNKNOWN - $DIR/flow-loop: line 4: json: YAML aliases are not supported"},
+	{[]string{"flow", "$DIR/flow-ref"}, `FLOW UNKNOWN - $DIR/flow-ref: line 2: step a: key "url": {{b}} refers to no value an earlier step extracts (step b extracts it, after this one)`},
+	{[]string{"flow", "$DIR/flow-many"}, "FLOW UNKNOWN - $DIR/flow-many: line 2: 101 steps: a flow has at most 100"},
+	{[]string{"flow", "$DIR/good.yaml"}, `FLOW UNKNOWN - $DIR/good.yaml: line 1: unknown key "checks" (want name, timeout, show, steps)`},
+	{[]string{"flow", "$DIR/flow-key", "-t", "0"}, `FLOW UNKNOWN - --timeout: "0" is out of range: give more than 0 and at most 86400 seconds (24h)`},
+	{[]string{"run", "-c", "$DIR/flow-in-batch"}, `RUN UNKNOWN - $DIR/flow-in-batch: check "f" (line 2): open $DIR/nope.yaml: no such file or directory`},
 	{[]string{"demo", "extra"}, `DEMO UNKNOWN - unknown command "extra" for "healthprobe demo"`},
 	{[]string{"--bogus"}, "HEALTHPROBE UNKNOWN - unknown flag: --bogus"},
 	{[]string{"nosuchcommand"}, `HEALTHPROBE UNKNOWN - unknown command "nosuchcommand" for "healthprobe"`},
@@ -285,7 +313,7 @@ func checkCommandLine(args []string) (code int, problem string) {
 	cancel()
 	var out, errOut bytes.Buffer
 	code = run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return badInputVars[k] }})
+		getenv: testGetenv(badInputVars)})
 	stdout := ansiColour.ReplaceAllString(out.String(), "") // --color always is a choice
 	line1, _, _ := strings.Cut(stdout, "\n")
 	if strings.Contains(line1, " - interrupted") {

@@ -25,14 +25,11 @@ func batchDemo(vars map[string]string) ([]demoCase, func(), error) {
 		stopEmulators()
 		os.RemoveAll(dir)
 	}
-	values := map[string]string{}
 	for _, v := range published {
-		values[v.name] = v.value
-		vars[v.name] = v.value
+		vars[v.name] = v.value // the file's ${NAME}, which run expands
 	}
 	file := filepath.Join(dir, "demo.yaml")
-	filled := os.Expand(examples.DemoYAML, func(k string) string { return values[k] })
-	if err := os.WriteFile(file, []byte(filled), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(examples.DemoYAML), 0o600); err != nil {
 		stop()
 		return nil, nil, err
 	}

@@ -163,7 +163,7 @@ const day = 24 * time.Hour
 // faults is every fault of the suite, in the order of the table.
 var faults = []fault{
 	// Connections that stall.
-	{name: "never accepts the connection (accept queue full)", serve: func(fx *faultEnv) string {
+	{name: "never accepts the connection (accept queue full)", waits: true, serve: func(fx *faultEnv) string {
 		full, err := stallnet.NewFull()
 		if errors.Is(err, errors.ErrUnsupported) {
 			fx.t.Skip(err)
@@ -174,17 +174,17 @@ var faults = []fault{
 		fx.t.Cleanup(func() { full.Close() }) // it starts no goroutine
 		return "http://" + full.Addr
 	}},
-	{name: "accepts the connection, never answers", serve: func(fx *faultEnv) string {
+	{name: "accepts the connection, never answers", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, false, func(_ net.Conn, _ *http.Request, done <-chan struct{}) { <-done })
 	}},
-	{name: "answers one byte a second", serve: func(fx *faultEnv) string {
+	{name: "answers one byte a second", waits: true, serve: func(fx *faultEnv) string {
 		// the first byte at once, so that the answer has begun
 		return fx.raw(nil, true, trickle("H", "TTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"+okJSON, time.Second))
 	}},
-	{name: "body trickles one byte a second", serve: func(fx *faultEnv) string {
+	{name: "body trickles one byte a second", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, trickle("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", " ", time.Second))
 	}},
-	{name: "headers never end (slowly)", serve: func(fx *faultEnv) string {
+	{name: "headers never end (slowly)", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("HTTP/1.1 200 OK\r\n", "X-Filler: more\r\n", 10*time.Millisecond))
 	}},
 	// Answers that never end.
@@ -202,10 +202,10 @@ var faults = []fault{
 	{name: "100 Continue, then 101 Switching Protocols, then silence", serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, rawAnswer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"))
 	}},
-	{name: "100 Continue, then silence", serve: func(fx *faultEnv) string {
+	{name: "100 Continue, then silence", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, rawAnswer("HTTP/1.1 100 Continue\r\n\r\n"))
 	}},
-	{name: "102 Processing every 100 ms, without end", serve: func(fx *faultEnv) string {
+	{name: "102 Processing every 100 ms, without end", waits: true, serve: func(fx *faultEnv) string {
 		return fx.raw(nil, true, endless("", "HTTP/1.1 102 Processing\r\n\r\n", 100*time.Millisecond))
 	}},
 	{name: "endless 103 Early Hints over HTTP/2", tls: true, serve: func(fx *faultEnv) string {
@@ -216,7 +216,7 @@ var faults = []fault{
 			}
 		}))
 	}},
-	{name: "103 Early Hints over HTTP/2, then silence", tls: true, serve: func(fx *faultEnv) string {
+	{name: "103 Early Hints over HTTP/2, then silence", tls: true, waits: true, serve: func(fx *faultEnv) string {
 		return fx.handler(h2Leaf(fx), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusEarlyHints)
 			<-r.Context().Done()
@@ -314,7 +314,7 @@ var faults = []fault{
 	{name: "TLS certificate expired, with --insecure", tls: true, extra: []string{"--insecure"}, serve: func(fx *faultEnv) string {
 		return fx.handler(tlsLeaf(fx, testcert.Loopback(time.Now().Add(-10*day), time.Now().Add(-day))), fx.healthy)
 	}},
-	{name: "TLS handshake never completes, with --insecure", extra: []string{"--insecure"}, serve: func(fx *faultEnv) string {
+	{name: "TLS handshake never completes, with --insecure", waits: true, extra: []string{"--insecure"}, serve: func(fx *faultEnv) string {
 		cfg := tlsLeaf(fx, testcert.Loopback(time.Now().Add(-day), time.Now().Add(90*day)))
 		return fx.raw(cfg, false, func(_ net.Conn, _ *http.Request, done <-chan struct{}) { <-done })
 	}},

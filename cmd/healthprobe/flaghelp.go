@@ -95,14 +95,18 @@ const (
 	withState                             // --state-dir, --name, --attempts, --fail-after, --remind-every
 	withSinks                             // --notify, --notify-config, --push, --icinga2-host, --icinga2-service
 	withBatchOutput                       // --output takes prometheus too (run)
+	withTimeout                           // -t alone (notify verify, which reads stdin under it)
 )
 
 // addGlobalFlags adds the global flags a command takes to its own flags,
 // bound to f: a check takes all of them, man and completion none.
 func addGlobalFlags(fs *pflag.FlagSet, f *globalFlags, which globalSet) {
 	asGlobal(fs, func() {
-		if which&withDeadline != 0 {
+		switch {
+		case which&withDeadline != 0:
 			inGroup(fs, groupConnection, func() { addDeadlineFlags(fs, f) })
+		case which&withTimeout != 0:
+			inGroup(fs, groupConnection, func() { addTimeoutFlag(fs, f, "deadline for the whole command (10 or 10s)") })
 		}
 		inGroup(fs, groupOutput, func() {
 			if which&withOutput != 0 {

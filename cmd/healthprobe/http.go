@@ -390,7 +390,15 @@ type httpOptions struct {
 	jq             jqFlags
 }
 
-func newHTTPCheck(ce *checkEnv) checkCommand {
+func newHTTPCheck() checkCommand {
+	o, cmd := newHTTPCommand()
+	return checkCommand{cmd: cmd, arg: "url", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
+}
+
+// newHTTPCommand builds the http command and its flags: the one schema of
+// an http check, on the command line, in a batch file and in a flow's
+// steps.
+func newHTTPCommand() (*httpOptions, *cobra.Command) {
 	o := &httpOptions{}
 	cmd := &cobra.Command{
 		Use:   "http URL",
@@ -458,142 +466,12 @@ time_transfer; the number of each --jq, under its label.`,
 	})
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "url", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
+	return o, cmd
 }
 
 func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
-	u, _, err := targetURL(rawURL, "URL", "http")
+	cfg, err := o.config(ce, rawURL)
 	if err != nil {
-		return nil, err
-	}
-	ce.run.redactor.AddURL(u)
-	cc, err := o.client.build(ce)
-	if err != nil {
-		return nil, err
-	}
-	// the method goes as given: methods are case-sensitive (RFC 9110 9.1)
-	cfg := probe.HTTPConfig{URL: u, Method: o.method, Keywords: o.keywords, Invert: o.invert, InvertRegex: o.invertRegex, IgnoreCase: o.ignoreCase}
-	if o.method != "" && !isToken(o.method) {
-		return nil, fmt.Errorf("invalid --method %q (want GET, HEAD, POST ...)", probe.SanitizeLine(o.method, 30))
-	}
-	for _, kw := range o.keywords {
-		if kw == "" {
-			return nil, fmt.Errorf("--keyword may not be empty: every body contains the empty text")
-		}
-	}
-	if o.data != "" && o.dataFile != "" {
-		return nil, fmt.Errorf("give only one of --data and --data-file")
-	}
-	if o.data != "" {
-		cfg.Body = []byte(o.data)
-	}
-	if o.dataFile != "" {
-		if cfg.Body, err = ce.readFile(o.dataFile, maxDataFile); err != nil {
-			return nil, fmt.Errorf("--data-file: %w", err)
-		}
-	}
-	if o.jsonBody {
-		if cc.Headers.Get("Content-Type") == "" {
-			cc.Headers.Set("Content-Type", "application/json")
-		}
-		if cc.Headers.Get("Accept") == "" {
-			cc.Headers.Set("Accept", "application/json")
-		}
-	}
-	if o.maxRedirects < 0 {
-		return nil, fmt.Errorf("--max-redirects must be 0 or more")
-	}
-	cc.MaxRedirects = o.maxRedirects
-	switch mode := strings.ToLower(o.onRedirect); mode {
-	case "follow", "sticky", "stickyport":
-		cc.Follow = o.maxRedirects > 0
-		if mode != "follow" {
-			if o.client.proxy != "" {
-				return nil, fmt.Errorf("--onredirect %s and --proxy do not go together: through a proxy, the proxy chooses the address", mode)
-			}
-			cc.Sticky = mode
-		}
-	case "ok", "warning", "critical":
-		st, _ := nagios.ParseState(o.onRedirect)
-		cfg.OnRedirect = &st
-	default:
-		return nil, fmt.Errorf("invalid --onredirect %q (want follow, sticky, stickyport, ok, warning or critical)", o.onRedirect)
-	}
-	cfg.Client = cc
-	if o.expect != "" {
-		if cfg.Expect, err = probe.ParseStatusSet(o.expect); err != nil {
-			return nil, fmt.Errorf("--expect-status: %w", err)
-		}
-	}
-	for _, expr := range o.regexes {
-		if expr == "" {
-			return nil, fmt.Errorf("--regex may not be empty: it matches every body")
-		}
-		if o.ignoreCase {
-			expr = "(?i)" + expr
-		}
-		if _, err := regexp.Compile(expr); err != nil {
-			return nil, fmt.Errorf("invalid --regex: %w", err) // naming the pattern as given
-		}
-		// multi-line, as check_curl's POSIX REG_NEWLINE: ^ and $ match at
-		// line breaks ((?-m) in the pattern undoes it)
-		re, err := regexp.Compile("(?m)" + expr)
-		if err != nil {
-			return nil, fmt.Errorf("invalid --regex: %w", err)
-		}
-		cfg.Regexes = append(cfg.Regexes, re)
-	}
-	if o.stateRegex != "" {
-		st, err := nagios.ParseState(o.stateRegex)
-		if err != nil || (st != nagios.Warning && st != nagios.Critical) {
-			return nil, fmt.Errorf("invalid --state-regex %q (want warning or critical)", probe.SanitizeLine(o.stateRegex, 20))
-		}
-		cfg.RegexState = &st
-	}
-	allowMissing := map[string]bool{}
-	for _, name := range o.headerMissing {
-		if !isToken(strings.TrimSpace(name)) {
-			return nil, fmt.Errorf("invalid --header-allow-missing %q (want a header name)", probe.SanitizeLine(name, 60))
-		}
-		allowMissing[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
-	}
-	used := map[string]bool{}
-	for _, spec := range []struct {
-		flag   string
-		list   []string
-		negate bool
-	}{{"--header-match", o.headerMatch, false}, {"--header-not-match", o.headerNotMatch, true}} {
-		for _, hm := range spec.list {
-			name, expr, ok := strings.Cut(hm, ":")
-			name = strings.TrimSpace(name)
-			if !ok || !isToken(name) {
-				return nil, fmt.Errorf("invalid %s %q (want 'Name: regex')", spec.flag, probe.SanitizeLine(hm, 60))
-			}
-			expr = strings.TrimSpace(expr)
-			if o.ignoreCase {
-				expr = "(?i)" + expr
-			}
-			re, err := regexp.Compile(expr)
-			if err != nil {
-				return nil, fmt.Errorf("invalid %s for %s: %w", spec.flag, name, err)
-			}
-			used[http.CanonicalHeaderKey(name)] = true
-			cfg.HeaderMatch = append(cfg.HeaderMatch, probe.HeaderMatch{Name: name, Re: re, Negate: spec.negate,
-				AllowMissing: allowMissing[http.CanonicalHeaderKey(name)]})
-		}
-	}
-	for name := range allowMissing {
-		if !used[name] {
-			return nil, fmt.Errorf("--header-allow-missing %s: no --header-match or --header-not-match names it", name)
-		}
-	}
-	if err := o.documentChecks(&cfg, u); err != nil {
-		return nil, err
-	}
-	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
-		return nil, err
-	}
-	if cfg.Assertions, err = o.jq.build(); err != nil {
 		return nil, err
 	}
 	if o.cookieJar == "" {
@@ -617,6 +495,147 @@ func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
 		}
 		return r
 	}, nil
+}
+
+// config turns the flags into the check's config, validating everything
+// (but --cookie-jar, which build reads).
+func (o *httpOptions) config(ce *checkEnv, rawURL string) (probe.HTTPConfig, error) {
+	var cfg probe.HTTPConfig
+	u, _, err := targetURL(rawURL, "URL", "http")
+	if err != nil {
+		return cfg, err
+	}
+	ce.run.redactor.AddURL(u)
+	cc, err := o.client.build(ce)
+	if err != nil {
+		return cfg, err
+	}
+	// the method goes as given: methods are case-sensitive (RFC 9110 9.1)
+	cfg = probe.HTTPConfig{URL: u, Method: o.method, Keywords: o.keywords, Invert: o.invert, InvertRegex: o.invertRegex, IgnoreCase: o.ignoreCase}
+	if o.method != "" && !isToken(o.method) {
+		return cfg, fmt.Errorf("invalid --method %q (want GET, HEAD, POST ...)", probe.SanitizeLine(o.method, 30))
+	}
+	for _, kw := range o.keywords {
+		if kw == "" {
+			return cfg, fmt.Errorf("--keyword may not be empty: every body contains the empty text")
+		}
+	}
+	if o.data != "" && o.dataFile != "" {
+		return cfg, fmt.Errorf("give only one of --data and --data-file")
+	}
+	if o.data != "" {
+		cfg.Body = []byte(o.data)
+	}
+	if o.dataFile != "" {
+		if cfg.Body, err = ce.readFile(o.dataFile, maxDataFile); err != nil {
+			return cfg, fmt.Errorf("--data-file: %w", err)
+		}
+	}
+	if o.jsonBody {
+		if cc.Headers.Get("Content-Type") == "" {
+			cc.Headers.Set("Content-Type", "application/json")
+		}
+		if cc.Headers.Get("Accept") == "" {
+			cc.Headers.Set("Accept", "application/json")
+		}
+	}
+	if o.maxRedirects < 0 {
+		return cfg, fmt.Errorf("--max-redirects must be 0 or more")
+	}
+	cc.MaxRedirects = o.maxRedirects
+	switch mode := strings.ToLower(o.onRedirect); mode {
+	case "follow", "sticky", "stickyport":
+		cc.Follow = o.maxRedirects > 0
+		if mode != "follow" {
+			if o.client.proxy != "" {
+				return cfg, fmt.Errorf("--onredirect %s and --proxy do not go together: through a proxy, the proxy chooses the address", mode)
+			}
+			cc.Sticky = mode
+		}
+	case "ok", "warning", "critical":
+		st, _ := nagios.ParseState(o.onRedirect)
+		cfg.OnRedirect = &st
+	default:
+		return cfg, fmt.Errorf("invalid --onredirect %q (want follow, sticky, stickyport, ok, warning or critical)", o.onRedirect)
+	}
+	cfg.Client = cc
+	if o.expect != "" {
+		if cfg.Expect, err = probe.ParseStatusSet(o.expect); err != nil {
+			return cfg, fmt.Errorf("--expect-status: %w", err)
+		}
+	}
+	for _, expr := range o.regexes {
+		if expr == "" {
+			return cfg, fmt.Errorf("--regex may not be empty: it matches every body")
+		}
+		if o.ignoreCase {
+			expr = "(?i)" + expr
+		}
+		if _, err := regexp.Compile(expr); err != nil {
+			return cfg, fmt.Errorf("invalid --regex: %w", err) // naming the pattern as given
+		}
+		// multi-line, as check_curl's POSIX REG_NEWLINE: ^ and $ match at
+		// line breaks ((?-m) in the pattern undoes it)
+		re, err := regexp.Compile("(?m)" + expr)
+		if err != nil {
+			return cfg, fmt.Errorf("invalid --regex: %w", err)
+		}
+		cfg.Regexes = append(cfg.Regexes, re)
+	}
+	if o.stateRegex != "" {
+		st, err := nagios.ParseState(o.stateRegex)
+		if err != nil || (st != nagios.Warning && st != nagios.Critical) {
+			return cfg, fmt.Errorf("invalid --state-regex %q (want warning or critical)", probe.SanitizeLine(o.stateRegex, 20))
+		}
+		cfg.RegexState = &st
+	}
+	allowMissing := map[string]bool{}
+	for _, name := range o.headerMissing {
+		if !isToken(strings.TrimSpace(name)) {
+			return cfg, fmt.Errorf("invalid --header-allow-missing %q (want a header name)", probe.SanitizeLine(name, 60))
+		}
+		allowMissing[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+	}
+	used := map[string]bool{}
+	for _, spec := range []struct {
+		flag   string
+		list   []string
+		negate bool
+	}{{"--header-match", o.headerMatch, false}, {"--header-not-match", o.headerNotMatch, true}} {
+		for _, hm := range spec.list {
+			name, expr, ok := strings.Cut(hm, ":")
+			name = strings.TrimSpace(name)
+			if !ok || !isToken(name) {
+				return cfg, fmt.Errorf("invalid %s %q (want 'Name: regex')", spec.flag, probe.SanitizeLine(hm, 60))
+			}
+			expr = strings.TrimSpace(expr)
+			if o.ignoreCase {
+				expr = "(?i)" + expr
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return cfg, fmt.Errorf("invalid %s for %s: %w", spec.flag, name, err)
+			}
+			used[http.CanonicalHeaderKey(name)] = true
+			cfg.HeaderMatch = append(cfg.HeaderMatch, probe.HeaderMatch{Name: name, Re: re, Negate: spec.negate,
+				AllowMissing: allowMissing[http.CanonicalHeaderKey(name)]})
+		}
+	}
+	for name := range allowMissing {
+		if !used[name] {
+			return cfg, fmt.Errorf("--header-allow-missing %s: no --header-match or --header-not-match names it", name)
+		}
+	}
+	if err := o.documentChecks(&cfg, u); err != nil {
+		return cfg, err
+	}
+	if cfg.Time, err = thresholds(o.warn, o.crit); err != nil {
+		return cfg, err
+	}
+	if cfg.Assertions, err = o.jq.build(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }
 
 // documentChecks reads the flags that judge the answer beyond its status

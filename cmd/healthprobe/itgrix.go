@@ -46,7 +46,7 @@ type itgrixOptions struct {
 	jq               jqFlags
 }
 
-func newItgrixCheck(ce *checkEnv) checkCommand {
+func newItgrixCheck() checkCommand {
 	o := &itgrixOptions{}
 	cmd := &cobra.Command{
 		Use:   "itgrix HOST",
@@ -84,7 +84,7 @@ Perfdata: time (s), license_days (with its thresholds), the number of each
 	fs.StringVar(&o.path, "path", "", "ask for one element through the path request parameter (app_state, license.type ...) and check just that")
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "host", build: func(args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "host", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }
 
 func (o *itgrixOptions) build(ce *checkEnv, cmd *cobra.Command, host string) (checkFunc, error) {

@@ -36,7 +36,7 @@ type kaleyraOptions struct {
 	jq          jqFlags
 }
 
-func newKaleyraCheck(ce *checkEnv) checkCommand {
+func newKaleyraCheck() checkCommand {
 	o := &kaleyraOptions{}
 	cmd := &cobra.Command{
 		Use:   "kaleyra",
@@ -71,7 +71,7 @@ state; the number of each --jq. See docs/kaleyra.md.`,
 	addChoiceList(fs, &o.services, "service", []string{"incoming", "outgoing", "all"}, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
 	addClientFlags(cmd, &o.client, false)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, build: func([]string) (checkFunc, error) { return o.build(ce) }}
+	return checkCommand{cmd: cmd, opts: o, build: func(ce *checkEnv, _ []string) (checkFunc, error) { return o.build(ce) }}
 }
 
 func (o *kaleyraOptions) build(ce *checkEnv) (checkFunc, error) {

@@ -12,14 +12,14 @@ import (
 // Nagios $USERn$ of each secret, the pages docs/ must have. A kind's
 // descriptor lives in its own command file (http.go, ...); adding a kind is
 // one line here (see docs/adding-a-check.md).
-var kinds = []*kind{&httpKind, &itgrixKind, &pexipKind, &pexipFleetKind, &kaleyraKind}
+var kinds = []*kind{&httpKind, &itgrixKind, &pexipKind, &pexipFleetKind, &kaleyraKind, &flowKind}
 
 // kind describes one kind of check.
 type kind struct {
 	name string // its subcommand and its batch-file kind: "http"
-	// command builds its subcommand, bound to ce; a batch run builds a
-	// fresh one per check.
-	command func(ce *checkEnv) checkCommand
+	// command builds its subcommand. A batch run builds one per kind and
+	// reuses it for every check of that kind (see checkCommand).
+	command func() checkCommand
 	// demo is its part of `healthprobe demo`, run in this order.
 	demo []demoSection
 	// emulators stand in for the system it probes: `demo --serve` serves

@@ -16,10 +16,9 @@ func TestKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := newRunState(env{getenv: func(string) string { return "" }})
 	seen := map[string]string{}
 	for _, k := range kinds {
-		if got := k.command(rs.commandEnv(defaultFlags())).cmd.Name(); got != k.name {
+		if got := k.command().cmd.Name(); got != k.name {
 			t.Errorf("kind %s builds the command %q", k.name, got)
 		}
 		if len(k.demo) == 0 {

@@ -16,7 +16,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	// in this process and in every healthprobe it runs (testscript's
+	// commands, the signal tests): a state directory outside the temporary
+	// directory is refused
+	stateDirGuard = guardStateDir
+	// testscript runs privateEnv's Run only in this process, not in the
+	// commands
+	testscript.Main(privateEnv{m}, map[string]func(){
 		"healthprobe": func() { os.Exit(Main()) },
 	})
 }
@@ -25,7 +31,8 @@ func TestMain(m *testing.M) {
 // asserts its exact exit code and output.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata",
+		Dir:   "testdata",
+		Setup: scriptEnv,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"code":     cmdCode,
 			"emulate":  cmdEmulate,

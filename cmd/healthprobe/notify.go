@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/notify"
 	"github.com/healthprobe/healthprobe/probe"
@@ -112,15 +112,19 @@ such a payload.`,
 			if err != nil {
 				return err
 			}
-			body, err := io.ReadAll(io.LimitReader(ce.run.stdin, maxPayload+1))
+			// stdin under the run's deadline: a terminal or a silent pipe
+			// does not hold the run
+			ctx, cancel := context.WithTimeout(cmd.Context(), ce.timeout)
+			defer cancel()
+			body, err := limitfile.ReadStream(ctx, "stdin", ce.run.stdin, maxPayload)
 			if err != nil {
-				return fmt.Errorf("reading stdin: %w", err)
+				return err
 			}
 			return ce.render(verifyResult(body, tok))
 		},
 	}
 	addSecretFlags(cmd.Flags(), &token, "token", "WMSPanel token", true)
-	addGlobalFlags(cmd.Flags(), ce.globalFlags, withOutput)
+	addGlobalFlags(cmd.Flags(), ce.globalFlags, withTimeout|withOutput) // stdin is read under -t
 	return cmd
 }
 

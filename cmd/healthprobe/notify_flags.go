@@ -120,6 +120,11 @@ func (v *remindValue) String() string {
 
 func (v *remindValue) Type() string { return "when" }
 
+// stateDirGuard, when set, vets the state directory of every run. Only the
+// tests set it (TestMain), to refuse a directory outside their temporary
+// ones: no test may write to the real /var/lib/healthprobe or ~/.local/state.
+var stateDirGuard func(dir string) error
+
 // defaultStateDir: $XDG_STATE_HOME/healthprobe when set, /var/lib/healthprobe
 // for root, else ~/.local/state/healthprobe.
 func defaultStateDir(getenv func(string) string) (string, error) {
@@ -266,6 +271,11 @@ func (ce *checkEnv) sinks() ([]*notify.Sink, notify.FileConfig, error) {
 // line (where 0 is refused).
 func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
 	n := &ce.notify
+	if n.name != "" {
+		if err := nagios.CheckName(n.name); err != nil {
+			return nil, fmt.Errorf("--name %q: %w", n.name, err)
+		}
+	}
 	if !n.enabled() {
 		return nil, nil
 	}
@@ -276,6 +286,11 @@ func (ce *checkEnv) tracker(attempts bool) (*notify.Tracker, error) {
 	if dir == "" {
 		var err error
 		if dir, err = defaultStateDir(ce.run.getenv); err != nil {
+			return nil, err
+		}
+	}
+	if stateDirGuard != nil {
+		if err := stateDirGuard(dir); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,21 @@ func TestDefaultStateDir(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%v: %q %v, want %q", c.env, got, err, c.want)
 		}
+	}
+}
+
+// TestNotifyVerifyStdinUnderDeadline: notify verify gives up on a stdin
+// that never sends nor closes (a terminal, a sleeping writer) at -t, with
+// UNKNOWN, instead of waiting for it.
+func TestNotifyVerifyStdinUnderDeadline(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out bytes.Buffer
+	getenv := func(string) string { return "" }
+	code := run(context.Background(), []string{"notify", "verify", "--token", "x", "-t", "0.1"},
+		env{stdin: pr, stdout: &out, stderr: &out, getenv: getenv})
+	want := "NOTIFY UNKNOWN - reading stdin: nothing came before the deadline: context deadline exceeded\n"
+	if code != 3 || out.String() != want {
+		t.Errorf("exit %d, output %q; want 3, %q", code, out.String(), want)
 	}
 }

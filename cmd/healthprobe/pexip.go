@@ -42,7 +42,7 @@ type pexipOptions struct {
 	jq               jqFlags
 }
 
-func newPexipCheck(ce *checkEnv) checkCommand {
+func newPexipCheck() checkCommand {
 	o := &pexipOptions{maintenanceState: nagios.Warning}
 	cmd := &cobra.Command{
 		Use:   "pexip NODE --alias ALIAS",
@@ -85,7 +85,7 @@ of each --jq. See docs/pexip.md.`,
 	})
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "node", build: func(args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "node", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, args[0]) }}
 }
 
 func (o *pexipOptions) build(ce *checkEnv, node string) (checkFunc, error) {

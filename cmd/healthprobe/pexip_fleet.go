@@ -54,7 +54,7 @@ type pexipFleetOptions struct {
 	jq                       jqFlags
 }
 
-func newPexipFleetCheck(ce *checkEnv) checkCommand {
+func newPexipFleetCheck() checkCommand {
 	o := &pexipFleetOptions{staleAfter: probe.DefaultStaleAfter, maintenanceState: nagios.Warning}
 	cmd := &cobra.Command{
 		Use:   "pexip-fleet MANAGER",
@@ -117,7 +117,7 @@ number of each --jq.`,
 	maxBody := fs.Lookup("max-body")
 	maxBody.DefValue, maxBody.Usage = formatSize(o.client.maxBody), "read at most this much of one page of a list (4MiB, 512K); more is reported"
 	addJQFlags(cmd, &o.jq)
-	return checkCommand{cmd: cmd, arg: "manager", build: func(args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
+	return checkCommand{cmd: cmd, arg: "manager", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }
 
 func (o *pexipFleetOptions) build(ce *checkEnv, cmd *cobra.Command, manager string) (checkFunc, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/healthprobe/healthprobe/config"
 	"github.com/healthprobe/healthprobe/nagios"
 	"github.com/healthprobe/healthprobe/output"
 	"github.com/healthprobe/healthprobe/probe"
@@ -238,7 +239,7 @@ type subcommand struct {
 func subcommands(f *globalFlags, rs *runState) []subcommand {
 	subs := make([]subcommand, 0, len(kinds)+5)
 	for _, k := range kinds {
-		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.commandEnv(f), k.command) }})
+		subs = append(subs, subcommand{k.name, true, func() *cobra.Command { return checkCmd(rs.commandEnv(f), k.command()) }})
 	}
 	cmd := func(build func(*globalFlags, *runState) *cobra.Command) func() *cobra.Command {
 		return func() *cobra.Command { return build(f, rs) }
@@ -252,12 +253,11 @@ func subcommands(f *globalFlags, rs *runState) []subcommand {
 }
 
 // checkCmd builds a check subcommand that runs its check once.
-func checkCmd(ce *checkEnv, newCheck func(ce *checkEnv) checkCommand) *cobra.Command {
-	c := newCheck(ce)
+func checkCmd(ce *checkEnv, c checkCommand) *cobra.Command {
 	c.cmd.Long = strings.TrimSpace(c.cmd.Long) + "\n\n" + rangeHelp
 	addGlobalFlags(c.cmd.Flags(), ce.globalFlags, withDeadline|withOutput|withState|withSinks)
 	c.cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		fn, err := c.build(args)
+		fn, err := c.build(ce, args)
 		if err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 // addDeadlineFlags adds the flags that bound one check: also accepted per
 // check in a batch file.
 func addDeadlineFlags(fs *pflag.FlagSet, f *globalFlags) {
-	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
+	addTimeoutFlag(fs, f, "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
 	addState(fs, &f.timeoutState, "timeout-state", "state reported on a timeout")
 }
 
@@ -322,13 +322,32 @@ const rangeHelp = `Thresholds (-w, -c and every other RANGE) take the Monitoring
 The exit status is the worst state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 (a usage error, or the check could not be carried out).`
 
+// addTimeoutFlag adds -t alone.
+func addTimeoutFlag(fs *pflag.FlagSet, f *globalFlags, usage string) {
+	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", usage)
+}
+
 // checkCommand is a check subcommand: its cobra command and flags, the batch
-// file key that names its positional argument, and build, which turns the
-// parsed flags and arguments into a check (validating everything first).
+// file key that names its positional argument, the options its flags write
+// to, and build, which turns the parsed flags and arguments into a check
+// (validating everything first) that runs with ce.
+//
+// A batch reuses one checkCommand for every check of its kind: before each
+// check it puts opts back as they were when the command was built (a copy
+// of the struct) and then sets the check's keys. So opts must be a pointer
+// to the struct that holds every flag's value, and the check that build
+// returns must keep nothing of opts (it copies what it needs); tests in
+// run_plan_test.go hold every kind to this.
 type checkCommand struct {
 	cmd   *cobra.Command
 	arg   string // "url" for http; "" when the command takes no argument
-	build func(args []string) (checkFunc, error)
+	opts  any    // a pointer to the options struct the flags write to
+	build func(ce *checkEnv, args []string) (checkFunc, error)
+	// entry, when set, reads the keys of a batch check that are no flags
+	// (a flow's file: or steps:), taking them out of c before the others
+	// are set on the flags; dir is the batch file's directory, which paths
+	// are relative to. It returns the words --dry-run shows for them.
+	entry func(c *config.Check, dir string) ([]string, error)
 }
 
 func versionString() string {

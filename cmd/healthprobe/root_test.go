@@ -17,7 +17,7 @@ func runArgs(t *testing.T, vars map[string]string, args ...string) (int, string,
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, env{
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return vars[k] },
+		getenv: testGetenv(vars),
 	})
 	return code, out.String(), errOut.String()
 }

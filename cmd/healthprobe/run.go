@@ -1,22 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/healthprobe/healthprobe/internal/limitfile"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/healthprobe/healthprobe/config"
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 	"github.com/healthprobe/healthprobe/nagios"
-	"github.com/healthprobe/healthprobe/notify"
 	"github.com/healthprobe/healthprobe/output"
+	"github.com/healthprobe/healthprobe/probe"
 )
 
 type runOptions struct {
@@ -24,11 +27,15 @@ type runOptions struct {
 	concurrency int
 	only        []string
 	dryRun      bool
+	textfile    string
 }
 
 // runKeys are the defaults: keys that configure the batch itself rather
 // than each check.
 var runKeys = []string{"output", "concurrency"}
+
+// maxConcurrency bounds --concurrency.
+const maxConcurrency = 10000
 
 func newRunCmd(f *globalFlags, rs *runState) *cobra.Command {
 	o := &runOptions{}
@@ -41,54 +48,48 @@ own deadline. Each check takes the same options as the flags of its command,
 with the same long names (url for the http URL, node for pexip, host for itgrix).
 A jq: item may be a mapping that pairs an expression with its own value flags:
 {expr: .db.latency_ms, warning: 50, critical: 200, label: db_ms}.
-The exit code is the worst state.`,
+${NAME} in a value is the environment variable NAME ($${ is a literal ${).
+
+Line 1 is the summary (the worst state, the counts worst first), each check's
+lines follow as long output, and the checks' perfdata, labelled CHECK::LABEL,
+closes the output. The exit code is the worst state.`,
 		Example: `  healthprobe run -c /etc/healthprobe/checks.yaml
-  healthprobe run -c checks.yaml --output prometheus > /var/lib/node_exporter/textfile/healthprobe.prom
+  healthprobe run -c checks.yaml --textfile /var/lib/node_exporter/textfile/healthprobe.prom > /dev/null
   healthprobe run -c checks.yaml --only web --only pexip-node-1 --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, f, rs) },
 	}
 	fs := cmd.Flags()
 	fs.StringVarP(&o.file, "config", "c", "", "the batch file (YAML or JSON)")
-	fs.IntVar(&o.concurrency, "concurrency", 32, "run at most N checks at once")
+	fs.IntVar(&o.concurrency, "concurrency", 32, "run at most N checks at once (1 to 10000)")
 	fs.StringArrayVar(&o.only, "only", nil, "run only the check with this name (repeatable)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "validate and print the resolved checks (secrets redacted) without running them")
+	fs.StringVar(&o.textfile, "textfile", "", "also write the results in the Prometheus text format to this file, atomically, whatever the states (for node_exporter's textfile collector)")
 	addGlobalFlags(fs, f, withDeadline|withOutput|withBatchOutput|withState|withSinks)
 	return cmd
-}
-
-// plannedCheck is a validated check ready to run.
-type plannedCheck struct {
-	name, kind string
-	ce         *checkEnv
-	fn         checkFunc
-	argv       []string
-	tracker    *notify.Tracker // nil: no state kept
-	identity   string
-	jq         []jqItem // the jq flags, in order
 }
 
 func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error {
 	if o.file == "" {
 		return fmt.Errorf("missing --config FILE: usage: %s", cmd.UseLine())
 	}
-	data, err := rs.commandEnv(f).readFile(o.file, config.MaxSize)
-	if err != nil {
-		return err
+	// the command line's own settings are its own errors, not the file's
+	flags := cmd.Flags()
+	if flags.Changed("concurrency") && (o.concurrency < 1 || o.concurrency > maxConcurrency) {
+		return fmt.Errorf("--concurrency must be 1 to %d, not %d", maxConcurrency, o.concurrency)
 	}
-	file, err := config.Parse(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.file, err)
+	if flags.Changed("output") {
+		if _, err := output.ParseBatchFormat(f.output); err != nil {
+			return err
+		}
 	}
-	format, conc, err := o.runSettings(cmd, f, file.Defaults)
-	if err != nil {
-		return fmt.Errorf("%s: defaults: %w", o.file, err)
+	if o.textfile != "" {
+		if err := textfileDir(o.textfile); err != nil {
+			return err
+		}
 	}
-	plan, err := planChecks(file, f, rs, cmd.Flags().Changed("timeout"))
+	pl, plan, format, conc, err := o.plan(flags, f, rs)
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.file, err)
-	}
-	if plan, err = o.selectOnly(plan); err != nil {
 		return err
 	}
 	if o.dryRun {
@@ -102,38 +103,144 @@ func (o *runOptions) run(cmd *cobra.Command, f *globalFlags, rs *runState) error
 	if err != nil {
 		return err
 	}
-	results := runPlanned(cmd.Context(), plan, conc)
-	if err := output.WriteBatch(rs.stdout, results, output.Options{Format: format, Color: colour, Redactor: rs.redactor}); err != nil {
-		return fmt.Errorf("writing the results: %w", err)
+	return o.runPlan(cmd.Context(), pl, plan, format, conc, colour, rs)
+}
+
+// plan reads the file and plans its checks (those --only names).
+func (o *runOptions) plan(flags *pflag.FlagSet, f *globalFlags, rs *runState) (*planner, []plannedCheck, output.Format, int, error) {
+	// Reading a large file makes a tree of YAML nodes (about 2 KiB a
+	// check) that is gone once the checks are planned: a lower GC target
+	// while it lives keeps the peak near what is live, for a few
+	// collections of a heap that is small anyway. A GOGC of the user's is
+	// left alone.
+	if prev := debug.SetGCPercent(25); prev != 100 {
+		debug.SetGCPercent(prev)
+	} else {
+		defer debug.SetGCPercent(prev)
 	}
-	states := make([]nagios.State, len(results))
-	for i, r := range results {
-		states[i] = r.Result.State
+	fail := func(err error) (*planner, []plannedCheck, output.Format, int, error) { return nil, nil, "", 0, err }
+	data, err := rs.commandEnv(f).readFile(o.file, config.MaxSize)
+	if err != nil {
+		return fail(err)
 	}
-	rs.exitCode = nagios.Worst(states...).ExitCode()
+	file, err := config.Parse(data)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", o.file, err))
+	}
+	if err := file.Expand(rs.lookupVar); err != nil {
+		return fail(fmt.Errorf("%s: %w", o.file, err))
+	}
+	file.Dir = filepath.Dir(o.file)
+	format, conc, err := o.runSettings(flags, f, file.Defaults)
+	if err != nil {
+		return fail(fmt.Errorf("%s: defaults: %w", o.file, err))
+	}
+	pl, err := newPlanner(file, f, rs, flags.Changed("timeout"), o.dryRun)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", o.file, err))
+	}
+	plan, err := planChecks(file, pl)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", o.file, err))
+	}
+	plan, err = o.selectOnly(plan)
+	return pl, plan, format, conc, err
+}
+
+// runPlan runs the planned checks and writes their results.
+func (o *runOptions) runPlan(ctx context.Context, pl *planner, plan []plannedCheck, format output.Format, conc int, colour bool, rs *runState) error {
+	// the output's boundary: each result is redacted as it is rendered
+	out := output.NewBatch(rs.stdout, output.Options{Format: format, Color: colour, Redactor: rs.redactor})
+	var prom *output.Batch
+	var promText bytes.Buffer
+	if o.textfile != "" {
+		prom = output.NewBatch(&promText, output.Options{Format: output.Prometheus, Redactor: rs.redactor})
+	}
+	var writeErr error
+	runInOrder(len(plan), conc, func() func(i int) [2]output.Rendered {
+		wp := pl.fork() // each worker builds on commands of its own
+		return func(i int) [2]output.Rendered {
+			p := plan[i]
+			plan[i] = plannedCheck{} // its entry goes once it has run
+			it := output.Named{Name: p.name, Kind: p.kind, Result: wp.result(ctx, p)}
+			var r [2]output.Rendered
+			r[0] = out.Render(it)
+			if prom != nil {
+				r[1] = prom.Render(it)
+			}
+			return r
+		}
+	}, func(r [2]output.Rendered) {
+		if err := out.Write(r[0]); err != nil && writeErr == nil {
+			writeErr = err
+		}
+		if prom != nil {
+			_ = prom.Write(r[1]) // into memory
+		}
+	})
+	// an interrupted run leaves the last complete textfile as it is: its
+	// checks did not run to their end
+	if prom != nil && ctx.Err() == nil {
+		if err := prom.Close(); err != nil {
+			return err
+		}
+		if err := writeTextfile(o.textfile, promText.Bytes()); err != nil {
+			return err
+		}
+	}
+	if writeErr == nil {
+		writeErr = out.Close()
+	}
+	if writeErr != nil {
+		return fmt.Errorf("writing the results: %w", writeErr)
+	}
+	rs.exitCode = out.Worst().ExitCode()
 	return nil
+}
+
+// lookupVar is the value of a batch file's ${NAME}: the environment's. A
+// variable named like a secret (*PASSWORD*, *TOKEN*, *KEY*, *SECRET*, *PIN*)
+// has its value redacted from everything the run writes.
+func (rs *runState) lookupVar(name string) (string, bool) {
+	v := rs.getenv(name)
+	if v != "" && secretVarName(name) {
+		rs.redactor.Add(v)
+	}
+	return v, v != ""
+}
+
+// secretVarName reports whether a variable's name says it holds a secret.
+func secretVarName(name string) bool {
+	up := strings.ToUpper(name)
+	return slices.ContainsFunc([]string{"PASSWORD", "TOKEN", "KEY", "SECRET", "PIN"}, func(s string) bool { return strings.Contains(up, s) })
 }
 
 // runSettings reads the batch-level settings: the command line wins over
 // the file's defaults.
-func (o *runOptions) runSettings(cmd *cobra.Command, f *globalFlags, defaults []config.Option) (output.Format, int, error) {
+func (o *runOptions) runSettings(flags *pflag.FlagSet, f *globalFlags, defaults []config.Option) (output.Format, int, error) {
 	outName, conc := f.output, o.concurrency
 	for _, d := range defaults {
 		switch d.Key {
 		case "output":
-			if !cmd.Flags().Changed("output") {
+			if !flags.Changed("output") {
 				outName = d.Values[0]
+				if _, err := output.ParseBatchFormat(outName); err != nil {
+					return "", 0, fmt.Errorf("line %d: %w", d.Line, err)
+				}
 			}
 		case "concurrency":
-			if !cmd.Flags().Changed("concurrency") {
+			if !flags.Changed("concurrency") {
 				if _, err := fmt.Sscan(d.Values[0], &conc); err != nil {
 					return "", 0, fmt.Errorf("line %d: concurrency %q is not a number", d.Line, d.Values[0])
+				}
+				if conc < 1 || conc > maxConcurrency {
+					return "", 0, fmt.Errorf("line %d: concurrency must be 1 to %d, not %d", d.Line, maxConcurrency, conc)
 				}
 			}
 		}
 	}
-	if conc < 1 || conc > 10000 {
-		return "", 0, fmt.Errorf("concurrency must be 1 to 10000, not %d", conc)
+	if conc < 1 || conc > maxConcurrency { // the flag's default
+		return "", 0, fmt.Errorf("concurrency must be 1 to %d, not %d", maxConcurrency, conc)
 	}
 	format, err := output.ParseBatchFormat(outName)
 	return format, conc, err
@@ -154,149 +261,61 @@ func (o *runOptions) selectOnly(plan []plannedCheck) ([]plannedCheck, error) {
 	return out, nil
 }
 
-// planChecks validates every check of the file and builds it, exactly as
-// its command would from flags: each key is set on that command's flag set.
-func planChecks(file *config.File, f *globalFlags, rs *runState, cliTimeout bool) ([]plannedCheck, error) {
-	// a default key must mean something to the batch or to some kind
-	known := checkKeys()
-	for _, d := range file.Defaults {
-		if !slices.Contains(runKeys, d.Key) && !known[d.Key] {
-			return nil, fmt.Errorf("defaults: line %d: unknown key %q", d.Line, d.Key)
-		}
-	}
-	defaultJQ, lerr := readJQBlock(file.Defaults, true)
-	if lerr == nil {
-		_, lerr = bindJQ(defaultJQ)
-	}
-	if lerr != nil {
-		return nil, lerr.in("")
-	}
-	plan := make([]plannedCheck, 0, len(file.Checks))
-	for _, c := range file.Checks {
-		k, ok := findKind(c.Kind)
-		if !ok {
-			return nil, fmt.Errorf("check %q (line %d): unknown kind %q (want %s)", c.Name, c.Line, c.Kind, strings.Join(kindNames(), ", "))
-		}
-		ce := rs.forCheck(f, c.Name)
-		cc := k.command(ce)
-		fs := cc.cmd.Flags()
-		addDeadlineFlags(fs, ce.globalFlags)
-		addNotifyFlags(fs, &ce.notify)
-		ce.notify = f.notify.clone() // the run's own state and notify flags, which a key may override
-		p := plannedCheck{name: c.Name, kind: c.Kind, ce: ce}
-		set := func(o config.Option) error {
-			f := fs.Lookup(o.Key)
-			if f == nil {
-				return fmt.Errorf("unknown key %q for kind %s", o.Key, c.Kind)
-			}
-			if len(o.Values) > 1 && !repeatable(f) {
-				return fmt.Errorf("key %q takes one value, not a list", o.Key)
-			}
-			for _, v := range o.Values {
-				if err := fs.Set(o.Key, v); err != nil {
-					return fmt.Errorf("key %q: %w", o.Key, valueError(v, err))
-				}
-				p.argv = append(p.argv, "--"+o.Key+"="+v)
-			}
-			return nil
-		}
-		var positional []string
-		given := map[string]bool{}
-		for _, o := range c.Options {
-			given[o.Key] = true
-		}
-		for _, d := range file.Defaults {
-			if given[d.Key] || slices.Contains(runKeys, d.Key) || fs.Lookup(d.Key) == nil || isJQKey(d.Key) ||
-				(d.Key == "timeout" && cliTimeout) {
-				continue
-			}
-			if err := set(d); err != nil {
-				return nil, fmt.Errorf("check %q: defaults line %d: %w", c.Name, d.Line, err)
-			}
-		}
-		for _, o := range c.Options {
-			if cc.arg != "" && o.Key == cc.arg {
-				if o.List {
-					return nil, fmt.Errorf("check %q (line %d): %s takes one value", c.Name, o.Line, o.Key)
-				}
-				positional = append(positional, o.Values[0])
-				continue
-			}
-			if isJQKey(o.Key) && fs.Lookup("jq") != nil {
-				continue // below, in their order
-			}
-			if err := set(o); err != nil {
-				return nil, fmt.Errorf("check %q (line %d): %w", c.Name, o.Line, err)
-			}
-		}
-		if fs.Lookup("jq") != nil {
-			jq, err := planJQ(fs, c, defaultJQ, &p.argv)
-			if err != nil {
-				return nil, err
-			}
-			p.jq = jq
-		}
-		if cc.arg != "" && len(positional) == 0 {
-			return nil, fmt.Errorf("check %q (line %d): missing key %q", c.Name, c.Line, cc.arg)
-		}
-		p.argv = append(positional, p.argv...)
-		fn, err := cc.build(positional)
-		if err != nil {
-			return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
-		}
-		p.fn = fn
-		if ce.notify.enabled() {
-			// in a batch, a check's state is known by its name
-			ce.notify.name = c.Name
-			if p.tracker, p.identity, err = ce.notifier(false, nil); err != nil {
-				return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
-			}
-		}
-		plan = append(plan, p)
-	}
-	return plan, nil
-}
-
-// repeatable reports whether a flag takes several values.
-func repeatable(f *pflag.Flag) bool {
-	t := f.Value.Type()
-	return strings.HasSuffix(t, "Array") || strings.HasSuffix(t, "Slice") || strings.HasPrefix(t, "repeat")
-}
-
-// forCheck returns what one check of a batch runs with: a copy of the
-// run's global flag values (its keys may change them), the run itself (its
-// environment and its one redactor: every check's output is redacted with
-// the secrets of all checks in the file), and verbose lines prefixed with
-// the check's name.
-func (rs *runState) forCheck(f *globalFlags, name string) *checkEnv {
-	own := &globalFlags{timeout: f.timeout, timeoutState: f.timeoutState, verbose: f.verbose, output: f.output, color: f.color}
-	ce := &checkEnv{globalFlags: own, run: rs, stderr: rs.stderr}
-	if name != "" {
-		ce.stderr = &prefixWriter{w: rs.stderr, prefix: "[" + name + "] ", mu: &rs.logMu}
-	}
-	return ce
-}
-
-// runPlanned runs the checks with at most conc at once, each under its own
-// deadline, and returns the results in the file's order.
-func runPlanned(ctx context.Context, plan []plannedCheck, conc int) []output.Named {
-	results := make([]output.Named, len(plan))
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
-	for i, p := range plan {
+// runInOrder runs n jobs, at most conc at once, each worker with a job
+// function of its own (newWorker), and hands each job's answer to emit in
+// the jobs' order, as soon as it and every one before it are done, under a
+// lock. Only the answers that wait for an earlier one are held.
+func runInOrder[T any](n, conc int, newWorker func() func(i int) T, emit func(T)) {
+	var (
+		claimed atomic.Int64 // the next job to start
+		mu      sync.Mutex
+		done    = make([]bool, n)
+		kept    = make([]T, n)
+		next    int // the next job to emit
+		wg      sync.WaitGroup
+	)
+	for range min(conc, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			end := p.ce.begin(ctx, p.tracker)
-			defer end()
-			res := p.ce.track(ctx, p.tracker, p.identity, p.ce.execute(ctx, p.kind, p.fn))
-			results[i] = output.Named{Name: p.name, Kind: p.kind, Result: res}
+			job := newWorker()
+			for {
+				i := int(claimed.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				r := job(i)
+				mu.Lock()
+				kept[i], done[i] = r, true
+				for next < n && done[next] {
+					emit(kept[next])
+					var zero T
+					kept[next] = zero
+					next++
+				}
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
-	return results
+}
+
+// result builds a planned check again, runs it under its deadline, and
+// returns its result, recorded and notified when state is kept.
+func (pl *planner) result(ctx context.Context, p plannedCheck) probe.Result {
+	b, err := pl.build(p.entry)
+	if err != nil { // it was built once: a file it reads has gone since, say
+		return probe.Result{Kind: strings.ToUpper(p.kind), State: nagios.Unknown, Summary: err.Error()}
+	}
+	return b.result(ctx)
+}
+
+// result runs the check and returns its result, recorded and notified when
+// state is kept (the output redacts it).
+func (b builtCheck) result(ctx context.Context) probe.Result {
+	end := b.ce.begin(ctx, b.tracker)
+	defer end()
+	return b.ce.track(ctx, b.tracker, b.identity, b.ce.execute(ctx, b.kind, b.fn))
 }
 
 // prefixWriter prefixes each write (one log line) with a check's name; the
@@ -323,23 +342,4 @@ func (ce *checkEnv) readFile(path string, max int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ce.run.ctx, ce.timeout)
 	defer cancel()
 	return limitfile.Read(ctx, path, max)
-}
-
-// checkKeys is every key a check of some kind takes: its kind's flags, the
-// deadline flags and the state and notify flags (but name, which a batch
-// check has of its own). Each kind's command is built once.
-func checkKeys() map[string]bool {
-	keys := map[string]bool{}
-	add := func(f *pflag.Flag) { keys[f.Name] = true }
-	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
-	addDeadlineFlags(fs, defaultFlags())
-	addNotifyFlags(fs, &notifyFlags{})
-	fs.VisitAll(add)
-	delete(keys, "name")
-	// the commands are built only to read their flags: they never run
-	rs := newRunState(env{getenv: func(string) string { return "" }})
-	for _, k := range kinds {
-		k.command(rs.commandEnv(defaultFlags())).cmd.Flags().VisitAll(add)
-	}
-	return keys
 }

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/healthprobe/healthprobe/config"
 	"github.com/healthprobe/healthprobe/probe"
 	"github.com/healthprobe/healthprobe/redact"
@@ -194,10 +192,9 @@ func bindJQ(b jqBlock) ([]jqItem, *lineError) {
 	return out, nil
 }
 
-// planJQ sets a check's jq flags on its flag set in command-line order, so
-// that the command binds them as it binds flags, and adds them to its
-// command line.
-func planJQ(fs *pflag.FlagSet, c config.Check, defaults jqBlock, argv *[]string) ([]jqItem, error) {
+// planJQ sets a check's jq flags in command-line order, so that the
+// command binds them as it binds flags, and returns them.
+func planJQ(set func(flag, value string) error, c config.Check, defaults jqBlock) ([]jqItem, error) {
 	own, lerr := readJQBlock(c.Options, false)
 	if lerr != nil {
 		return nil, lerr.in(c.Name)
@@ -207,10 +204,9 @@ func planJQ(fs *pflag.FlagSet, c config.Check, defaults jqBlock, argv *[]string)
 		return nil, lerr.in(c.Name)
 	}
 	for _, it := range items {
-		if err := fs.Set(it.flag, it.value); err != nil {
-			return nil, fmt.Errorf("check %q (line %d): key %q: %w", c.Name, c.Line, it.flag, err)
+		if err := set(it.flag, it.value); err != nil {
+			return nil, fmt.Errorf("check %q (line %d): %w", c.Name, c.Line, err)
 		}
-		*argv = append(*argv, "--"+it.flag+"="+it.value)
 	}
 	return items, nil
 }

@@ -54,6 +54,7 @@ const (
 	secWrongKuma     = "kumaWrong77c3"
 	secHCUUID        = "9b1d2c3e-4f50-4a61-8b72-c3d4e5f60a1b"
 	secHCPingKey     = "hcPingKey31a9"
+	secFlowKey       = "flow-api-key-5d3e"
 )
 
 // secretsFiles writes the secret files and returns their directory.
@@ -91,6 +92,9 @@ func secretForms() []string {
 		emulate.PexipManagerPassword,
 		// what the Management Node's configuration list holds for each node
 		emulate.PexipFleetSNMPCommunity, emulate.PexipFleetNodePassword,
+		// a flow's: the login's password from ${LOGIN_PASSWORD}, every token
+		// and session id the login API issues, a ${...KEY} sent in a header
+		emulate.LoginPassword, emulate.LoginTokenPrefix, emulate.LoginSessionPrefix, secFlowKey,
 	}
 	var forms []string
 	for _, s := range plain {
@@ -124,6 +128,8 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 	kumaEmu.AddMonitor(secKumaToken, true)
 	hcEmu.AddCheck(secHCUUID, secHCPingKey, "web")
 	kuma, hc := serveEmulator(t, kumaEmu), serveEmulator(t, hcEmu)
+	loginAPI := serveEmulator(t, emulate.NewLoginAPI())
+	flows := secretFlows(t, dir, loginAPI)
 	batch := filepath.Join(dir, "checks.yaml")
 	err = os.WriteFile(batch, fmt.Appendf(nil, `checks:
   - {name: web, kind: http, url: %[1]s/secure, user: demo, password_env: WEB_PW}
@@ -139,9 +145,15 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
   - {name: pushed, kind: http, url: %[1]s/ready, push: ["uptime-kuma=%[11]s/api/push/%[12]s", "healthchecks=%[13]s/%[14]s"]}
   - {name: fleet, kind: pexip-fleet, manager: %[15]s, user: monitor, password_file: %[16]s, test_call: %[17]s, node_url: "%[15]s/nodes/{hostname}", pin_env: PIN}
   - {name: fleet-wrong, kind: pexip-fleet, manager: %[15]s, user: monitor, password: %[2]s}
+  - {name: flow-file, kind: flow, file: echo.yaml}
+  - name: flow-inline
+    kind: flow
+    steps:
+      - {name: login, method: POST, url: "%[18]s/api/login", json: {user: monitor, password: "${LOGIN_PASSWORD}"}, extract: {token: .access_token}}
+      - {name: whoami, url: "%[18]s/api/whoami", header: ["Authorization: Bearer {{token}}"], keyword: absent}
 `, web, secWrongPassword, secAPIKeyHeader, itgrixEmu, filepath.Join(dir, "itgrix.pw"), pexipEmu, emulate.PexipPINRoom,
 		secWrongPIN, kaleyraEmu, secWrongKey, kuma, secKumaToken, hc, secHCUUID,
-		fleetEmu, filepath.Join(dir, "manager.pw"), emulate.PexipTestCall), 0o600)
+		fleetEmu, filepath.Join(dir, "manager.pw"), emulate.PexipTestCall, loginAPI), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +220,12 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"run", "-c", batch, "--output", "json"},
 			{"run", "-c", batch, "--output", "prometheus"},
 		},
+		"flow": {
+			{"flow", flows["echo.yaml"]},
+			{"flow", flows["query.yaml"]},
+			{"flow", flows["cookie.yaml"]},
+			{"flow", flows["wrong.yaml"]},
+		},
 		"demo": {
 			{"demo"},
 		},
@@ -218,6 +236,41 @@ func secretCases(t *testing.T, dir string) map[string][][]string {
 			{"notify", "test", "--push", "uptime-kuma=" + kuma + "/api/push/" + secWrongKuma, "--push", "healthchecks=" + hc + "/" + secHCUUID},
 		},
 	}
+}
+
+// secretFlows writes flows against the login API that put every secret a
+// flow has where a server sends it back: a token echoed in a body quoted by
+// a failed keyword, a token in a URL's query, a session cookie, a password
+// and a key from the environment, a wrong password.
+func secretFlows(t *testing.T, dir, api string) map[string]string {
+	login := `  - {name: login, method: POST, url: "` + api + `/api/login", json: {user: monitor, password: "${LOGIN_PASSWORD}"}, extract: {token: .access_token}}
+`
+	logout := `  - {name: logout, always: true, method: POST, url: "` + api + `/api/logout", header: ["Authorization: Bearer {{token}}"]}
+`
+	flows := map[string]string{
+		"echo.yaml": "steps:\n" + login +
+			`  - {name: whoami, url: "` + api + `/api/whoami", header: ["Authorization: Bearer {{token}}", "X-Api-Key: ${FLOW_API_KEY}"], keyword: absent}
+` + logout,
+		"query.yaml": "steps:\n" + login +
+			`  - {name: orders, url: "` + api + `/api/orders?token={{token}}&key=${FLOW_API_KEY}", expect-status: 200}
+` + logout,
+		"cookie.yaml": `steps:
+  - {name: login, method: POST, url: "` + api + `/session/login", data: "user=monitor&password=${LOGIN_PASSWORD}", header: ["Content-Type: application/x-www-form-urlencoded"]}
+  - {name: me, url: "` + api + `/session/me", keyword: absent, header: ["Cookie: extra=${FLOW_API_KEY}"]}
+  - {name: logout, always: true, method: POST, url: "` + api + `/session/logout"}
+`,
+		"wrong.yaml": `steps:
+  - {name: login, method: POST, url: "` + api + `/api/login", json: {user: monitor, password: "` + secWrongPassword + `"}, extract: {token: .access_token}}
+` + logout,
+	}
+	paths := map[string]string{}
+	for name, text := range flows {
+		paths[name] = filepath.Join(dir, name)
+		if err := os.WriteFile(paths[name], []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return paths
 }
 
 func serveEmulator(t *testing.T, h http.Handler) string {
@@ -265,6 +318,7 @@ func TestSecretsNeverShownAnywhere(t *testing.T) {
 		"WEB_PW": emulate.WebPassword, "ITGRIX_PW": emulate.ItgrixPassword, "PIN": emulate.PexipHostPIN,
 		"KALEYRA_KEY": emulate.KaleyraAPIKey, "BEARER": secBearer, "HDR_ENV": secHeaderEnv,
 		"OAUTH_PW": emulate.WebOAuthSecret, "FLEET_PW": emulate.PexipManagerPassword,
+		"LOGIN_PASSWORD": emulate.LoginPassword, "FLOW_API_KEY": secFlowKey,
 	}
 	cases := secretCases(t, dir)
 	stateDir := filepath.Join(t.TempDir(), "state")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,7 +148,8 @@ func interruptAt(t *testing.T, sig os.Signal, got <-chan struct{}, n int, at str
 		t.Fatal(err)
 	}
 	for _, l := range lines {
-		if !strings.HasPrefix(l, "> ") && !strings.HasPrefix(l, "< ") && !strings.Contains(l, "] > ") && l != signalsTaken {
+		if !strings.HasPrefix(l, "> ") && !strings.HasPrefix(l, "< ") && !strings.Contains(l, "] > ") && l != signalsTaken &&
+			!strings.HasPrefix(l, "* step ") { // a flow's steps
 			t.Errorf("stderr: %s", l)
 		}
 	}
@@ -237,13 +239,52 @@ checks:
 	}
 	code, out, took := interrupt(t, syscall.SIGTERM, got, 4, "run", "-c", batch)
 	cut := ` UNKNOWN - interrupted \(terminated signal received\): ` + regexp.QuoteMeta(srv.Addr) + ` accepted the request but sent no answer`
-	want := regexp.MustCompile(`^\[web\] HTTP` + cut + `\n\[pbx\] ITGRIX` + cut + `\n\[node\] PEXIP` + cut + `\n\[voice\] KALEYRA` + cut + `\n` +
-		`RUN UNKNOWN - 4 checks, 4 unknown: web UNKNOWN, pbx UNKNOWN, node UNKNOWN, voice UNKNOWN \| checks=4 ok=0 warning=0 critical=0 unknown=4\n$`)
+	want := regexp.MustCompile(`^RUN UNKNOWN - 4 unknown of 4 checks: web UNKNOWN, pbx UNKNOWN, node UNKNOWN, voice UNKNOWN \| checks=4 ok=0 warning=0 critical=0 unknown=4\n` +
+		`\[web\] HTTP` + cut + `\n\[pbx\] ITGRIX` + cut + `\n\[node\] PEXIP` + cut + `\n\[voice\] KALEYRA` + cut + `\n$`)
 	if code != 3 || !want.MatchString(out) {
 		t.Errorf("exit %d, stdout:\n%s", code, out)
 	}
 	if strings.Contains(out, "not-used-here") {
 		t.Error("the password shows")
+	}
+	t.Logf("exited %v after the signal", took)
+}
+
+// A flow cut short by a signal still runs its cleanup step, within the
+// cleanup's own time, and then ends with UNKNOWN.
+func TestSignalEndsAFlowAfterItsCleanup(t *testing.T) {
+	srv, got := waitingServer(t)
+	cleaned := make(chan string, 1)
+	cleanup := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cleaned <- r.Method + " " + r.URL.Path
+	}))
+	defer cleanup.Close()
+	flow := filepath.Join(t.TempDir(), "flow.yaml")
+	err := os.WriteFile(flow, fmt.Appendf(nil, `timeout: 60s
+steps:
+  - {name: hang, url: "%s/orders"}
+  - {name: next, url: "%[2]s/next"}
+  - {name: logout, always: true, method: POST, url: "%[2]s/logout"}
+`, srv.URL, cleanup.URL), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, took := interrupt(t, syscall.SIGTERM, got, 1, "flow", flow)
+	want := regexp.MustCompile(`^FLOW UNKNOWN - step hang: interrupted \(terminated signal received\): ` + regexp.QuoteMeta(srv.Addr) +
+		` accepted the request but sent no answer; skipped: next \| time=[0-9.]+s;;;0 hang_time=[0-9.]+s;;;0 logout_time=[0-9.]+s;;;0 logout_size=0B;;;0\n` +
+		`\\_ \[UNKNOWN\] step hang: interrupted \(terminated signal received\): [^\n]*\n` +
+		`\\_ \[UNKNOWN\] step next: skipped, after step hang failed\n` +
+		`\\_ \[OK\] step logout: 200 OK, [0-9.]+ s\n$`)
+	if code != 3 || !want.MatchString(out) {
+		t.Errorf("exit %d, stdout:\n%s", code, out)
+	}
+	select {
+	case req := <-cleaned:
+		if req != "POST /logout" {
+			t.Errorf("the cleanup sent %s", req)
+		}
+	default:
+		t.Error("the cleanup step did not run")
 	}
 	t.Logf("exited %v after the signal", took)
 }

@@ -85,3 +85,32 @@ func FormatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
 }
+
+// ReadStream reads at most max+1 bytes of r (stdin, say), giving up when
+// ctx ends: a reader that never sends and never closes (a terminal, a pipe
+// whose writer sleeps) does not hold the run past its deadline. The read
+// itself may go on in the background until the process ends. name is what
+// errors call r.
+func ReadStream(ctx context.Context, name string, r io.Reader, max int64) ([]byte, error) {
+	type answer struct {
+		data []byte
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(r, max+1))
+		done <- answer{data, err}
+	}()
+	select {
+	case a := <-done:
+		if a.err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, a.err)
+		}
+		return a.data, nil
+	case <-ctx.Done():
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("reading %s: interrupted (%w)", name, cause)
+		}
+		return nil, fmt.Errorf("reading %s: nothing came before the deadline: %w", name, context.DeadlineExceeded)
+	}
+}

@@ -3,10 +3,13 @@ package limitfile
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestRead(t *testing.T) {
@@ -62,5 +65,26 @@ func TestEndlessDevice(t *testing.T) {
 	_, err := Read(context.Background(), "/dev/zero", 1<<20)
 	if err == nil || err.Error() != "/dev/zero is larger than 1 MiB" {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestReadStream: a stream is read whole, or given up on when the context
+// ends while its writer neither writes nor closes.
+func TestReadStream(t *testing.T) {
+	got, err := ReadStream(context.Background(), "stdin", strings.NewReader("payload"), 100)
+	if err != nil || string(got) != "payload" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithDeadline(context.Background(), time.Unix(1, 0)) // long past
+	defer cancel()
+	if _, err := ReadStream(ctx, "stdin", pr, 100); err == nil || err.Error() != "reading stdin: nothing came before the deadline: context deadline exceeded" {
+		t.Errorf("past its deadline: %v", err)
+	}
+	ctx, stop := context.WithCancelCause(context.Background())
+	stop(errors.New("terminated"))
+	if _, err := ReadStream(ctx, "stdin", pr, 100); err == nil || err.Error() != "reading stdin: interrupted (terminated)" {
+		t.Errorf("interrupted: %v", err)
 	}
 }

@@ -69,6 +69,7 @@ while IFS='=' read -r name value; do
 	printf 'const %s = "%s"\n' "$name" "$value"
 done <"$work/vars.env" >"$work/etc/emulators.conf"
 grep '^WEB_PASSWORD=' "$work/vars.env" | cut -d= -f2- >"$work/web-password"
+cp contrib/test/login-flow.yaml "$work/"
 web_url=$(grep '^WEB_URL=' "$work/vars.env" | cut -d= -f2-)
 report_password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$report_password" >"$work/report-password"

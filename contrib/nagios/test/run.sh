@@ -37,6 +37,12 @@ mkdir -p "$work/var" "$work/spool"
 build_and_start_emulators
 web_password=$(grep '^WEB_PASSWORD=' "$work/vars.env" | cut -d= -f2-)
 printf '%s\n' "$web_password" >"$work/web-password"
+# the flow reads its URL and password from the environment, which Nagios
+# passes on to its plugins
+cp contrib/test/login-flow.yaml "$work/"
+export LOGIN_API_URL LOGIN_API_PASSWORD
+LOGIN_API_URL=$(grep '^LOGIN_API_URL=' "$work/vars.env" | cut -d= -f2-)
+LOGIN_API_PASSWORD=$(grep '^LOGIN_API_PASSWORD=' "$work/vars.env" | cut -d= -f2-)
 
 step "writing the configuration"
 # services.cfg.in with @NAME@ replaced by the emulators' variables and @WORK_DIR@
