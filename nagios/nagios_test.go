@@ -113,7 +113,14 @@ func TestPerfdataString(t *testing.T) {
 		{Perfdata{Label: "time", Value: 0.004123, UOM: "s", Warn: &w, Crit: &c, Min: Float(0), Max: Float(10)}, "time=0.004123s;1;2;0;10"},
 		{Perfdata{Label: "size", Value: 208, UOM: "B", Min: Float(0)}, "size=208B;;;0"},
 		{Perfdata{Label: "a b", Value: 1}, "'a b'=1"},
-		{Perfdata{Label: "it's=x", Value: 1e21}, "it_s_x=1000000000000000000000"},
+		{Perfdata{Label: "it's=x", Value: 1e20}, "it_s_x=100000000000000000000"},
+		// no exponent, and no 301 digits either: a jq value of 1e300 is
+		// beyond what perfdata writes plainly (the guidelines' U)
+		{Perfdata{Label: "huge", Value: 1e300, Min: Float(-1e300), Max: Float(1e21)}, "huge=U"},
+		{Perfdata{Label: "big", Value: -1e21, Max: Float(5)}, "big=U;;;;5"},
+		{Perfdata{Label: "tiny", Value: 1e-300}, "tiny=0"},
+		{Perfdata{Label: "negtiny", Value: -1e-300}, "negtiny=0"},
+		{Perfdata{Label: "long", Value: 0.1234567890123456}, "long=0.123456789012"},
 		{Perfdata{Label: "nan", Value: math.NaN(), UOM: "bogus"}, "nan=U"},
 		{Perfdata{Label: "", Value: 0.0000001}, "value=0.0000001"},
 	}
@@ -144,6 +151,41 @@ func TestThresholds(t *testing.T) {
 	}
 	if (Thresholds{}).Evaluate(100) != OK {
 		t.Error("no thresholds must be OK")
+	}
+}
+
+// TestCrossed: a message says which way a value crossed which threshold;
+// -w @0:1 alerts inside its range, and a message must not say outside.
+func TestCrossed(t *testing.T) {
+	for _, tt := range []struct {
+		w, c string
+		v    float64
+		unit string
+		st   State
+		want string
+	}{
+		{"0.5", "2", 0.8, "s", Warning, "above the warning threshold 0.5 s"},
+		{"0.5", "2", 3, "s", Critical, "above the critical threshold 2 s"},
+		{"@0:1", "", 0.3, "s", Warning, "inside the warning range @0:1"},
+		{"10:", "5:", 7, "", Warning, "below the warning threshold 10"},
+		{"10:20", "", 25, "%", Warning, "above the warning threshold 20%"},
+		{"10:20", "", 5, "%", Warning, "below the warning threshold 10%"},
+		{"~:10", "", -3, "", OK, ""},
+		{"0.5", "", 0.1, "s", OK, ""},
+	} {
+		var th Thresholds
+		if tt.w != "" {
+			r, _ := ParseRange(tt.w)
+			th.Warn = &r
+		}
+		if tt.c != "" {
+			r, _ := ParseRange(tt.c)
+			th.Crit = &r
+		}
+		st, why := th.Judge(tt.v, tt.unit)
+		if st != tt.st || why != tt.want {
+			t.Errorf("-w %s -c %s, %v: %s %q, want %s %q", tt.w, tt.c, tt.v, st, why, tt.st, tt.want)
+		}
 	}
 }
 

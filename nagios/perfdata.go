@@ -32,6 +32,8 @@ func (p Perfdata) Validate() error {
 		return fmt.Errorf("perfdata %q: invalid unit %q", p.Label, p.UOM)
 	case math.IsNaN(p.Value) || math.IsInf(p.Value, 0):
 		return fmt.Errorf("perfdata %q: value is not a finite number", p.Label)
+	case !Plain(p.Value):
+		return fmt.Errorf("perfdata %q: value %s is too large to write without an exponent", p.Label, FormatFloat(p.Value))
 	}
 	return nil
 }
@@ -68,7 +70,7 @@ func (p Perfdata) String() string {
 		uom = ""
 	}
 	v := "U" // the guidelines' "value cannot be determined"
-	if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+	if Plain(p.Value) {
 		v = FormatFloat(p.Value)
 	}
 	fields := []string{label + "=" + v + uom, rangeString(p.Warn), rangeString(p.Crit), floatString(p.Min), floatString(p.Max)}
@@ -88,7 +90,7 @@ func rangeString(r *Range) string {
 }
 
 func floatString(f *float64) string {
-	if f == nil || math.IsNaN(*f) || math.IsInf(*f, 0) {
+	if f == nil || !Plain(*f) {
 		return ""
 	}
 	return FormatFloat(*f)

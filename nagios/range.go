@@ -150,7 +150,71 @@ func (t Thresholds) Evaluate(v float64) State {
 	return OK
 }
 
-// FormatFloat renders a number without exponent, as perfdata requires.
+// MaxPlain bounds the numbers FormatFloat writes without an exponent: a
+// perfdata value this large (a jq value of 1e300, say) is written "U", as
+// the guidelines allow no scientific notation and 301 digits help no one.
+const MaxPlain = 1e21
+
+// maxDecimals cuts what is below any measurement perfdata carries.
+const maxDecimals = 12
+
+// FormatFloat renders a number without exponent, as perfdata requires, with
+// at most 12 decimals; a number of MaxPlain or more (which perfdata writes
+// "U") keeps its exponent, for messages.
 func FormatFloat(v float64) string {
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	if math.Abs(v) >= MaxPlain {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > maxDecimals {
+		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', maxDecimals, 64), "0"), ".")
+		if s == "-0" {
+			s = "0"
+		}
+	}
+	return s
+}
+
+// Plain reports whether perfdata can carry v as a plain number.
+func Plain(v float64) bool {
+	return !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) < MaxPlain
+}
+
+// Crossed says, for a message, why v alerts in this range, named after the
+// threshold it stands for (warning, critical): "above the warning threshold
+// 0.5", "below the critical threshold 10", "inside the warning range
+// @0:1". unit follows each number ("s", "%"; "" for none). A value the
+// range does not alert on gets "within the warning range 10".
+func (r Range) Crossed(v float64, name, unit string) string {
+	num := func(f float64) string {
+		s := FormatFloat(f)
+		if unit == "%" || unit == "" {
+			return s + unit
+		}
+		return s + " " + unit
+	}
+	switch {
+	case !r.Alert(v):
+		return fmt.Sprintf("within the %s range %s", name, r)
+	case r.Inside:
+		return fmt.Sprintf("inside the %s range %s", name, r)
+	case v > r.End:
+		return fmt.Sprintf("above the %s threshold %s", name, num(r.End))
+	case v < r.Start:
+		return fmt.Sprintf("below the %s threshold %s", name, num(r.Start))
+	}
+	return fmt.Sprintf("outside the %s range %s", name, r) // NaN
+}
+
+// Judge evaluates v as Evaluate does and says why it alerts (Crossed), ""
+// when it is OK.
+func (t Thresholds) Judge(v float64, unit string) (State, string) {
+	switch st := t.Evaluate(v); st {
+	case Critical:
+		return st, t.Crit.Crossed(v, "critical", unit)
+	case Warning:
+		return st, t.Warn.Crossed(v, "warning", unit)
+	default:
+		return st, ""
+	}
 }

@@ -403,14 +403,16 @@ func warning(name, short, text string) line {
 func addLines(res *probe.Result, lines []line) {
 	before := res.State
 	var shorts []string
+	worst := nagios.OK
 	for _, l := range lines {
 		res.Add(l.name, l.state, l.text)
 		if l.short != "" && !slices.Contains(shorts, l.short) {
 			shorts = append(shorts, l.short)
+			worst = nagios.Worst(worst, l.state)
 		}
 	}
-	if res.State.Worse(before) && len(shorts) > 0 {
-		res.Summary = "notify: " + strings.Join(shorts, ", ") + "; " + res.Summary
+	if len(shorts) > 0 {
+		res.Mention(before, worst, "notify: "+strings.Join(shorts, ", "))
 	}
 }
 
@@ -448,7 +450,9 @@ func (t *Tracker) deliverOutbox(ctx context.Context, dir string, held map[string
 				lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run", r.Label, plural(others, "event"))})
 			}
 		case r.Left > 0:
-			lines = append(lines, line{state: nagios.OK, name: name, text: fmt.Sprintf("notify %s: %s kept in the outbox for the next run (%s)", r.Label, plural(r.Left, "event"), r.LastErr)})
+			// an event that did not arrive is news, as a result that did not
+			// (above): WARNING; it waits in the outbox for the next run
+			lines = append(lines, warning(name, "event not delivered", fmt.Sprintf("notify %s: %s not delivered (%s); kept in the outbox for the next run", r.Label, plural(r.Left, "event"), r.LastErr)))
 		case r.LastErr != "":
 			lines = append(lines, warning(name, "outbox cleanup failed", "notify "+r.Label+": "+r.LastErr))
 		}

@@ -116,7 +116,7 @@ func TestDownReceiverKeepsEventForNextRun(t *testing.T) {
 	id := "check"
 	process(t, tr, id, result(ok("status")))
 	r := process(t, tr, id, result(crit("status")))
-	want := []string{"[OK] notify ops: 1 event kept in the outbox for the next run (answered 503 Service Unavailable)"}
+	want := []string{"[WARNING] notify ops: 1 event not delivered (answered 503 Service Unavailable); kept in the outbox for the next run"}
 	if got := notifyLines(r); !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q, want %q", got, want)
 	}
@@ -324,7 +324,7 @@ func TestOutboxWarnings(t *testing.T) {
 	clk.Add(21 * time.Minute)
 	r := process(t, tr, "c", result(crit("x")))
 	want := []string{
-		"[OK] notify ops: 3 events kept in the outbox for the next run (answered 503 Service Unavailable)",
+		"[WARNING] notify ops: 3 events not delivered (answered 503 Service Unavailable); kept in the outbox for the next run",
 		"[WARNING] notify ops: an event has waited 31m0s to be delivered, more than 30m0s",
 		"[WARNING] notify: the outbox holds 3 undelivered events, more than 2",
 	}
@@ -343,7 +343,7 @@ func TestOutboxWarnings(t *testing.T) {
 	}
 	ok := result(ok("x"))
 	process(t, tr, "c", ok)
-	if ok.State != nagios.Warning || ok.Summary != "notify: events for an unknown sink, undelivered events, outbox full; all fine" {
+	if ok.State != nagios.Warning || ok.Summary != "notify: events for an unknown sink, undelivered events, event not delivered, outbox full; all fine" {
 		t.Fatalf("an OK check with a stuck outbox is %s: %q, want WARNING saying why", ok.State, ok.Summary)
 	}
 }

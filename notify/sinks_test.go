@@ -222,7 +222,7 @@ func TestVerifyWMSPanel(t *testing.T) {
 		{`{"digest":"x"}`, `malformed payload: no "time"`},
 		{`{"time":"x"}`, `malformed payload: no "digest"`},
 		{good + good, "malformed payload: data after the JSON object"},
-		{``, "malformed payload: EOF"},
+		{``, "malformed payload: empty, not a JSON object"},
 	} {
 		_, err := VerifyWMSPanel([]byte(c.body), tok)
 		got := ""

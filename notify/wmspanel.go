@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 )
@@ -78,6 +79,12 @@ func VerifyWMSPanel(body []byte, token string) (WMSPanelPayload, error) {
 				return p, fmt.Errorf("%w: not a JSON object (%s)", ErrMalformed, ue.Value)
 			}
 			return p, fmt.Errorf("%w: %q is a %s, not a string", ErrMalformed, ue.Field, ue.Value)
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			return p, fmt.Errorf("%w: empty, not a JSON object", ErrMalformed)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return p, fmt.Errorf("%w: the JSON ends early", ErrMalformed)
 		}
 		return p, fmt.Errorf("%w: %s", ErrMalformed, oneLine(strings.TrimPrefix(err.Error(), "json: ")))
 	}

@@ -79,7 +79,7 @@ tgz=$(ls dist/healthprobe_*_linux_amd64.tar.gz)
 list=$(tar -tzf "$tgz")
 for f in healthprobe README.md LICENSE completions/healthprobe.bash completions/_healthprobe \
 	completions/healthprobe.fish completions/healthprobe.ps1 man/healthprobe.1.gz man/healthprobe-http.1.gz \
-	contrib/icinga2/healthprobe.conf contrib/nagios/healthprobe.cfg; do
+	contrib/icinga2/healthprobe.conf contrib/nagios/healthprobe.cfg docs/notify.md; do
 	has "$list" "^$f\$"
 done
 zip=$(ls dist/healthprobe_*_windows_amd64.zip)
@@ -100,6 +100,7 @@ has "$list" ' \./usr/share/fish/vendor_completions\.d/healthprobe\.fish$'
 has "$list" ' \./usr/share/healthprobe/contrib/icinga2/healthprobe\.conf$'
 has "$list" ' \./usr/share/healthprobe/contrib/nagios/healthprobe\.cfg$'
 has "$list" ' \./usr/share/doc/healthprobe/copyright$'
+has "$list" ' \./usr/share/doc/healthprobe/docs/notify\.md$'
 has "$(dpkg-deb -f "$deb" Package Architecture)" '^Architecture: amd64$'
 
 step "the .rpm: binary in /usr/lib64/nagios/plugins, link in the PATH"

@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -200,15 +199,15 @@ func (ex *Exchange) Excerpt(n int) string {
 // it shows what follows.
 const excerptSlack = 16 << 10
 
-// QuoteBody is Excerpt in double quotes, as strconv.Quote writes it.
-func (ex *Exchange) QuoteBody(n int) string { return strconv.Quote(ex.Excerpt(n)) }
+// QuoteBody is Excerpt in quotes, as Quote writes it.
+func (ex *Exchange) QuoteBody(n int) string { return quoted(ex.Excerpt(n)) }
 
 // Line makes a text of the answer (a header value, a field of the body) one
 // safe line of at most n runes, the run's secrets masked before it is cut.
 func (ex *Exchange) Line(s string, n int) string { return SanitizeLine(ex.red.String(s), n) }
 
-// Quote is Line in double quotes, as strconv.Quote writes it.
-func (ex *Exchange) Quote(s string, n int) string { return strconv.Quote(ex.Line(s, n)) }
+// Quote is Line in quotes, as Quote writes it.
+func (ex *Exchange) Quote(s string, n int) string { return quoted(ex.Line(s, n)) }
 
 // Client performs requests for a probe.
 type Client struct {
@@ -243,10 +242,16 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-var (
-	errTooManyRedirects = errors.New("too many redirects")
-	errUnaskedUpgrade   = errors.New("101 Switching Protocols to a request without Upgrade")
-)
+// redirectsError is a redirect past --max-redirects; loop says the chain
+// came back to an address it had already asked (else it was only long).
+type redirectsError struct {
+	loop bool
+	to   string // the address it came back to, for a loop
+}
+
+func (e *redirectsError) Error() string { return "too many redirects" }
+
+var errUnaskedUpgrade = errors.New("101 Switching Protocols to a request without Upgrade")
 
 // NewClient builds a client. It fails only on local configuration problems.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -381,7 +386,15 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		return http.ErrUseLastResponse
 	}
 	if len(via) > c.cfg.MaxRedirects {
-		return errTooManyRedirects
+		// a URL asked before makes a loop; a chain of new ones is only long
+		// (a login that comes back once, with its cookie, is no loop until
+		// the limit is reached)
+		for _, v := range via {
+			if v.URL.String() == req.URL.String() {
+				return &redirectsError{loop: true, to: RedactURL(req.URL.String())}
+			}
+		}
+		return &redirectsError{}
 	}
 	c.logf(1, "> redirect to %s", RedactURL(req.URL.String()))
 	return nil

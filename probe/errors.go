@@ -99,6 +99,7 @@ func (c *Client) classifyTarget(ctx context.Context, err error, rawURL string, t
 		noAddr   *noAddressError
 		netErr   net.Error
 		opErr    *net.OpError
+		redirErr *redirectsError
 	)
 	var uerr *url.Error
 	switch {
@@ -117,8 +118,10 @@ func (c *Client) classifyTarget(ctx context.Context, err error, rawURL string, t
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
 		(errors.As(err, &netErr) && netErr.Timeout()):
 		return c.timeout(ctx, err, host, t)
-	case errors.Is(err, errTooManyRedirects):
-		return mk(nagios.Critical, "redirect loop: more than %d redirects", c.cfg.MaxRedirects)
+	case errors.As(err, &redirErr) && redirErr.loop:
+		return mk(nagios.Critical, "redirect loop back to %s (more than %s)", SanitizeLine(redirErr.to, 120), plural(int64(c.cfg.MaxRedirects), "redirect"))
+	case errors.As(err, &redirErr):
+		return mk(nagios.Critical, "more than %s (--max-redirects %d)", plural(int64(c.cfg.MaxRedirects), "redirect"), c.cfg.MaxRedirects)
 	case errors.As(err, &uerr) && strings.HasPrefix(uerr.Err.Error(), "unsupported protocol scheme"):
 		return mk(nagios.Critical, "redirected to %s: only http and https are followed", SanitizeLine(RedactURL(uerr.URL), 120))
 	case errors.As(err, &authErr):

@@ -277,6 +277,7 @@ func (f *flowRun) run(sctx context.Context, st FlowStep, budget time.Duration) {
 	}
 	ext := &extraction{}
 	hc.Client.Jar = f.jar
+	hc.OwnCredentials = true // a flow logs in with its own steps
 	if hc.Client.Redactor == nil {
 		hc.Client.Redactor = f.cfg.Redactor
 	}
@@ -314,7 +315,7 @@ func (f *flowRun) describe(names []string) string {
 	for i, n := range names {
 		out[i] = n
 		if f.show[n] {
-			out[i] = n + "=" + strconv.Quote(SanitizeLine(f.values[n].Text, 60))
+			out[i] = n + "=" + Quote(f.values[n].Text, 60)
 		}
 	}
 	return strings.Join(out, ", ")

@@ -191,7 +191,7 @@ func TestFlowCookieSession(t *testing.T) {
 	}
 	r := Flow(context.Background(), FlowConfig{Steps: steps, Redactor: red, Timeout: 10 * time.Second})
 	got := detailTexts(r)
-	if r.State != nagios.Critical || !strings.HasPrefix(got[1], "step:me [OK]") || !strings.HasPrefix(got[3], "step:me-after [CRITICAL] step me-after: status 401 Unauthorized, expected 200-299") {
+	if r.State != nagios.Critical || !strings.HasPrefix(got[1], "step:me [OK]") || !strings.HasPrefix(got[3], "step:me-after [CRITICAL] step me-after: status 401 Unauthorized: credentials refused") {
 		t.Fatalf("%v: %s\n%s", r.State, r.Summary, strings.Join(got, "\n"))
 	}
 	if s := api.Stats(); s.Sessions != 0 || s.Logouts != 1 {
@@ -322,7 +322,8 @@ func TestFlowAlwaysStepWithoutItsValue(t *testing.T) {
 	r := Flow(context.Background(), FlowConfig{Steps: steps, Timeout: 10 * time.Second})
 	got := detailTexts(r)
 	want := []string{
-		"step:login [WARNING] step login: status 401 Unauthorized (credentials required: use -u and --password-env); extract token: jq .access_token is null: the element is absent",
+		// a wrong password is refused credentials, as in every kind (probe/auth.go)
+		"step:login [CRITICAL] step login: status 401 Unauthorized: credentials refused; extract token: jq .access_token is null: the element is absent",
 		"step:orders [UNKNOWN] step orders: skipped, after step login failed",
 		"step:logout [UNKNOWN] step logout: skipped, it needs the value token, which no step extracted",
 	}
@@ -331,7 +332,7 @@ func TestFlowAlwaysStepWithoutItsValue(t *testing.T) {
 			t.Fatalf("details:\n%s\nwant, in order:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
-	if r.State != nagios.Warning || api.Stats().Logouts != 0 {
+	if r.State != nagios.Critical || api.Stats().Logouts != 0 {
 		t.Errorf("%v, %+v", r.State, api.Stats())
 	}
 

@@ -149,12 +149,12 @@ func TestUnanswerableChallenge(t *testing.T) {
 			http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
 		}))
 		r := runHTTP(t, HTTPConfig{URL: srv.URL, Client: ClientConfig{User: "u", Password: "p"}})
-		want := "authentication failed: the server's challenge could not be answered (401 Unauthorized); "
-		if r.State != nagios.Critical || !strings.HasPrefix(r.Summary, want) {
+		want := "authentication failed: the server's challenge could not be answered (401 Unauthorized)"
+		if r.State != nagios.Critical || r.Summary != want {
 			t.Errorf("%s: got %v %q", chal, r.State, r.Summary)
 		}
 		r = runHTTP(t, HTTPConfig{URL: srv.URL})
-		if r.State != nagios.Warning || !strings.HasPrefix(r.Summary, "status 401 Unauthorized (credentials required: use -u and --password-env); ") {
+		if r.State != nagios.Unknown || r.Summary != "status 401 Unauthorized: the page needs a login: give -u and --password-env (or --bearer-env)" {
 			t.Errorf("%s without a login: got %v %q", chal, r.State, r.Summary)
 		}
 	}
@@ -246,7 +246,7 @@ func TestItgrixReportsDowngrade(t *testing.T) {
 // Before: pexip called any body starting with "<" an HTML page.
 func TestPexipXMLIsNotHTML(t *testing.T) {
 	ex := &Exchange{Status: 200, StatusLine: "200 OK", Header: http.Header{"Content-Type": {"text/xml"}}, Body: []byte(`<?xml version="1.0"?><a/>`)}
-	if got := readRequestToken(ex, "alias", false); strings.Contains(got.text, "HTML") {
+	if got := readRequestToken(ex, "alias", false, false); strings.Contains(got.text, "HTML") {
 		t.Errorf("XML called HTML: %q", got.text)
 	}
 }

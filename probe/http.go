@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +62,13 @@ type HTTPConfig struct {
 
 	// Assertions run on the body after the content checks (jq, say).
 	Assertions []BodyAssertion
+
+	// OwnCredentials says the request carries credentials of the check's
+	// own making, not of -u or a token flag: a flow's login form, or the
+	// token or session cookie an earlier step got. A 401 is then their
+	// refusal (CredentialsRefused), never a lack the check could fix with
+	// -u (probe/auth.go).
+	OwnCredentials bool
 }
 
 // HeaderMatch requires a response header to match a regular expression
@@ -139,13 +145,13 @@ func httpCheck(ctx context.Context, s *Session, cfg HTTPConfig) {
 	for _, a := range cfg.Assertions {
 		a.Assert(ctx, ex, r)
 	}
-	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
-		r.Add("time", st, fmt.Sprintf("response time %s outside the %s range", took, strings.ToLower(st.String())))
+	if st, why := cfg.Time.Judge(Seconds(ex.Timings.Total), "s"); st != nagios.OK {
+		r.Add("time", st, "response time "+took+" "+why)
 	}
 	r.AddPerf(PhasePerf(ex)...)
 	r.TidyPerf()
 	ok := append(append([]string{ex.StatusLine}, passes...), took)
-	r.SummaryOr(strings.Join(ok, ", "), r.context(ex.StatusLine, took)...)
+	r.SummaryOr(strings.Join(ok, ", "), r.context(ex.StatusLine)...)
 }
 
 // PhasePerf returns the per-phase timings of an exchange as perfdata, when
@@ -173,7 +179,11 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 	haveCredentials := cfg.Client.User != "" || cfg.Client.Bearer != "" || cfg.Client.OAuth2 != nil
 	switch {
 	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && authProblem(ex, haveCredentials) != "":
-		r.Add("status", nagios.Critical, authProblem(ex, haveCredentials))
+		r.Add("status", CredentialsRefused, authProblem(ex, haveCredentials))
+	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && cfg.OwnCredentials:
+		r.Add("status", CredentialsRefused, "status "+ex.StatusLine+": credentials refused")
+	case code == http.StatusUnauthorized && !cfg.Expect.Contains(code) && !haveCredentials:
+		r.Add("status", CredentialsMissing, "status "+ex.StatusLine+": the page needs a login: give -u and --password-env (or --bearer-env)")
 	case cfg.OnRedirect != nil && code >= 300 && code < 400:
 		loc := ex.Line(RedactURL(ex.Header.Get("Location")), 100)
 		r.Add("status", *cfg.OnRedirect, fmt.Sprintf("%s, redirect to %s", ex.StatusLine, loc))
@@ -192,9 +202,6 @@ func checkStatus(r *Result, cfg HTTPConfig, ex *Exchange) {
 			st = nagios.Warning
 		}
 		text := "status " + ex.StatusLine
-		if code == http.StatusUnauthorized {
-			text += " (credentials required: use -u and --password-env)"
-		}
 		if code >= 500 && ex.Proxy != "" {
 			text += " (through the proxy " + ex.Proxy + ")" // which may be who answered
 		}
@@ -222,7 +229,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		}
 		found := bytes.Contains(lowered, needle)
 		name := "keyword:" + kw
-		q := strconv.Quote(SanitizeLine(kw, 60))
+		q := Quote(kw, 60)
 		switch {
 		case found && !cfg.Invert:
 			r.Add(name, nagios.OK, "keyword "+q+" found")
@@ -245,7 +252,7 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 		matched := re.Match(body)
 		pattern := strings.TrimPrefix(re.String(), "(?m)") // the sub-check's name is the pattern as given
 		name := "regex:" + pattern
-		q := strconv.Quote(SanitizeLine(strings.TrimPrefix(pattern, "(?i)"), 60))
+		q := Quote(strings.TrimPrefix(pattern, "(?i)"), 60)
 		switch {
 		case matched && !invert:
 			r.Add(name, nagios.OK, "regex "+q+" matched")
@@ -265,17 +272,15 @@ func checkContent(r *Result, cfg HTTPConfig, ex *Exchange) []string {
 	return passes
 }
 
-// context returns the status and time for a problem summary, leaving out
-// what a problem line already says.
-func (r *Result) context(status, took string) []string {
-	var out []string
+// context returns the status for a problem summary, unless a problem line
+// already says it. The response time is left to the perfdata (and to its
+// own line when it crossed a threshold): after the problems, a lone
+// "; 0.000 s" would read as one more.
+func (r *Result) context(status string) []string {
 	if r.detailOK("status") {
-		out = append(out, status)
+		return []string{status}
 	}
-	if r.detailOK("time") {
-		out = append(out, took)
-	}
-	return out
+	return nil
 }
 
 // detailOK reports whether no sub-check of that name is a problem.
@@ -308,7 +313,7 @@ func checkHeader(r *Result, hm HeaderMatch, ex *Exchange) {
 		}
 		return strings.Join(q, ", ")
 	}
-	re := strconv.Quote(SanitizeLine(hm.Re.String(), 60))
+	re := Quote(hm.Re.String(), 60)
 	i := slices.IndexFunc(vals, hm.Re.MatchString)
 	switch {
 	case len(vals) == 0 && hm.AllowMissing:

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,12 +47,12 @@ func checkMaxAge(r *Result, cfg HTTPConfig, ex *Exchange) {
 	}
 	date, err := http.ParseTime(dateText)
 	if err != nil {
-		r.Add(name, nagios.Critical, fmt.Sprintf("the Date header %s does not parse", strconv.Quote(SanitizeLine(dateText, 60))))
+		r.Add(name, nagios.Critical, fmt.Sprintf("the Date header %s does not parse", Quote(dateText, 60)))
 		return
 	}
 	mod, err := http.ParseTime(modText)
 	if err != nil {
-		r.Add(name, nagios.Critical, fmt.Sprintf("the Last-Modified header %s does not parse", strconv.Quote(SanitizeLine(modText, 60))))
+		r.Add(name, nagios.Critical, fmt.Sprintf("the Last-Modified header %s does not parse", Quote(modText, 60)))
 		return
 	}
 	age := date.Sub(mod)

@@ -87,20 +87,26 @@ func TestHTTPStatusRules(t *testing.T) {
 		{"/status/200", nil, nil, false, nagios.OK, "200 OK, "},
 		{"/status/204", nil, nil, false, nagios.OK, "204 No Content, "},
 		{"/status/301", nil, nil, false, nagios.OK, "301 Moved Permanently, "},
-		{"/status/404", nil, nil, false, nagios.Warning, "status 404 Not Found; "},
-		{"/status/418", nil, nil, false, nagios.Warning, "status 418 I'm a teapot; "},
-		{"/status/500", nil, nil, false, nagios.Critical, "status 500 Internal Server Error; "},
-		{"/status/599", nil, nil, false, nagios.Critical, "status 599; "},
+		// a problem line ends with the problem: the time is in the perfdata
+		// (it ended in "; 0.000 s", which read as one more problem)
+		{"/status/404", nil, nil, false, nagios.Warning, "status 404 Not Found$"},
+		{"/status/418", nil, nil, false, nagios.Warning, "status 418 I'm a teapot$"},
+		{"/status/500", nil, nil, false, nagios.Critical, "status 500 Internal Server Error$"},
+		{"/status/599", nil, nil, false, nagios.Critical, "status 599$"},
 		{"/status/404", set("404"), nil, false, nagios.OK, "404 Not Found, "},
-		{"/status/200", set("201-204,301"), nil, false, nagios.Critical, "status 200 OK, expected 201-204,301; "},
+		{"/status/200", set("201-204,301"), nil, false, nagios.Critical, "status 200 OK, expected 201-204,301$"},
 		{"/redirect/2", nil, nil, true, nagios.OK, "200 OK, "},
-		{"/redirect/1", nil, &warn, true, nagios.Warning, "302 Found, redirect to /ready; "},
+		{"/redirect/1", nil, &warn, true, nagios.Warning, "302 Found, redirect to /ready$"},
+		// a 401 without credentials: the check lacks them (UNKNOWN)
+		{"/secure", nil, nil, false, nagios.Unknown, "status 401 Unauthorized: the page needs a login: give -u and --password-env (or --bearer-env)$"},
+		{"/secure", set("401"), nil, false, nagios.OK, "401 Unauthorized, "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			r := runHTTP(t, HTTPConfig{URL: srv.URL + tt.path, Expect: tt.expect, OnRedirect: tt.redirect,
 				Client: ClientConfig{Follow: tt.follow && tt.redirect == nil, MaxRedirects: 10}})
-			if r.State != tt.want || !strings.HasPrefix(r.Summary, tt.summary) {
+			want, exact := strings.CutSuffix(tt.summary, "$")
+			if r.State != tt.want || !strings.HasPrefix(r.Summary, want) || (exact && r.Summary != want) {
 				t.Errorf("got %v %q, want %v %q...", r.State, r.Summary, tt.want, tt.summary)
 			}
 		})
@@ -122,7 +128,7 @@ func TestHTTPContentChecks(t *testing.T) {
 		{"ignore case", HTTPConfig{Keywords: []string{"SERVICE READY"}, IgnoreCase: true}, nagios.OK, `keyword "SERVICE READY" found`},
 		{"invert absent", HTTPConfig{Keywords: []string{"error"}, Invert: true}, nagios.OK, `keyword "error" absent`},
 		{"invert present", HTTPConfig{Keywords: []string{"ready"}, Invert: true}, nagios.Critical, `keyword "ready" found, must be absent`},
-		{"regex", HTTPConfig{Regexes: []*regexp.Regexp{re(`<h1>\w+</h1>`)}}, nagios.OK, `regex "<h1>\\w+</h1>" matched`},
+		{"regex", HTTPConfig{Regexes: []*regexp.Regexp{re(`<h1>\w+</h1>`)}}, nagios.OK, `regex "<h1>\w+</h1>" matched`},
 		{"regex miss", HTTPConfig{Regexes: []*regexp.Regexp{re(`^ok$`)}}, nagios.Critical, `regex "^ok$" not matched in "<html><head><title>Status</title></head><body><h1>Status</h1…"`},
 		{"regex inverted", HTTPConfig{Regexes: []*regexp.Regexp{re(`(?i)ERROR`)}, Invert: true}, nagios.OK, `regex "ERROR" not matched`},
 		{"header matches", HTTPConfig{HeaderMatch: []HeaderMatch{{Name: "content-type", Re: re(`^text/html`)}}}, nagios.OK, `header content-type "text/html; charset=utf-8" matches`},
@@ -459,7 +465,7 @@ func TestHTTPTimingsAndPerfdata(t *testing.T) {
 	r := runHTTP(t, HTTPConfig{URL: srv.URL + "/slow?delay=50ms", Time: nagios.Thresholds{Warn: mustRange(t, "0.01"), Crit: mustRange(t, "5")},
 		Client: ClientConfig{ExtendedPerf: true}})
 	// the time is at least the delay, plus whatever a busy machine adds
-	m := regexp.MustCompile(`^response time (\d+\.\d{3}) s outside the warning range; 200 OK$`).FindStringSubmatch(r.Summary)
+	m := regexp.MustCompile(`^response time (\d+\.\d{3}) s above the warning threshold 0\.01 s; 200 OK$`).FindStringSubmatch(r.Summary)
 	if r.State != nagios.Warning || m == nil {
 		t.Errorf("got %v %q", r.State, r.Summary)
 	} else if s, _ := strconv.ParseFloat(m[1], 64); s < 0.05 {
@@ -631,6 +637,29 @@ func TestBodyExcerptMasksBeforeTheCut(t *testing.T) {
 		runHTTP(t, HTTPConfig{URL: srv.URL, Client: cc})
 		if shown := strings.Contains(logs.text(), secret[:5]); shown != (name == "unmasked") {
 			t.Errorf("%s: a prefix of the secret shown: %v\n%s", name, shown, logs.text())
+		}
+	}
+}
+
+// TestQuotesReadAsGiven: a keyword or a body with double quotes (JSON) is
+// quoted in single quotes, nothing escaped; it came out as
+// "\"db\":\"down\"" not found in "{\"status\":...".
+func TestQuotesReadAsGiven(t *testing.T) {
+	srv := webServer(t)
+	r := runHTTP(t, HTTPConfig{URL: srv.URL + "/json", Keywords: []string{`"db":"down"`}})
+	want := `keyword '"db":"down"' not found in '{"status":"up","checks":{"db":{"ok":true,"latency_ms":12},"q…'`
+	if r.State != nagios.Critical || r.Summary != want+"; 200 OK" {
+		t.Errorf("got %v %q\nwant %q", r.State, r.Summary, want+"; 200 OK")
+	}
+	for s, want := range map[string]string{
+		`plain`:     `"plain"`,
+		`say "hi"`:  `'say "hi"'`,
+		`it's`:      `"it's"`,
+		`"it's"`:    `""it's""`,
+		"a\nb\x00c": `"a b c"`,
+	} {
+		if got := Quote(s, 60); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", s, got, want)
 		}
 	}
 }

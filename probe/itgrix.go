@@ -97,9 +97,9 @@ func itgrixHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	case code >= 200 && code < 300:
 		return nagios.OK, ""
 	case authProblem(ex, withLogin) != "":
-		return nagios.Critical, authProblem(ex, withLogin)
+		return CredentialsRefused, authProblem(ex, withLogin)
 	case code == http.StatusUnauthorized:
-		return nagios.Unknown, "the status page needs the admin-panel login: give -u and --password-env (" + ex.StatusLine + ")"
+		return CredentialsMissing, "the status page needs the admin-panel login: give -u and --password-env (" + ex.StatusLine + ")"
 	case code == http.StatusNotFound:
 		return nagios.Critical, "no status page here (" + ex.StatusLine + "): it needs Itgrix bx 3.6.0 or Kommo 2.13.0 or later"
 	default:

@@ -340,13 +340,13 @@ func TestItgrixWithJQ(t *testing.T) {
 	cfg.Assertions = []BodyAssertion{a}
 	r := Itgrix(context.Background(), cfg)
 	wantDetails := []Detail{
-		{"jq:.app.calls_queue.calls", nagios.Warning, "jq .app.calls_queue.calls = 12, outside the warning range 10"},
+		{"jq:.app.calls_queue.calls", nagios.Warning, "jq .app.calls_queue.calls = 12, above the warning threshold 10"},
 		{"jq:.app.crm.on", nagios.Unknown, "jq .app.crm.on is null: the element is absent"},
 	}
 	if got := detailsWith(r, "jq"); !slices.Equal(got, wantDetails) {
 		t.Errorf("jq details:\n got %q\nwant %q", got, wantDetails)
 	}
-	if r.State != nagios.Warning || r.Summary != "jq .app.calls_queue.calls = 12, outside the warning range 10; jq .app.crm.on is null: the element is absent" {
+	if r.State != nagios.Warning || r.Summary != "jq .app.calls_queue.calls = 12, above the warning threshold 10; jq .app.crm.on is null: the element is absent" {
 		t.Errorf("got %v %q", r.State, r.Summary)
 	}
 	if perf := perfStrings(r, "time"); !slices.Equal(perf, []string{"license_days=29;14:;3:", "queued_calls=12;10"}) {

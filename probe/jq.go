@@ -296,7 +296,7 @@ func (s jqCompiled) compare(v any, shown string, fail, missing nagios.State) (na
 		}
 	}
 	if s.Regex != nil {
-		re := strconv.Quote(SanitizeLine(s.Regex.String(), 60))
+		re := Quote(s.Regex.String(), 60)
 		text, ok := valueText(v)
 		if !ok {
 			return missing, fmt.Sprintf("%s, too large to match %s", shown, re)
@@ -311,12 +311,9 @@ func (s jqCompiled) compare(v any, shown string, fail, missing nagios.State) (na
 
 // threshold compares a number with the ranges.
 func (s jqCompiled) threshold(num float64, shown string) (nagios.State, string) {
-	st := s.Thresholds.Evaluate(num)
-	switch st {
-	case nagios.Critical:
-		return st, fmt.Sprintf("%s, outside the critical range %s", shown, s.Thresholds.Crit)
-	case nagios.Warning:
-		return st, fmt.Sprintf("%s, outside the warning range %s", shown, s.Thresholds.Warn)
+	st, why := s.Thresholds.Judge(num, "")
+	if st != nagios.OK {
+		return st, shown + ", " + why
 	}
 	return st, shown
 }

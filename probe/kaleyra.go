@@ -75,7 +75,7 @@ func kaleyraCheck(ctx context.Context, s *Session, cfg KaleyraConfig, rawURL, fo
 	}
 	perf := append([]nagios.Perfdata{TimePerf("time", ex.Timings.Total, nagios.Thresholds{})}, PhasePerf(ex)...)
 	filter := kaleyraFilter{Regions: cfg.Regions, RegionCodes: cfg.RegionCodes, Numbers: cfg.Numbers, Services: cfg.Services}
-	ans, ok := kaleyraRead(r, ex, format, filter)
+	ans, leads, ok := kaleyraRead(r, ex, format, filter)
 	if !ok {
 		r.AddPerf(perf...)
 		return
@@ -86,7 +86,7 @@ func kaleyraCheck(ctx context.Context, s *Session, cfg KaleyraConfig, rawURL, fo
 		a.Assert(ctx, ex, r)
 	}
 	r.AddPerf(perf...)
-	kaleyraExtraProblems(r)
+	kaleyraExtraProblems(r, leads)
 }
 
 // Validate checks the configuration without asking anything: the command
@@ -137,7 +137,7 @@ func kaleyraURL(base, key, format string) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("invalid URL %q: want http(s)://host/path", RedactURL(base))
+		return "", fmt.Errorf("invalid URL %q: want http(s)://host/path", RedactURLText(base))
 	}
 	q := u.Query()
 	if q.Has("api_key") {
@@ -155,7 +155,8 @@ func kaleyraURL(base, key, format string) (string, error) {
 
 // kaleyraRead parses a body and reports it on r. When the body is not a
 // monitor answer it fails r and returns false.
-func kaleyraRead(r *Result, ex *Exchange, format string, f kaleyraFilter) (kaleyraAnswer, bool) {
+// The answer's parts of line 1 are returned, with their states.
+func kaleyraRead(r *Result, ex *Exchange, format string, f kaleyraFilter) (kaleyraAnswer, []Lead, bool) {
 	parse := parseKaleyraXML
 	if format == "json" {
 		parse = parseKaleyraJSON
@@ -164,14 +165,16 @@ func kaleyraRead(r *Result, ex *Exchange, format string, f kaleyraFilter) (kaley
 	if err != nil {
 		st, reason := kaleyraNotAnswer(ex, format, err)
 		r.Fail(st, reason)
-		return ans, false
+		return ans, nil, false
 	}
-	kaleyraStatus(r, ex, ans, f)
-	return ans, true
+	leads := kaleyraStatus(r, ex, ans, f)
+	r.Summary = WorstFirst(leads)
+	return ans, leads, true
 }
 
-// kaleyraStatus reports a parsed answer by its response code.
-func kaleyraStatus(r *Result, ex *Exchange, a kaleyraAnswer, f kaleyraFilter) {
+// kaleyraStatus reports a parsed answer by its response code, and returns
+// its parts of line 1.
+func kaleyraStatus(r *Result, ex *Exchange, a kaleyraAnswer, f kaleyraFilter) []Lead {
 	code := strings.ToUpper(a.Status)
 	httpNote := ""
 	if ex.Status < 200 || ex.Status > 299 {
@@ -179,44 +182,53 @@ func kaleyraStatus(r *Result, ex *Exchange, a kaleyraAnswer, f kaleyraFilter) {
 	}
 	switch code {
 	case "200", "OK":
-		kaleyraIncidents(r, a, f)
+		return kaleyraIncidents(r, a, f)
 	case "E701":
 		text := "no incidents (" + kaleyraCode(a) + ")"
 		r.Add("api", nagios.OK, text)
-		r.Summary = text
 		r.AddPerf(kaleyraCounts{}.perfdata()...)
+		return []Lead{{nagios.OK, text}}
 	case "E542":
 		text := kaleyraCode(a) + httpNote + ": enable the Health Check plugin for this account in the voice panel (Plugins)"
 		r.Add("api", nagios.Unknown, text)
-		r.Summary = text
+		return []Lead{{nagios.Unknown, text}}
 	case "":
 		text := "the answer has no status"
 		if a.Message != "" {
 			text += " (message " + fmt.Sprintf("%q", SanitizeLine(a.Message, 60)) + ")"
 		}
 		r.Add("api", nagios.Unknown, text+httpNote)
-		r.Summary = text + httpNote
+		return []Lead{{nagios.Unknown, text + httpNote}}
 	default:
-		text := "API error " + kaleyraCode(a) + httpNote
-		r.Add("api", nagios.Unknown, text)
-		r.Summary = text
+		// an undocumented code: UNKNOWN, unless it says the key was refused
+		text, st := "API error "+kaleyraCode(a)+httpNote, nagios.Unknown
+		if kaleyraKeyRefused(ex, a) {
+			text, st = kaleyraCode(a)+httpNote+": the API key was refused", CredentialsRefused
+		}
+		r.Add("api", st, text)
+		return []Lead{{st, text}}
 	}
 }
 
-// kaleyraExtraProblems puts problems found after the answer (certificate,
-// jq assertions) in front of the summary.
-func kaleyraExtraProblems(r *Result) {
-	var extra []string
+// kaleyraKeyRefused tells an answer that refuses the API key: an HTTP 401
+// or 403, or a code whose message names the key (E101 "Invalid API key").
+func kaleyraKeyRefused(ex *Exchange, a kaleyraAnswer) bool {
+	msg := strings.ToLower(a.Message)
+	return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden ||
+		strings.Contains(msg, "api key") || strings.Contains(msg, "api_key") || strings.Contains(msg, "apikey")
+}
+
+// kaleyraExtraProblems adds problems found after the answer (certificate,
+// jq assertions) to the answer's parts of line 1, worst first.
+func kaleyraExtraProblems(r *Result, leads []Lead) {
 	for _, d := range r.Details {
 		if d.State == nagios.OK || d.Name == "api" || d.Name == "filter" ||
 			strings.HasPrefix(d.Name, "number:") || strings.HasPrefix(d.Name, "region:") || strings.HasPrefix(d.Name, "filter:") {
 			continue
 		}
-		extra = append(extra, d.Text)
+		leads = append(leads, Lead{d.State, d.Text})
 	}
-	if len(extra) > 0 {
-		r.Summary = strings.Join(append(extra, r.Summary), "; ")
-	}
+	r.Summary = WorstFirst(leads)
 }
 
 // kaleyraNotAnswer explains a body that is not a monitor answer: its state
@@ -230,7 +242,7 @@ func kaleyraNotAnswer(ex *Exchange, format string, perr error) (nagios.State, st
 		loc := ex.Line(RedactURL(ex.Header.Get("Location")), 120)
 		return nagios.Unknown, fmt.Sprintf("HTTP %s to %s: give that as --url", ex.StatusLine, loc)
 	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
-		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check the API key", ex.StatusLine, bodyKind(ex, perr))
+		return CredentialsRefused, fmt.Sprintf("HTTP %s: %s: the API key was refused", ex.StatusLine, bodyKind(ex, perr))
 	case ex.Status < 200 || ex.Status > 299:
 		return nagios.Unknown, fmt.Sprintf("HTTP %s: %s: check --url", ex.StatusLine, bodyKind(ex, perr))
 	case ex.Truncated:

@@ -64,8 +64,8 @@ func TestKaleyraEmulator(t *testing.T) {
 	// a wrong key, in both formats
 	for _, format := range []string{"xml", "json"} {
 		r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: "wrong", Format: format})
-		want := "API error " + emulate.KaleyraBadKeyCode + " " + emulate.KaleyraBadKeyMessage
-		if r.State != nagios.Unknown || r.Summary != want {
+		want := emulate.KaleyraBadKeyCode + " " + emulate.KaleyraBadKeyMessage + ": the API key was refused"
+		if r.State != nagios.Critical || r.Summary != want {
 			t.Errorf("%s wrong key: got %s %q", format, r.State, r.Summary)
 		}
 	}

@@ -66,15 +66,15 @@ func kaleyraEntries(a kaleyraAnswer) []kaleyraEntry {
 }
 
 // kaleyraIncidents reports an answer with data: one sub-check per watched
-// number, the filters that match nothing, the summary and the counts.
-func kaleyraIncidents(r *Result, a kaleyraAnswer, f kaleyraFilter) {
+// number, the filters that match nothing and the counts; it returns the
+// parts of line 1.
+func kaleyraIncidents(r *Result, a kaleyraAnswer, f kaleyraFilter) []Lead {
 	all := kaleyraEntries(a)
 	if len(all) == 0 {
 		text := "no incidents listed (" + kaleyraCode(a) + ")"
 		r.Add("api", nagios.OK, text)
-		r.Summary = text
 		r.AddPerf(kaleyraCounts{}.perfdata()...)
-		return
+		return []Lead{{nagios.OK, text}}
 	}
 	var watched []kaleyraEntry
 	for _, e := range all {
@@ -107,14 +107,15 @@ func kaleyraIncidents(r *Result, a kaleyraAnswer, f kaleyraFilter) {
 		r.Add("filter", nagios.Unknown, text)
 		misses = append(misses, text)
 	}
-	r.Summary = kaleyraSummary(counts, slices.Concat(bad[0], bad[1], bad[2]), misses, watched)
 	r.AddPerf(counts.perfdata()...)
+	return kaleyraSummary(counts, slices.Concat(bad[0], bad[1], bad[2]), misses, watched)
 }
 
-// kaleyraSummary puts the problems first: filters that match nothing, then
-// the counts and the worst numbers.
-func kaleyraSummary(c kaleyraCounts, bad, misses []string, watched []kaleyraEntry) string {
-	parts := slices.Clone(misses)
+// kaleyraSummary gives the parts of line 1: the counts and the worst
+// numbers (as bad as the worst of them), and the filters that match
+// nothing (UNKNOWN); the caller puts them worst first.
+func kaleyraSummary(c kaleyraCounts, bad, misses []string, watched []kaleyraEntry) []Lead {
+	var parts []Lead
 	n := c.total()
 	unit := "number"
 	for _, e := range watched {
@@ -139,14 +140,24 @@ func kaleyraSummary(c kaleyraCounts, bad, misses []string, watched []kaleyraEntr
 		if len(bad) > show {
 			list += fmt.Sprintf(" and %d more", len(bad)-show)
 		}
-		parts = append(parts, fmt.Sprintf("%s of %s: %s", strings.Join(counts, ", "), countOf(n, unit), list))
+		worst := nagios.Unknown
+		switch {
+		case c.critical > 0:
+			worst = nagios.Critical
+		case c.warning > 0:
+			worst = nagios.Warning
+		}
+		parts = append(parts, Lead{worst, fmt.Sprintf("%s of %s: %s", strings.Join(counts, ", "), countOf(n, unit), list)})
 	case n == 1:
-		_, _, _, short := watched[0].describe()
-		parts = append(parts, short)
+		st, _, _, short := watched[0].describe()
+		parts = append(parts, Lead{st, short})
 	default:
-		parts = append(parts, countOf(n, unit)+" operational")
+		parts = append(parts, Lead{nagios.OK, countOf(n, unit) + " operational"})
 	}
-	return strings.Join(parts, "; ")
+	for _, m := range misses {
+		parts = append(parts, Lead{nagios.Unknown, m})
+	}
+	return parts
 }
 
 // describe returns an entry's state, stable sub-check name, long-output text

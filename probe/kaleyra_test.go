@@ -115,8 +115,9 @@ func TestKaleyraFixtures(t *testing.T) {
 		{"no_incidents_e701.json", "json", nagios.OK, "no incidents (E701 No incidents found)", nil, "operational=0 warning=0 critical=0"},
 		{"not_subscribed_e542.xml", "xml", nagios.Unknown, e542, nil, ""},
 		{"not_subscribed_e542.json", "json", nagios.Unknown, e542, nil, ""},
-		{"error_invalid_key_e101.xml", "xml", nagios.Unknown, "API error E101 Invalid API key", nil, ""},
-		{"error_invalid_key_e101.json", "json", nagios.Unknown, "API error E101 Invalid API key", nil, ""},
+		// a key the API refuses is CRITICAL, as every refused credential
+		{"error_invalid_key_e101.xml", "xml", nagios.Critical, "E101 Invalid API key: the API key was refused", nil, ""},
+		{"error_invalid_key_e101.json", "json", nagios.Critical, "E101 Invalid API key: the API key was refused", nil, ""},
 		{"no_status.xml", "xml", nagios.Unknown, `the answer has no status (message "OK")`, nil, ""},
 		{"no_status.json", "json", nagios.Unknown, `the answer has no status (message "OK")`, nil, ""},
 		{"html_error_page.html", "xml", nagios.Unknown, `the answer is an HTML page "502 Bad Gateway", not the monitor API's XML: check --url`, nil, ""},
@@ -206,7 +207,8 @@ func TestKaleyraFilters(t *testing.T) {
 			"--number +919999999999 matches nothing in the answer (5 numbers listed); KA-IN +918040001111 operational",
 			[]string{"number:KA-IN:+918040001111", "filter:number:+919999999999"}, "operational=1 warning=0 critical=0"},
 		{"a vanished number does not hide a critical one", f{Numbers: []string{"+912240002222", "+919999999999"}}, nagios.Critical,
-			"--number +919999999999 matches nothing in the answer (5 numbers listed); 1 critical of 1 number: MH-IN +912240002222 critical",
+			// worst first: the CRITICAL number, then the UNKNOWN filter (the other way round before)
+			"1 critical of 1 number: MH-IN +912240002222 critical; --number +919999999999 matches nothing in the answer (5 numbers listed)",
 			[]string{"number:MH-IN:+912240002222:incoming", "filter:number:+919999999999"}, "operational=0 warning=0 critical=1"},
 		{"unknown region", f{Regions: []string{"kerala"}}, nagios.Unknown,
 			"--region kerala matches nothing in the answer (regions listed: delhi, karnataka, maharashtra, tamil nadu)",
@@ -271,8 +273,8 @@ func TestKaleyraHTTPAnswers(t *testing.T) {
 		{"proxy error page", 502, "text/html", html, nagios.Critical, `HTTP 502 Bad Gateway from the monitor API: an HTML page "502 Bad Gateway"`},
 		{"server error, empty body", 503, "", nil, nagios.Critical, "HTTP 503 Service Unavailable from the monitor API: an empty body"},
 		{"not found", 404, "text/plain", []byte("404 page not found\n"), nagios.Unknown, `HTTP 404 Not Found: no XML in "404 page not found": check --url`},
-		{"unauthorized page", 401, "text/html", []byte("<html><head><title>Denied</title></head></html>"), nagios.Unknown, `HTTP 401 Unauthorized: an HTML page "Denied": check the API key`},
-		{"API error with an HTTP error", 401, "text/xml", e101, nagios.Unknown, "API error E101 Invalid API key (HTTP 401 Unauthorized)"},
+		{"unauthorized page", 401, "text/html", []byte("<html><head><title>Denied</title></head></html>"), nagios.Critical, `HTTP 401 Unauthorized: an HTML page "Denied": the API key was refused`},
+		{"API error with an HTTP error", 401, "text/xml", e101, nagios.Critical, "E101 Invalid API key (HTTP 401 Unauthorized): the API key was refused"},
 		{"an HTML page with status 200", 200, "text/html; charset=utf-8", []byte("<!DOCTYPE html><html><head><title>Sign in</title></head><body><p>login</body></html>"), nagios.Unknown,
 			`the answer is an HTML page "Sign in", not the monitor API's XML: check --url`},
 		{"HTML without a title, sniffed", 200, "", []byte("<html><body>maintenance<br></body></html>"), nagios.Unknown,
@@ -409,7 +411,7 @@ func TestKaleyraKeyNeverShown(t *testing.T) {
 		for i := range all {
 			all[i] = red.String(all[i])
 		}
-		if name == "echo" && all[1] != "API error E101 Invalid API key [redacted] [redacted]" {
+		if name == "echo" && all[1] != "E101 Invalid API key [redacted] [redacted]: the API key was refused" {
 			t.Errorf("echo: summary %q", all[1])
 		}
 		if len(log) == 0 {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/healthprobe/healthprobe/nagios"
@@ -143,7 +142,7 @@ func (c *Client) requestToken(ctx context.Context, o *OAuth2, inHeader bool) (oa
 		// no excerpt: a token may be in it
 		return oauthAnswer{}, 0, &RequestError{State: nagios.Critical,
 			Reason: fmt.Sprintf("OAuth2 token answer from %s is not JSON (%s, %s)", hostOf(o.TokenURL),
-				strconv.Quote(SanitizeLine(resp.Header.Get("Content-Type"), 40)), plural(int64(len(body)), "byte")), Err: jerr}
+				Quote(resp.Header.Get("Content-Type"), 40), plural(int64(len(body)), "byte")), Err: jerr}
 	}
 	return ans, resp.StatusCode, nil
 }

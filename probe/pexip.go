@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -91,7 +90,7 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 		s.Fail(rerr)
 		return
 	}
-	ans := readRequestToken(ex, cfg.Alias, cfg.PIN != "")
+	ans := readRequestToken(ex, cfg.Alias, cfg.PIN != "", cfg.Client.User != "" || cfg.Client.Bearer != "" || cfg.Client.OAuth2 != nil)
 	r.Add("call", ans.state, ans.text)
 	took := FormatSeconds(ex.Timings.Total)
 	var extra []string // what a problem summary adds when the call was taken
@@ -105,7 +104,7 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 		released := pexipRelease(ctx, s, releaseURL, g, cfg)
 		if ans.state == nagios.OK {
 			accepted := "alias " + SanitizeLine(cfg.Alias, 80) + ": call accepted as " + g.role()
-			extra = []string{accepted, took}
+			extra = []string{accepted}
 			r.Summary = strings.Join([]string{accepted, g.version(), released, took}, ", ")
 		}
 		checked := *ex
@@ -114,8 +113,8 @@ func pexipCall(ctx context.Context, s *Session, cfg PexipConfig, requestURL, rel
 			a.Assert(ctx, &checked, r)
 		}
 	}
-	if st := cfg.Time.Evaluate(Seconds(ex.Timings.Total)); st != nagios.OK {
-		r.Add("time", st, fmt.Sprintf("request_token took %s, outside the %s range", took, strings.ToLower(st.String())))
+	if st, why := cfg.Time.Judge(Seconds(ex.Timings.Total), "s"); st != nagios.OK {
+		r.Add("time", st, "request_token took "+took+", "+why)
 	}
 	s.CheckCertificate(ex)
 	r.AddPerf(TimePerf("time", ex.Timings.Total, cfg.Time))
@@ -144,6 +143,14 @@ func checkPexipStatus(ctx context.Context, s *Session, statusURL string, cfg Pex
 		r.Add("status", cfg.MaintenanceState, text)
 		r.Summary = text
 		return false
+	case http.StatusUnauthorized:
+		// a login the check lacks or the node refuses: the credentials
+		// rule's state, which the call (asked all the same) says again
+		st := CredentialsMissing
+		if authProblem(ex, cfg.Client.User != "" || cfg.Client.Bearer != "" || cfg.Client.OAuth2 != nil) != "" {
+			st = CredentialsRefused
+		}
+		r.Add("status", st, "status endpoint answered "+ex.StatusLine+", not 200 or 503")
 	default:
 		// not maintenance, not in service: let the call decide, but say so
 		r.Add("status", nagios.Warning, "status endpoint answered "+ex.StatusLine+", not 200 or 503")

@@ -120,7 +120,7 @@ func (g *pexipGrant) service() string {
 		parts = append(parts, "service "+SanitizeLine(string(st), 30))
 	}
 	if g.ConferenceName != "" {
-		parts = append(parts, strconv.Quote(SanitizeLine(string(g.ConferenceName), 60)))
+		parts = append(parts, Quote(string(g.ConferenceName), 60))
 	}
 	return strings.Join(parts, " ")
 }
@@ -135,7 +135,7 @@ type tokenAnswer struct {
 // readRequestToken interprets an answer to request_token for the given alias.
 // It never fails: every answer, however malformed, maps to a state and a
 // one-line reason. The token is never part of the text.
-func readRequestToken(ex *Exchange, alias string, pinGiven bool) tokenAnswer {
+func readRequestToken(ex *Exchange, alias string, pinGiven, withLogin bool) tokenAnswer {
 	q := SanitizeLine(alias, 80)
 	var env pexipEnvelope
 	envErr := json.Unmarshal(ex.Body, &env)
@@ -152,11 +152,11 @@ func readRequestToken(ex *Exchange, alias string, pinGiven bool) tokenAnswer {
 		return tokenAnswer{state: nagios.Critical,
 			text: fmt.Sprintf("not a Pexip Infinity node: %s to the client API, %s", ex.StatusLine, describeBody(ex))}
 	case code == http.StatusUnauthorized:
-		if ex.AuthSent {
-			return tokenAnswer{state: nagios.Critical, text: "authentication failed (" + ex.StatusLine + ")"}
+		if p := authProblem(ex, withLogin); p != "" {
+			return tokenAnswer{state: CredentialsRefused, text: p}
 		}
-		return tokenAnswer{state: nagios.Critical, text: "HTTP authentication required (" + ex.StatusLine +
-			"): the node or a proxy in front of it refuses the client API (give -u and --password-env)"}
+		return tokenAnswer{state: CredentialsMissing, text: "HTTP authentication required (" + ex.StatusLine +
+			"): the node or a proxy in front of it asks for a login (give -u and --password-env)"}
 	case code == http.StatusServiceUnavailable:
 		return tokenAnswer{state: nagios.Critical,
 			text: "node refuses new calls (" + ex.StatusLine + "): overloaded or in maintenance mode" + serverSays(ex, env, envErr)}
@@ -218,9 +218,15 @@ func readRefusal(ex *Exchange, env pexipEnvelope, envErr error, q string, pinGiv
 	warn := func(format string, args ...any) tokenAnswer {
 		return tokenAnswer{state: nagios.Warning, text: fmt.Sprintf(format, args...)}
 	}
+	pin := func(st nagios.State, format string, args ...any) tokenAnswer {
+		return tokenAnswer{state: st, text: fmt.Sprintf(format, args...)}
+	}
 	if msg, ok := resultString(ex.Body, env, envErr); ok {
 		if strings.Contains(strings.ToLower(msg), "pin") {
-			return warn("alias %s: PIN refused (403: %s)", q, ex.Quote(msg, 80))
+			if !pinGiven {
+				return tokenAnswer{state: CredentialsMissing, text: fmt.Sprintf("alias %s needs a PIN and none was given (403: %s; use --pin-env or --pin-file)", q, ex.Quote(msg, 80))}
+			}
+			return tokenAnswer{state: CredentialsRefused, text: fmt.Sprintf("alias %s: PIN refused (403: %s)", q, ex.Quote(msg, 80))}
 		}
 		return tokenAnswer{state: nagios.Critical, text: fmt.Sprintf("alias %s: call refused (403: %s)", q, ex.Quote(msg, 80))}
 	}
@@ -234,7 +240,7 @@ func readRefusal(ex *Exchange, env pexipEnvelope, envErr error, q string, pinGiv
 		_ = json.Unmarshal(ref.RedirectIDP, &idp)
 		via := ""
 		if idp.Name != "" {
-			via = " via " + strconv.Quote(SanitizeLine(string(idp.Name), 40))
+			via = " via " + Quote(string(idp.Name), 40)
 		}
 		return warn("alias %s needs single sign-on%s: the probe cannot sign in; point --alias at a service without SSO", q, via)
 	case len(ref.IDP) > 0:
@@ -243,14 +249,14 @@ func readRefusal(ex *Exchange, env pexipEnvelope, envErr error, q string, pinGiv
 		return warn("alias %s needs single sign-on%s: the probe cannot sign in; point --alias at a service without SSO", q, idpNames(idps))
 	case ref.PIN == "required" && ref.GuestPIN != "required":
 		if pinGiven {
-			return warn("alias %s: the PIN given was not accepted (a host PIN is required; guests join without one)", q)
+			return pin(CredentialsRefused, "alias %s: the PIN given was not accepted (a host PIN is required; guests join without one)", q)
 		}
-		return warn("alias %s needs a host PIN and none was given; guests join without one (--guest joins as a guest)", q)
+		return pin(CredentialsMissing, "alias %s needs a host PIN and none was given; guests join without one (--guest joins as a guest)", q)
 	case ref.PIN == "required" || ref.GuestPIN == "required":
 		if pinGiven {
-			return warn("alias %s: the PIN given was not accepted (a PIN is required)", q)
+			return pin(CredentialsRefused, "alias %s: the PIN given was not accepted (a PIN is required)", q)
 		}
-		return warn("alias %s needs a PIN and none was given (use --pin-env or --pin-file)", q)
+		return pin(CredentialsMissing, "alias %s needs a PIN and none was given (use --pin-env or --pin-file)", q)
 	case ref.ConferenceExtension != "":
 		return warn("alias %s is a Virtual Reception: it asks for the number of a conference to join; point --alias at a conference or test call service", q)
 	}
@@ -261,7 +267,7 @@ func idpNames(idps []pexipIDP) string {
 	var names []string
 	for _, p := range idps {
 		if p.Name != "" && len(names) < 3 {
-			names = append(names, strconv.Quote(SanitizeLine(string(p.Name), 40)))
+			names = append(names, Quote(string(p.Name), 40))
 		}
 	}
 	switch {

@@ -25,13 +25,15 @@ func TestReadRequestTokenFixtures(t *testing.T) {
 		{"request_token_ok_guest.json", 200, true, nagios.OK,
 			`alias probe.test: call accepted as GUEST by service conference "Team room"`,
 			"FIXTURE-GUEST-TOKEN-8dK2mX5qL9vR3tW6nB1cZ4yH7sJ0fG-Qe4Rt7Yu1Io3Pa6Sd9Fg2Hj5Kl8Zx0Cv3Bn6Mq9Wr="},
-		{"request_token_pin_required.json", 403, false, nagios.Warning,
+		// the credentials rule: a PIN the check lacks is UNKNOWN, one the
+		// node refuses CRITICAL (both were WARNING)
+		{"request_token_pin_required.json", 403, false, nagios.Unknown,
 			"alias probe.test needs a PIN and none was given (use --pin-env or --pin-file)", ""},
-		{"request_token_pin_required.json", 403, true, nagios.Warning,
+		{"request_token_pin_required.json", 403, true, nagios.Critical,
 			"alias probe.test: the PIN given was not accepted (a PIN is required)", ""},
-		{"request_token_host_pin_required.json", 403, false, nagios.Warning,
+		{"request_token_host_pin_required.json", 403, false, nagios.Unknown,
 			"alias probe.test needs a host PIN and none was given; guests join without one (--guest joins as a guest)", ""},
-		{"request_token_invalid_pin.json", 403, true, nagios.Warning,
+		{"request_token_invalid_pin.json", 403, true, nagios.Critical,
 			`alias probe.test: PIN refused (403: "Invalid PIN")`, ""},
 		{"request_token_virtual_reception.json", 403, false, nagios.Warning,
 			"alias probe.test is a Virtual Reception: it asks for the number of a conference to join; point --alias at a conference or test call service", ""},
@@ -53,7 +55,7 @@ func TestReadRequestTokenFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			ex := &Exchange{Status: tt.status, StatusLine: (&Client{}).statusLine(&http.Response{StatusCode: tt.status}), Header: http.Header{}, Body: body}
-			a := readRequestToken(ex, "probe.test", tt.pinGiven)
+			a := readRequestToken(ex, "probe.test", tt.pinGiven, false)
 			if a.state != tt.state || a.text != tt.text {
 				t.Errorf("got %s %q\nwant %s %q", a.state, a.text, tt.state, tt.text)
 			}

@@ -83,8 +83,8 @@ func TestPexipAnswers(t *testing.T) {
 		summary string // regexp
 		release string // the token released, "" for none
 	}{
-		{"401 without credentials", &fakeNode{status: 401, body: "Unauthorized"}, nil, nagios.Critical,
-			`^HTTP authentication required \(401 Unauthorized\): the node or a proxy in front of it refuses the client API \(give -u and --password-env\)$`, ""},
+		{"401 without credentials", &fakeNode{status: 401, body: "Unauthorized"}, nil, nagios.Unknown,
+			`^HTTP authentication required \(401 Unauthorized\): the node or a proxy in front of it asks for a login \(give -u and --password-env\)$`, ""},
 		{"401 with credentials", &fakeNode{status: 401, body: "no", header: http.Header{"Www-Authenticate": {`Basic realm="x"`}}},
 			func(c *PexipConfig) { c.Client.User, c.Client.Password, c.Client.Auth = "probe", "wrong-pass", "basic" },
 			nagios.Critical, `^authentication failed \(401 Unauthorized\)$`, ""},
@@ -116,9 +116,9 @@ func TestPexipAnswers(t *testing.T) {
 		{"upper-case keys", &fakeNode{status: 200, body: `{"Status":"success","RESULT":{"Token":"` + fakeToken + `","Role":"host"}}`},
 			nil, nagios.OK, `^alias edge\.kuma: call accepted as HOST, `, fakeToken},
 		{"token that cannot be a header", &fakeNode{status: 200, body: `{"status":"success","result":{"token":"bad\ntoken","role":"HOST"}}`},
-			nil, nagios.Warning, `^token not released: the node issued a token that cannot be sent back in a header; the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST, \d+\.\d{3} s$`, ""},
+			nil, nagios.Warning, `^token not released: the node issued a token that cannot be sent back in a header; the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST$`, ""},
 		{"release: invalid token", &fakeNode{status: 200, body: grant("success", ""), releaseStatus: 403, releaseBody: `{"status":"success","result":"Invalid token"}`},
-			nil, nagios.Warning, `^token not released \(403 Forbidden: "Invalid token"\): the call stays in the Live View for up to 90 s; alias edge\.kuma: call accepted as GUEST, \d+\.\d{3} s$`, fakeToken},
+			nil, nagios.Warning, `^token not released \(403 Forbidden: "Invalid token"\): the call stays in the Live View for up to 90 s; alias edge\.kuma: call accepted as GUEST$`, fakeToken},
 		{"release: result false", &fakeNode{status: 200, body: grant("success", ""), releaseBody: `{"status":"success","result":false}`},
 			nil, nagios.Warning, `^token not released \(200 OK, but not \{"result": true\}\): the call stays in the Live View for up to 90 s; `, fakeToken},
 		{"403 other refusal", &fakeNode{status: 403, body: `{"status":"success","result":"Conference locked"}`}, nil, nagios.Critical,
@@ -126,19 +126,19 @@ func TestPexipAnswers(t *testing.T) {
 		{"403 other refusal with a PIN given", &fakeNode{status: 403, body: `{"status":"success","result":"Conference locked"}`},
 			func(c *PexipConfig) { c.PIN = "1234567" }, nagios.Critical, `^alias edge\.kuma: call refused \(403: "Conference locked"\)$`, ""},
 		{"403 unknown object", &fakeNode{status: 403, body: `{"status":"success","result":{"reason":"quota"}}`}, nil, nagios.Critical,
-			`^alias edge\.kuma: call refused \(403 Forbidden\), answer "\{\\"status\\":\\"success\\",\\"result\\":\{\\"reason\\":\\"quota\\"\}\}"$`, ""},
+			`^alias edge\.kuma: call refused \(403 Forbidden\), answer '\{"status":"success","result":\{"reason":"quota"\}\}'$`, ""},
 		{"403 HTML", &fakeNode{status: 403, contentType: "text/html", body: "<h1>Forbidden</h1>"}, nil, nagios.Critical,
 			`^alias edge\.kuma: call refused \(403 Forbidden\), an HTML page$`, ""},
 		{"403 SSO redirect", &fakeNode{status: 403, body: `{"status":"success","result":{"redirect_url":"https://idp.example.com/x","redirect_idp":{"name":"Corp IdP","uuid":"1"}}}`},
 			nil, nagios.Warning, `^alias edge\.kuma needs single sign-on via "Corp IdP": the probe cannot sign in; point --alias at a service without SSO$`, ""},
 		{"403 PIN required but one given", &fakeNode{status: 403, body: `{"status":"success","result":{"pin":"required","guest_pin":"required"}}`},
-			func(c *PexipConfig) { c.PIN = "1234567" }, nagios.Warning, `^alias edge\.kuma: the PIN given was not accepted \(a PIN is required\)$`, ""},
+			func(c *PexipConfig) { c.PIN = "1234567" }, nagios.Critical, `^alias edge\.kuma: the PIN given was not accepted \(a PIN is required\)$`, ""},
 		{"504", &fakeNode{status: 504, body: "gateway timeout"}, nil, nagios.Critical,
 			`^node unavailable: 504 Gateway Timeout from a proxy or load balancer in front of it$`, ""},
 		{"redirect", &fakeNode{status: 301, header: http.Header{"Location": {"https://conf.example.com/api/client/v2/conferences/edge.kuma/request_token"}}},
 			nil, nagios.Critical, `^request_token was redirected \(301 Moved Permanently to https://conf\.example\.com/api/client/v2/conferences/edge\.kuma/request_token\): give the node's own address as NODE$`, ""},
 		{"400", &fakeNode{status: 400, body: `{"status":"failed","result":"display_name missing"}`}, nil, nagios.Critical,
-			`^unexpected answer to request_token: 400 Bad Request, answer "\{\\"status\\":\\"failed\\",\\"result\\":\\"display_name missing\\"\}"$`, ""},
+			`^unexpected answer to request_token: 400 Bad Request, answer '\{"status":"failed","result":"display_name missing"\}'$`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestPexipStatusEndpoint(t *testing.T) {
 		srv := httptest.NewServer(mux)
 		defer srv.Close()
 		r := runPexip(t, pexipConfig(srv.URL, emulate.PexipTestCall))
-		want := `^status endpoint answered 404 Not Found, not 200 or 503; alias edge\.kuma: call accepted as HOST, \d+\.\d{3} s$`
+		want := `^status endpoint answered 404 Not Found, not 200 or 503; alias edge\.kuma: call accepted as HOST$`
 		if r.State != nagios.Warning || !regexp.MustCompile(want).MatchString(r.Summary) {
 			t.Errorf("got %s %q", r.State, r.Summary)
 		}
@@ -246,7 +246,7 @@ func TestPexipReleaseHangs(t *testing.T) {
 	// the release's own budget (the grace), not the run's deadline, ended
 	// it; where the release stood is TestTimeoutNamesThePhase's business (a
 	// busy machine may not even connect within 600 ms)
-	want := `^token not released \(.*127\.0\.0\.1:\d+.* within 600ms\): the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST, `
+	want := `^token not released \(.*127\.0\.0\.1:\d+.* within 600ms\): the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST$`
 	if r.State != nagios.Warning || !regexp.MustCompile(want).MatchString(r.Summary) {
 		t.Errorf("got %s %q", r.State, r.Summary)
 	}

@@ -146,7 +146,7 @@ func PexipFleet(ctx context.Context, cfg PexipFleetConfig) Result {
 	return RunHTTP(ctx, fleetKind, RedactURL(cfg.BaseURL), mc, func(ctx context.Context, s *Session) {
 		base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 		if err != nil || base.Host == "" {
-			s.R.Fail(nagios.Unknown, "invalid Management Node URL "+strconv.Quote(RedactURL(cfg.BaseURL)))
+			s.R.Fail(nagios.Unknown, "invalid Management Node URL "+strconv.Quote(RedactURLText(cfg.BaseURL)))
 			return
 		}
 		// the test calls share the run's redactor (their tokens join it)
@@ -287,7 +287,7 @@ func (f *fleet) filterText() string {
 	var parts []string
 	add := func(flag string, globs []string) {
 		for _, g := range globs {
-			parts = append(parts, flag+" "+strconv.Quote(SanitizeLine(g, 40)))
+			parts = append(parts, flag+" "+Quote(g, 40))
 		}
 	}
 	add("--location", f.cfg.Locations)
@@ -487,7 +487,7 @@ func alarmName(a fleetAlarm) string {
 	if name == "" {
 		name = "(unnamed)"
 	}
-	return "alarm " + level + " " + strconv.Quote(name)
+	return "alarm " + level + " " + Quote(name, 80)
 }
 
 // alarmText quotes an alarm with its details:
@@ -540,7 +540,7 @@ func (f *fleet) evaluate(now time.Time) {
 		if s.MediaLoad.ok {
 			load := "media load " + nagios.FormatFloat(s.MediaLoad.v) + "%"
 			st := f.cfg.Load.Evaluate(s.MediaLoad.v)
-			if w := rangeWords(st, f.cfg.Load); w != "" {
+			if w := rangeWords(st, f.cfg.Load, s.MediaLoad.v); w != "" {
 				load += " (" + w + ")"
 			}
 			add(st, load)
@@ -557,8 +557,8 @@ func (f *fleet) evaluate(now time.Time) {
 }
 
 // rangeWords says which threshold a value crossed: "above 95%" for a
-// plain upper bound, else "outside the critical range R"; "" when none.
-func rangeWords(st nagios.State, th nagios.Thresholds) string {
+// plain upper bound, else as nagios.Range.Crossed says; "" when none.
+func rangeWords(st nagios.State, th nagios.Thresholds, v float64) string {
 	var r *nagios.Range
 	switch st {
 	case nagios.Critical:
@@ -571,7 +571,7 @@ func rangeWords(st nagios.State, th nagios.Thresholds) string {
 	if !r.Inside && r.Start <= 0 && r.End < 1e300 {
 		return "above " + nagios.FormatFloat(r.End) + "%"
 	}
-	return fmt.Sprintf("outside the %s range %s", strings.ToLower(st.String()), r)
+	return r.Crossed(v, strings.ToLower(st.String()), "%")
 }
 
 // state is a node's state: its worst finding.
@@ -713,7 +713,7 @@ func (f *fleet) reportLicences(r *Result) {
 		pct := u.percent()
 		st := f.cfg.Licence.Evaluate(pct)
 		share := strconv.FormatFloat(pct, 'f', 0, 64) + "%"
-		if w := rangeWords(st, f.cfg.Licence); w != "" {
+		if w := rangeWords(st, f.cfg.Licence, pct); w != "" {
 			share += ", " + w
 		}
 		text := fmt.Sprintf("%s licences: %s of %s in use (%s)", u.kind, nagios.FormatFloat(u.used), nagios.FormatFloat(u.total), share)

@@ -193,7 +193,7 @@ func decodePage(body []byte) (*tastypiePage, error) {
 	}
 	if err := json.Unmarshal(body, &p); err != nil || p.Meta == nil || p.Objects == nil {
 		return nil, errors.New("the answer is JSON but not a list of the management API (no meta and objects): " +
-			strconv.Quote(Excerpt(body, 60)))
+			Quote(string(body), 60))
 	}
 	return &p, nil
 }
@@ -204,11 +204,11 @@ func managerHTTPStatus(ex *Exchange, withLogin bool) (nagios.State, string) {
 	case code >= 200 && code < 300:
 		return nagios.OK, ""
 	case authProblem(ex, withLogin) != "":
-		return nagios.Critical, authProblem(ex, withLogin)
+		return CredentialsRefused, authProblem(ex, withLogin)
 	case code == http.StatusUnauthorized:
-		return nagios.Unknown, "the management API needs a login: give -u and --password-env (" + ex.StatusLine + ")"
+		return CredentialsMissing, "the management API needs a login: give -u and --password-env (" + ex.StatusLine + ")"
 	case code == http.StatusForbidden:
-		return nagios.Unknown, "the account may not read it (" + ex.StatusLine + "): give it read access to the status API"
+		return CredentialsMissing, "the account may not read it (" + ex.StatusLine + "): give it read access to the status API"
 	case code == http.StatusNotFound:
 		return nagios.Critical, "not a Pexip Management Node: " + ex.StatusLine + " to the management API, " + describeBody(ex)
 	case code >= 300 && code < 400:

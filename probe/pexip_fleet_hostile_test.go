@@ -121,7 +121,7 @@ func TestPexipFleetHostileManager(t *testing.T) {
 		{
 			name: "JSON, not a list", state: nagios.Unknown,
 			h:       func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"objects":null}`) },
-			summary: `^node status list: the answer is JSON but not a list of the management API \(no meta and objects\): "\{\\"objects\\":null\}"$`,
+			summary: `^node status list: the answer is JSON but not a list of the management API \(no meta and objects\): '\{"objects":null\}'$`,
 		},
 		{
 			name: "objects that are not nodes", state: nagios.Unknown,
@@ -394,14 +394,14 @@ func TestPexipFleetJQ(t *testing.T) {
 		`OK jq:.nodes[0].configuration | keys: jq '.nodes[0].configuration ¦ keys' = ["address","domain","hostname","id","name","node_type","reso…`,
 		`OK jq:.nodes[0].healthprobe.test_call.text: jq .nodes[0].healthprobe.test_call.text = "test call accepted as HOST"`,
 		"OK jq:[.alarms[] | select(.acknowledged)] | length: jq '[.alarms[] ¦ select(.acknowledged)] ¦ length' = 1",
-		"WARNING jq:.licensing.vmr_count: jq .licensing.vmr_count = 118, outside the warning range 100",
+		"WARNING jq:.licensing.vmr_count: jq .licensing.vmr_count = 118, above the warning threshold 100",
 	}
 	for _, w := range want {
 		if !hasDetail(r, w) {
 			t.Errorf("no %q in\n%s", w, strings.Join(details(r), "\n"))
 		}
 	}
-	if !strings.Contains(r.Summary, "jq .licensing.vmr_count = 118, outside the warning range 100") {
+	if !strings.Contains(r.Summary, "jq .licensing.vmr_count = 118, above the warning threshold 100") {
 		t.Errorf("summary %q", r.Summary)
 	}
 }

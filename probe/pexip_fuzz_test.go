@@ -38,7 +38,7 @@ func FuzzPexipAnswer(f *testing.F) {
 		status := 100 + int(code)%500
 		ex := &Exchange{Status: status, StatusLine: fmt.Sprintf("%d %s", status, http.StatusText(status)),
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
-		a := readRequestToken(ex, "fuzz.alias", pinGiven)
+		a := readRequestToken(ex, "fuzz.alias", pinGiven, false)
 		if a.state < nagios.OK || a.state > nagios.Unknown {
 			t.Fatalf("state %d", a.state)
 		}
@@ -60,7 +60,7 @@ func FuzzPexipAnswer(f *testing.F) {
 			}
 		}
 		ex.Body = pexipAssertBody(body, pexipIssued(ex))
-		if b := readRequestToken(ex, "fuzz.alias", pinGiven); b.grant != nil && b.grant.Token != "[redacted]" {
+		if b := readRequestToken(ex, "fuzz.alias", pinGiven, false); b.grant != nil && b.grant.Token != "[redacted]" {
 			t.Fatalf("token %q survives redaction of %q: %q", b.grant.Token, body, ex.Body)
 		}
 	})

@@ -111,22 +111,24 @@ func TestPexipAgainstEmulator(t *testing.T) {
 			requests: []wantRequest{status, request("meet.pin", strPtr(emulate.PexipGuestPIN)), release("meet.pin")},
 		},
 		{
-			name: "PIN required, none given", alias: emulate.PexipPINRoom, state: nagios.Warning,
+			// the credentials rule: a PIN the check lacks is UNKNOWN, one
+			// the node refuses CRITICAL (both were WARNING)
+			name: "PIN required, none given", alias: emulate.PexipPINRoom, state: nagios.Unknown,
 			summary:  `^alias meet\.pin needs a PIN and none was given \(use --pin-env or --pin-file\)$`,
-			details:  []string{statusOK, "WARNING call: alias meet.pin needs a PIN and none was given (use --pin-env or --pin-file)"},
+			details:  []string{statusOK, "UNKNOWN call: alias meet.pin needs a PIN and none was given (use --pin-env or --pin-file)"},
 			requests: []wantRequest{status, request("meet.pin", nil)},
 		},
 		{
-			name: "invalid PIN", alias: emulate.PexipPINRoom, state: nagios.Warning,
+			name: "invalid PIN", alias: emulate.PexipPINRoom, state: nagios.Critical,
 			setup:    func(_ *emulate.Pexip, c *PexipConfig) { c.PIN = "0000000" },
 			summary:  `^alias meet\.pin: PIN refused \(403: "Invalid PIN"\)$`,
-			details:  []string{statusOK, `WARNING call: alias meet.pin: PIN refused (403: "Invalid PIN")`},
+			details:  []string{statusOK, `CRITICAL call: alias meet.pin: PIN refused (403: "Invalid PIN")`},
 			requests: []wantRequest{status, request("meet.pin", strPtr("0000000"))},
 		},
 		{
-			name: "host PIN required, guests free", alias: emulate.PexipHostPINRoom, state: nagios.Warning,
+			name: "host PIN required, guests free", alias: emulate.PexipHostPINRoom, state: nagios.Unknown,
 			summary:  `^alias meet\.hostpin needs a host PIN and none was given; guests join without one \(--guest joins as a guest\)$`,
-			details:  []string{statusOK, "WARNING call: alias meet.hostpin needs a host PIN and none was given; guests join without one (--guest joins as a guest)"},
+			details:  []string{statusOK, "UNKNOWN call: alias meet.hostpin needs a host PIN and none was given; guests join without one (--guest joins as a guest)"},
 			requests: []wantRequest{status, request("meet.hostpin", nil)},
 		},
 		{
@@ -211,7 +213,7 @@ func TestPexipAgainstEmulator(t *testing.T) {
 		{
 			name: "release fails", alias: emulate.PexipTestCall, state: nagios.Warning, outstanding: 1,
 			setup:   func(p *emulate.Pexip, _ *PexipConfig) { p.FailRelease(http.StatusInternalServerError) },
-			summary: `^token not released \(500 Internal Server Error: "Internal Server Error"\): the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST, \d+\.\d{3} s$`,
+			summary: `^token not released \(500 Internal Server Error: "Internal Server Error"\): the call stays in the Live View for up to 120 s; alias edge\.kuma: call accepted as HOST$`,
 			details: []string{statusOK, `OK call: alias edge.kuma: call accepted as HOST by service test_call "Edge test call"`, version,
 				`WARNING release: token not released (500 Internal Server Error: "Internal Server Error"): the call stays in the Live View for up to 120 s`},
 			requests: []wantRequest{status, request("edge.kuma", nil), release("edge.kuma")},
@@ -230,7 +232,8 @@ func TestPexipAgainstEmulator(t *testing.T) {
 				inside, _ := nagios.ParseRange("@0:1000") // any time is "slow"
 				c.Time.Warn = &inside
 			},
-			summary:  `^request_token took \d+\.\d{3} s, outside the warning range; alias edge\.kuma: call accepted as HOST, \d+\.\d{3} s$`,
+			// @0:1000 alerts inside: the text said "outside" before
+			summary:  `^request_token took \d+\.\d{3} s, inside the warning range @0:1000; alias edge\.kuma: call accepted as HOST$`,
 			requests: []wantRequest{status, request("edge.kuma", nil), release("edge.kuma")},
 		},
 		{

@@ -139,7 +139,7 @@ func (cfg *ClientConfig) proxyFunc() (func(*http.Request) (*url.URL, error), err
 	if cfg.Proxy != "" {
 		u, err := url.Parse(cfg.Proxy)
 		if err != nil || u.Host == "" {
-			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", RedactURL(cfg.Proxy))}
+			return nil, &ConfigError{fmt.Errorf("invalid --proxy %q", RedactURLText(cfg.Proxy))}
 		}
 		proxy = http.ProxyURL(u)
 	}

@@ -47,21 +47,63 @@ func (r *Result) Raise(s nagios.State) {
 // AddPerf appends performance data.
 func (r *Result) AddPerf(p ...nagios.Perfdata) { r.Perfdata = append(r.Perfdata, p...) }
 
-// Problems returns the texts of the sub-checks that are not OK, worst first,
-// keeping the original order among equals.
+// Problems returns the texts of the sub-checks that are not OK, worst first
+// (WorstFirst), keeping the original order among equals.
 func (r *Result) Problems() []string {
-	var bad []Detail
+	var bad []Lead
 	for _, d := range r.Details {
 		if d.State != nagios.OK {
-			bad = append(bad, d)
+			bad = append(bad, Lead{d.State, d.Text})
 		}
 	}
-	sort.SliceStable(bad, func(i, j int) bool { return bad[i].State.Worse(bad[j].State) })
+	sortWorstFirst(bad)
 	out := make([]string, len(bad))
 	for i, d := range bad {
 		out[i] = d.Text
 	}
 	return out
+}
+
+// Lead is one part of line 1's summary and the state it stands for.
+type Lead struct {
+	State nagios.State
+	Text  string
+}
+
+// WorstFirst joins the parts of a summary with "; ", worst first
+// (CRITICAL, WARNING, UNKNOWN, OK: nagios.State.Worse), keeping their order
+// among equals. Every line 1 is put in this order: through it, Problems
+// and Mention.
+func WorstFirst(parts []Lead) string {
+	parts = slices.Clone(parts)
+	sortWorstFirst(parts)
+	texts := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p.Text != "" {
+			texts = append(texts, p.Text)
+		}
+	}
+	return strings.Join(texts, "; ")
+}
+
+func sortWorstFirst(parts []Lead) {
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].State.Worse(parts[j].State) })
+}
+
+// Mention puts a problem found after the summary was written (a cookie jar
+// not saved, a notification not delivered) into line 1, worst first: in
+// front when it made the result worse than before (the state it had
+// then), after the summary when it did not. An OK one is left out.
+func (r *Result) Mention(before nagios.State, st nagios.State, short string) {
+	switch {
+	case st == nagios.OK || short == "":
+	case r.Summary == "":
+		r.Summary = short
+	case before == nagios.OK || st.Worse(before):
+		r.Summary = short + "; " + r.Summary
+	default:
+		r.Summary += "; " + short
+	}
 }
 
 // Fail turns the result into a failure with one reason: the check could not

@@ -93,7 +93,7 @@ func TestKaleyraKeyJoinsTheRedactor(t *testing.T) {
 	defer srv.Close()
 	red := redact.New()
 	r := Kaleyra(context.Background(), KaleyraConfig{BaseURL: srv.URL + "/v1/", APIKey: key, Client: ClientConfig{Redactor: red}})
-	if got := red.String(r.Summary); got != "API error E101 Invalid API key [redacted]" {
+	if got := red.String(r.Summary); got != "E101 Invalid API key [redacted]: the API key was refused" {
 		t.Errorf("got %q", got)
 	}
 }

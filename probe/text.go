@@ -51,3 +51,17 @@ func bodyIsHTML(ex *Exchange) bool {
 	}
 	return strings.HasPrefix(http.DetectContentType(ex.Body), "text/html")
 }
+
+// Quote quotes text for a message, made safe by SanitizeLine (at most n
+// runes) and escaped nowhere: in double quotes, or in single quotes when
+// it holds a double quote and no single one, so that a JSON body or
+// keyword reads as it was ('{"db":"up"}', not "{\"db\":\"up\"}").
+func Quote(s string, n int) string { return quoted(SanitizeLine(s, n)) }
+
+// quoted quotes a line that is already safe, as Quote says.
+func quoted(s string) string {
+	if strings.Contains(s, `"`) && !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}

@@ -189,7 +189,7 @@ func TestProxyNamed(t *testing.T) {
 		{"http://app.invalid.example/", "http://127.0.0.1:1", nagios.Critical, "connection refused by the proxy 127.0.0.1:1"},
 		{"https://app.invalid.example/", "http://127.0.0.1:1", nagios.Critical, "connection refused by the proxy 127.0.0.1:1"},
 		{"https://app.invalid.example/", forbid, nagios.Critical, "the proxy " + pf + " refused to connect to app.invalid.example:443: 403 Forbidden"},
-		{"http://app.invalid.example/", gateway, nagios.Critical, "status 502 Bad Gateway (through the proxy " + pg + "); "},
+		{"http://app.invalid.example/", gateway, nagios.Critical, "status 502 Bad Gateway (through the proxy " + pg + ")"},
 		{"https://app.invalid.example/", hangup, nagios.Critical, "the proxy " + ph + " failed to connect to app.invalid.example: "},
 		{"http://app.invalid.example/", hangup, nagios.Critical, "app.invalid.example closed the connection before the answer was complete (through the proxy " + ph + ")"},
 	}

@@ -96,10 +96,9 @@ type secretSpec struct {
 
 func newContribCmd(_ *globalFlags, rs *runState) *cobra.Command {
 	return &cobra.Command{
-		Use:    "contrib DIR",
-		Short:  "Write the Icinga 2 CheckCommands and Nagios command definitions into DIR (icinga2/, nagios/)",
-		Hidden: true,
-		Args:   exactArgs(1, "DIR"),
+		Use:   "contrib DIR",
+		Short: "Write the Icinga 2 CheckCommands and Nagios command definitions into DIR (icinga2/, nagios/)",
+		Args:  exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files, err := generateContrib(cmd.Root())
 			if err != nil {
@@ -161,7 +160,7 @@ func checkSpecs(root *cobra.Command) ([]checkSpec, error) {
 		})
 		var bad error
 		fs.VisitAll(func(f *pflag.Flag) {
-			if f.Name == "help" || secret[f.Name] || f.Hidden {
+			if f.Name == "help" || secret[f.Name] || f.Hidden || isGlobalFlag(f) {
 				return
 			}
 			if strings.ContainsAny(f.Name, "$\"\\ ") && bad == nil {
@@ -178,12 +177,16 @@ func checkSpecs(root *cobra.Command) ([]checkSpec, error) {
 	return out, nil
 }
 
-// globalSpecs are the global flags passed by every check definition.
+// globalSpecs are the global flags passed by every check definition, as
+// the checks define them.
 func globalSpecs(root *cobra.Command) []flagSpec {
 	var out []flagSpec
 	for _, name := range pluginGlobals {
-		if f := root.PersistentFlags().Lookup(name); f != nil {
-			out = append(out, flagSpec{name: f.Name, usage: f.Usage, kind: kindOf(f)})
+		for _, c := range root.Commands() {
+			if f := c.Flags().Lookup(name); isCheck(c) && f != nil {
+				out = append(out, flagSpec{name: f.Name, usage: f.Usage, kind: kindOf(f)})
+				break
+			}
 		}
 	}
 	return out

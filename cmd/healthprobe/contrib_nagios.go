@@ -63,7 +63,7 @@ func writeNagios(w *bytes.Buffer, m contribModel) error {
 	for _, c := range m.checks {
 		for _, s := range c.secrets {
 			n := users[c.name+" "+s.name]
-			lines = append(lines, userLine{n, fmt.Sprintf("#   $USER%d$  healthprobe %s --%s  (%s)\n", n, c.name, s.name, s.what)})
+			lines = append(lines, userLine{n, fmt.Sprintf("#   $USER%d$  check_healthprobe_%s: %s (--%s-env)\n", n, varName(c.name, s.name), s.what, s.name)})
 		}
 	}
 	sort.Slice(lines, func(i, j int) bool { return lines[i].n < lines[j].n })

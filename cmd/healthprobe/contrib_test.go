@@ -212,7 +212,9 @@ func TestNagiosFileHasEverySecret(t *testing.T) {
 	for _, want := range []string{
 		"    command_name  check_healthprobe_http\n    command_line  $USER1$/healthprobe http '$ARG1$' $ARG2$\n",
 		"    command_name  check_healthprobe_http_password\n    command_line  /usr/bin/env HEALTHPROBE_HTTP_PASSWORD='$USER3$' $USER1$/healthprobe http '$ARG1$' --password-env HEALTHPROBE_HTTP_PASSWORD $ARG2$\n",
-		"#   $USER3$  healthprobe http --password  (password for --user)\n#   $USER4$  healthprobe http --bearer",
+		// the header names the definitions and the flags that exist (it spoke
+		// of a --bearer flag, which does not)
+		"#   $USER3$  check_healthprobe_http_password: password for --user (--password-env)\n#   $USER4$  check_healthprobe_http_bearer: bearer token for the Authorization header (--bearer-env)\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("nagios config lacks\n%s", want)

@@ -77,6 +77,7 @@ to FILE, for a shell to source, once every emulator listens.`,
 	}
 	cmd.Flags().BoolVar(&serve, "serve", false, "keep the emulators running until interrupted, and print their addresses")
 	cmd.Flags().StringVar(&varsFile, "vars", "", "with --serve: write the emulators' variables (NAME=VALUE lines) to FILE once they listen")
+	addGlobalFlags(cmd.Flags(), f, withColor)
 	return cmd
 }
 

@@ -89,6 +89,26 @@ func (v *sizeValue) String() string {
 }
 func (v *sizeValue) Type() string { return "size" }
 
+// addSize adds a size flag whose default is what *p holds, shown in help
+// as a size is written (1MiB, not 1048576).
+func addSize(fs *pflag.FlagSet, p *int64, name, usage string) {
+	fs.Var(&sizeValue{p}, name, usage)
+	fs.Lookup(name).DefValue = formatSize(*p)
+}
+
+// formatSize writes a byte count as addSize shows it: 1MiB, 512KiB, 100B.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		unit string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.unit
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
 // secretFlags is a secret that may come from a flag, an environment variable
 // or a file: --NAME, --NAME-env VAR, --NAME-file PATH.
 type secretFlags struct {
@@ -238,3 +258,34 @@ func (v listValue) String() string {
 func (v listValue) Append(s string) error     { return v.Set(s) }
 func (v listValue) Replace(ss []string) error { *v.p = append((*v.p)[:0], ss...); return nil }
 func (v listValue) GetSlice() []string        { return *v.p }
+
+// choiceList is a repeatable flag whose values are among a few words: a
+// listValue that offers them to completion (and checks nothing itself).
+type choiceList struct {
+	listValue
+	choices []string
+}
+
+func (v choiceList) Choices() []string { return v.choices }
+
+func addChoiceList(fs *pflag.FlagSet, p *[]string, name string, choices []string, usage string) {
+	fs.Var(choiceList{listValue{p}, choices}, name, usage)
+}
+
+// rangeText is a threshold range flag, kept as given (the command parses
+// it, naming the flag in its error): help calls its value a range.
+type rangeText struct{ p *string }
+
+func (v rangeText) Set(s string) error { *v.p = s; return nil }
+func (v rangeText) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+func (v rangeText) Type() string { return "range" }
+
+// addRange adds a range flag whose default is what *p holds.
+func addRange(fs *pflag.FlagSet, p *string, name, shorthand, usage string) {
+	fs.VarP(rangeText{p}, name, shorthand, usage)
+}

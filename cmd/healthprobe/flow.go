@@ -60,7 +60,13 @@ timeout, a deadline of its own. ${VAR} is the environment.
 Cookies persist across the steps. A CRITICAL or UNKNOWN step stops the steps
 after it but the always ones; the flow's state is the worst of its steps,
 each a sub-check step:NAME. The flow file's timeout is its deadline, unless
--t is given. See docs/flow.md.`,
+-t is given. Line 1 names the failing steps, worst first, then the skipped
+ones. A 401 to a step is CRITICAL: the flow logs in with its own steps, so
+the service refused their credentials. See docs/flow.md.
+
+Perfdata: time (s, the whole flow), then each step's own under its name:
+NAME_time (s, with the step's warning and critical), NAME_size (B) and the
+number of each of its jq keys.`,
 		Example: `  healthprobe flow /etc/healthprobe/flows/orders.yaml
   healthprobe flow orders.yaml -t 20 --timeout-state unknown`,
 		Args: exactArgs(1, "FILE"),

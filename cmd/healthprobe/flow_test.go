@@ -69,7 +69,7 @@ steps:
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(out, `step values: 200 OK, `) || !strings.Contains(out, `; extracted s="a b&c/\"d?%", n="42.50"`) {
+	if !strings.Contains(out, `step values: 200 OK, `) || !strings.Contains(out, `; extracted s='a b&c/"d?%', n="42.50"`) {
 		t.Errorf("output:\n%s", out)
 	}
 	r, body := rec.reqs[1], rec.body[1]

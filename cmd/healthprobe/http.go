@@ -58,41 +58,55 @@ type clientFlags struct {
 
 func addClientFlags(cmd *cobra.Command, c *clientFlags, withAuth bool) {
 	fs := cmd.Flags()
-	fs.BoolVarP(&c.insecure, "insecure", "k", false, "do not verify the server's TLS certificate (stated in the output)")
-	fs.StringVar(&c.caFile, "ca-file", "", "verify the server against the CA certificates in this PEM file")
-	fs.StringVar(&c.cert, "cert", "", "client certificate (PEM) for mutual TLS")
-	fs.StringVar(&c.key, "key", "", "private key (PEM) of --cert")
-	fs.StringVar(&c.sni, "sni", "", "TLS server name to send and verify, when it differs from the URL's host")
-	fs.StringVar(&c.proxy, "proxy", "", "proxy URL (default: the HTTP_PROXY, HTTPS_PROXY and NO_PROXY variables)")
-	fs.StringVar(&c.noProxy, "no-proxy", "", "hosts reached without the proxy, with --proxy too: names (and their subdomains), addresses, CIDR prefixes, * (comma-separated)")
-	fs.StringVarP(&c.address, "address", "I", "", "connect to ADDRESS[:PORT] instead, the URL's host staying in Host, SNI and the certificate check (check_curl -I)")
-	fs.BoolVarP(&c.ipv4, "ipv4", "4", false, "connect over IPv4 only")
-	fs.BoolVarP(&c.ipv6, "ipv6", "6", false, "connect over IPv6 only")
-	fs.StringVar(&c.preferIP, "prefer-ip", "", "try this IP version's addresses first, then the other's: 4 or 6")
-	fs.StringVar(&c.tlsMin, "tls-min", "", "lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3 (default 1.2)")
-	fs.StringVar(&c.tlsMax, "tls-max", "", "highest TLS version to offer: 1.0, 1.1, 1.2 or 1.3")
-	fs.StringVar(&c.httpVersion, "http-version", "", "speak this HTTP version only, and fail when it is not granted: 1.1 or 2 (default: HTTP/2 when TLS offers it)")
-	fs.StringVarP(&c.agent, "user-agent", "A", "healthprobe/"+shortVersion(), "User-Agent header (a -H 'User-Agent: ...' wins)")
-	addList(fs, &c.headers, "header", "H", "request header 'Name: value' (repeatable)")
-	addList(fs, &c.headerEnv, "header-env", "", "request header 'Name: VAR' whose value is the environment variable VAR's, kept secret (repeatable)")
-	addList(fs, &c.headerFile, "header-file", "", "request header 'Name: PATH' whose value is the first line of the file PATH, kept secret (repeatable)")
-	c.maxBody = probe.DefaultMaxBody
-	fs.Var(&sizeValue{&c.maxBody}, "max-body", "read at most this much of a body (1048576, 512K, 1MiB); more is reported")
-	fs.BoolVarP(&c.extended, "extended-perfdata", "E", false, "add the phase timings to the perfdata: time_dns, time_connect, time_tls, time_firstbyte, time_transfer")
-	fs.Var(&daysValue{&c.certWarn}, "cert-warning", "WARNING when the earliest certificate in the served chain expires within DAYS")
-	fs.Var(&daysValue{&c.certCrit}, "cert-critical", "CRITICAL when the earliest certificate in the served chain expires within DAYS")
+	inGroup(fs, groupTLS, func() {
+		fs.BoolVarP(&c.insecure, "insecure", "k", false, "do not verify the server's TLS certificate (stated in the output)")
+		fs.StringVar(&c.caFile, "ca-file", "", "verify the server against the CA certificates in this PEM file")
+		fs.StringVar(&c.cert, "cert", "", "client certificate (PEM) for mutual TLS")
+		fs.StringVar(&c.key, "key", "", "private key (PEM) of --cert")
+		fs.StringVar(&c.sni, "sni", "", "TLS server name to send and verify, when it differs from the URL's host")
+		addEnum(fs, &c.tlsMin, "tls-min", "version", tlsVersions, "lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3 (default 1.2)")
+		addEnum(fs, &c.tlsMax, "tls-max", "version", tlsVersions, "highest TLS version to offer")
+		fs.Var(&daysValue{&c.certWarn}, "cert-warning", "WARNING when the earliest certificate in the served chain expires within DAYS")
+		fs.Var(&daysValue{&c.certCrit}, "cert-critical", "CRITICAL when the earliest certificate in the served chain expires within DAYS")
+	})
+	inGroup(fs, groupConnection, func() {
+		fs.StringVar(&c.proxy, "proxy", "", "proxy URL (default the HTTP_PROXY, HTTPS_PROXY and NO_PROXY variables)")
+		fs.StringVar(&c.noProxy, "no-proxy", "", "hosts reached without the proxy, with --proxy too: names (and their subdomains), addresses, CIDR prefixes, * (comma-separated)")
+		fs.StringVarP(&c.address, "address", "I", "", "connect to ADDRESS[:PORT] instead, the URL's host staying in Host, SNI and the certificate check (check_curl -I)")
+		fs.BoolVarP(&c.ipv4, "ipv4", "4", false, "connect over IPv4 only")
+		fs.BoolVarP(&c.ipv6, "ipv6", "6", false, "connect over IPv6 only")
+		addEnum(fs, &c.preferIP, "prefer-ip", "version", []string{"4", "6"}, "try this IP version's addresses first, then the other's")
+		addEnum(fs, &c.httpVersion, "http-version", "version", []string{"1.1", "2"}, "speak this HTTP version only, 1.1 or 2, and fail when it is not granted (default HTTP/2 when TLS offers it)")
+		c.maxBody = probe.DefaultMaxBody
+		addSize(fs, &c.maxBody, "max-body", "read at most this much of a body (1048576, 512K, 1MiB); more is reported")
+	})
+	inGroup(fs, groupRequest, func() {
+		fs.StringVarP(&c.agent, "user-agent", "A", "healthprobe/"+shortVersion(), "User-Agent header (a -H 'User-Agent: ...' wins)")
+		addList(fs, &c.headers, "header", "H", "request header 'Name: value' (repeatable)")
+		addList(fs, &c.headerEnv, "header-env", "", "request header 'Name: VAR' whose value is the environment variable VAR's, kept secret (repeatable)")
+		addList(fs, &c.headerFile, "header-file", "", "request header 'Name: PATH' whose value is the first line of the file PATH, kept secret (repeatable)")
+	})
+	inGroup(fs, groupThresholds, func() {
+		fs.BoolVarP(&c.extended, "extended-perfdata", "E", false, "add the phase timings to the perfdata: time_dns, time_connect, time_tls, time_firstbyte, time_transfer")
+	})
 	if withAuth {
-		fs.StringVarP(&c.user, "user", "u", "", "user name for HTTP authentication")
-		addSecretFlags(fs, &c.password, "password", "password for --user", true)
-		fs.StringVar(&c.auth, "auth", "auto", "authentication scheme: auto (answer the server's challenge), basic or digest")
-		addSecretFlags(fs, &c.bearer, "bearer", "bearer token for the Authorization header", false)
-		fs.StringVar(&c.oauthURL, "oauth2-token-url", "", "get a bearer token first from this OAuth2 token endpoint (client credentials grant)")
-		fs.StringVar(&c.oauthID, "oauth2-client-id", "", "OAuth2 client id")
-		addSecretFlags(fs, &c.oauthSecret, "oauth2-client-secret", "OAuth2 client secret", true)
-		addList(fs, &c.oauthScopes, "oauth2-scope", "", "OAuth2 scope to ask for (repeatable)")
-		addList(fs, &c.oauthArgs, "oauth2-param", "", "more OAuth2 token request parameters 'name=value' (repeatable)")
+		inGroup(fs, groupAuth, func() {
+			fs.StringVarP(&c.user, "user", "u", "", "user name for HTTP authentication")
+			addSecretFlags(fs, &c.password, "password", "password for --user", true)
+			c.auth = "auto"
+			addEnum(fs, &c.auth, "auth", "scheme", []string{"auto", "basic", "digest"}, "authentication scheme: auto (answer the server's challenge), basic or digest")
+			addSecretFlags(fs, &c.bearer, "bearer", "bearer token for the Authorization header", false)
+			fs.StringVar(&c.oauthURL, "oauth2-token-url", "", "get a bearer token first from this OAuth2 token endpoint (client credentials grant)")
+			fs.StringVar(&c.oauthID, "oauth2-client-id", "", "OAuth2 client id")
+			addSecretFlags(fs, &c.oauthSecret, "oauth2-client-secret", "OAuth2 client secret", true)
+			addList(fs, &c.oauthScopes, "oauth2-scope", "", "OAuth2 scope to ask for (repeatable)")
+			addList(fs, &c.oauthArgs, "oauth2-param", "", "more OAuth2 token request parameters 'name=value' (repeatable)")
+		})
 	}
 }
+
+// tlsVersions are the values of --tls-min and --tls-max.
+var tlsVersions = []string{"1.0", "1.1", "1.2", "1.3"}
 
 // build turns the flags into a client config, resolving secrets.
 func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
@@ -389,37 +403,67 @@ func newHTTPCommand() (*httpOptions, *cobra.Command) {
 	cmd := &cobra.Command{
 		Use:   "http URL",
 		Short: "Check an HTTP(S) endpoint: status, content, auth, TLS certificate and response time",
+		Long: `http asks URL once (GET, or POST when a body is given; a URL without a scheme
+gets http://) and judges the answer, each part a sub-check with its own state:
+
+  status       1xx to 3xx OK, 4xx WARNING, 5xx CRITICAL; with --expect-status,
+               the codes given are OK and any other CRITICAL
+  login        a 401 to credentials sent is CRITICAL (authentication failed),
+               a 401 without credentials UNKNOWN (give -u and --password-env)
+  content      each --keyword, --regex, --header-match and --jq: a failed one is
+               CRITICAL (--state-regex, --jq-state) and quotes what the page said
+  time         the whole exchange against -w and -c, in seconds
+  certificate  the earliest expiry in the served chain against --cert-warning
+               and --cert-critical, in days
+  network      refused, DNS and TLS failures CRITICAL; a timeout --timeout-state
+
+Redirects are followed, at most --max-redirects; -t bounds the whole check,
+redirects and body included. Line 1 reads "HTTP STATE - summary | perfdata",
+the problems first, worst first; one line per sub-check follows. Perfdata:
+time (s, the whole exchange, with -w and -c), size (B, the body read); with
+-E the phases time_dns, time_connect, time_tls, time_firstbyte and
+time_transfer; the number of each --jq, under its label.`,
 		Example: `  healthprobe http https://example.com/health -s '"status":"up"' -w 0.5 -c 2
   healthprobe http https://api.example.com/ready --expect-status 200-299 --cert-warning 30 --cert-critical 7
   healthprobe http http://10.0.0.5:8077/status -u admin --password-env ITGRIX_PASSWORD --auth digest`,
 		Args: exactArgs(1, "URL"),
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&o.method, "method", "X", "", "request method (default GET, or POST when a body is given)")
-	fs.StringVarP(&o.data, "data", "d", "", "request body")
-	fs.StringVar(&o.dataFile, "data-file", "", "read the request body from this file")
-	fs.BoolVar(&o.jsonBody, "json", false, "send the body as JSON (Content-Type and Accept: application/json)")
-	fs.IntVar(&o.maxRedirects, "max-redirects", 10, "follow at most N redirects (0: do not follow)")
-	fs.StringVar(&o.onRedirect, "onredirect", "follow", "on a 3xx answer: follow; sticky or stickyport (follow, connecting to the first address, and port); or stop with state ok, warning or critical")
-	fs.StringVar(&o.expect, "expect-status", "", "acceptable status codes, e.g. 200-299,301 (default: 2xx/3xx OK, 4xx WARNING, 5xx CRITICAL)")
-	addList(fs, &o.keywords, "keyword", "s", "the body must contain this text (repeatable: all must be present)")
-	addList(fs, &o.regexes, "regex", "r", "the body must match this regular expression, ^ and $ matching at line breaks (repeatable)")
-	fs.BoolVar(&o.invert, "invert", false, "keywords and regexes must be absent")
-	fs.BoolVar(&o.invertRegex, "invert-regex", false, "the regexes must not match (keywords are left alone)")
-	fs.StringVar(&o.stateRegex, "state-regex", "", "state of a failed --regex: warning or critical (default critical)")
-	fs.BoolVar(&o.ignoreCase, "ignore-case", false, "match keywords and regexes ignoring case")
-	addList(fs, &o.headerMatch, "header-match", "", "a response header must match: 'Name: regex', any value of a repeated header (repeatable)")
-	addList(fs, &o.headerNotMatch, "header-not-match", "", "a response header must not match: 'Name: regex', no value of a repeated header (repeatable)")
-	addList(fs, &o.headerMissing, "header-allow-missing", "", "the --header-match and --header-not-match of this header pass when it is absent (repeatable)")
-	fs.StringVarP(&o.pageSize, "pagesize", "m", "", "the body's size in bytes must be at least MIN, and at most MAX: MIN[:MAX] (WARNING otherwise)")
-	fs.StringVarP(&o.maxAge, "max-age", "M", "", "CRITICAL when the document's Last-Modified is older than this, by the answer's Date: 90 (seconds), 10m, 12h, 7d")
-	fs.BoolVar(&o.certOnly, "cert-only", false, "check the certificate alone: no redirect, no status or content check (check_curl -C without --continue-after-certificate)")
-	fs.BoolVar(&o.requireTLS, "require-tls", false, "CRITICAL when the final answer came over plain HTTP")
-	fs.BoolVar(&o.forbidTLS, "forbid-tls", false, "CRITICAL when the final answer came over TLS")
-	fs.StringVar(&o.httpVersions, "expect-http-version", "", "the answer must come in one of these HTTP versions: 1.0, 1.1, 2 (comma-separated)")
-	fs.StringVar(&o.cookieJar, "cookie-jar", "", "read cookies from this Netscape cookie file, if it exists, and write them back after the check (curl's format)")
-	fs.StringVarP(&o.warn, "warning", "w", "", "WARNING range for the response time in seconds (e.g. 0.5)")
-	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the response time in seconds (e.g. 2)")
+	inGroup(fs, groupRequest, func() {
+		fs.StringVarP(&o.method, "method", "X", "", "request method (default GET, or POST when a body is given)")
+		fs.StringVarP(&o.data, "data", "d", "", "request body")
+		fs.StringVar(&o.dataFile, "data-file", "", "read the request body from this file")
+		fs.BoolVar(&o.jsonBody, "json", false, "send the body as JSON (Content-Type and Accept: application/json)")
+	})
+	inGroup(fs, groupConnection, func() {
+		fs.IntVar(&o.maxRedirects, "max-redirects", 10, "follow at most N redirects (0: do not follow)")
+		o.onRedirect = "follow"
+		addEnum(fs, &o.onRedirect, "onredirect", "mode", []string{"follow", "sticky", "stickyport", "ok", "warning", "critical"},
+			"on a 3xx answer: follow; sticky or stickyport (follow, connecting to the first address, and port); or stop with state ok, warning or critical")
+		fs.StringVar(&o.cookieJar, "cookie-jar", "", "read cookies from this Netscape cookie file, if it exists, and write them back after the check (curl's format)")
+	})
+	inGroup(fs, groupContent, func() {
+		fs.StringVar(&o.expect, "expect-status", "", "acceptable status codes, e.g. 200-299,301 (default 2xx/3xx OK, 4xx WARNING, 5xx CRITICAL)")
+		fs.StringVar(&o.httpVersions, "expect-http-version", "", "the answer must come in one of these HTTP versions: 1.0, 1.1, 2 (comma-separated)")
+		fs.BoolVar(&o.requireTLS, "require-tls", false, "CRITICAL when the final answer came over plain HTTP")
+		fs.BoolVar(&o.forbidTLS, "forbid-tls", false, "CRITICAL when the final answer came over TLS")
+		addList(fs, &o.keywords, "keyword", "s", "the body must contain this text (repeatable: all must be present)")
+		addList(fs, &o.regexes, "regex", "r", "the body must match this regular expression, ^ and $ matching at line breaks (repeatable)")
+		fs.BoolVar(&o.invert, "invert", false, "keywords and regexes must be absent")
+		fs.BoolVar(&o.invertRegex, "invert-regex", false, "the regexes must not match (keywords are left alone)")
+		addEnum(fs, &o.stateRegex, "state-regex", "state", []string{"warning", "critical"}, "state of a failed --regex: warning or critical (default critical)")
+		fs.BoolVar(&o.ignoreCase, "ignore-case", false, "match keywords and regexes ignoring case")
+		addList(fs, &o.headerMatch, "header-match", "", "a response header must match: 'Name: regex', any value of a repeated header (repeatable)")
+		addList(fs, &o.headerNotMatch, "header-not-match", "", "a response header must not match: 'Name: regex', no value of a repeated header (repeatable)")
+		addList(fs, &o.headerMissing, "header-allow-missing", "", "the --header-match and --header-not-match of this header pass when it is absent (repeatable)")
+		fs.StringVarP(&o.pageSize, "pagesize", "m", "", "the body's size in bytes must be at least MIN, and at most MAX: MIN[:MAX] (WARNING otherwise)")
+		fs.StringVarP(&o.maxAge, "max-age", "M", "", "CRITICAL when the document's Last-Modified is older than this, by the answer's Date: 90 (seconds), 10m, 12h, 7d")
+		fs.BoolVar(&o.certOnly, "cert-only", false, "check the certificate alone: no redirect, no status or content check (check_curl -C without --continue-after-certificate)")
+	})
+	inGroup(fs, groupThresholds, func() {
+		addRange(fs, &o.warn, "warning", "w", "WARNING range for the response time in seconds (e.g. 0.5)")
+		addRange(fs, &o.crit, "critical", "c", "CRITICAL range for the response time in seconds (e.g. 2)")
+	})
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
 	return o, cmd
@@ -445,8 +489,9 @@ func (o *httpOptions) build(ce *checkEnv, rawURL string) (checkFunc, error) {
 		r := probe.HTTP(ctx, cfg)
 		if err := saveCookieJar(o.cookieJar, jar); err != nil {
 			text := "cookies not saved: " + probe.SanitizeLine(err.Error(), 160)
+			before := r.State
 			r.Add("cookie-jar", nagios.Warning, text)
-			r.Summary = text + "; " + r.Summary
+			r.Mention(before, nagios.Warning, text)
 		}
 		return r
 	}, nil

@@ -56,7 +56,18 @@ port 8077, with the admin-panel login over HTTP digest auth, and checks:
 app_state ("" running, restarting, stopped), app_status (Ok, Warning, Error),
 app_err (quoted when not empty), license.type (--license-type) and
 license.valid_till (the licence's last valid day, against --license-warning
-and --license-critical). HOST may also be a full base URL (https://pbx:8443).`,
+and --license-critical). HOST may also be a full base URL (https://pbx:8443).
+
+  app_state           "" OK, restarting WARNING, stopped CRITICAL
+  app_status          Ok, Warning, Error: OK, WARNING, CRITICAL
+  license.type        one of --license-type OK, another WARNING
+  license.valid_till  WARNING under --license-warning days left, CRITICAL
+                      under --license-critical and once expired
+  anything absent     UNKNOWN (the nesting differs between versions)
+  login               refused CRITICAL; none given where asked for UNKNOWN
+
+Perfdata: time (s), license_days (with its thresholds), the number of each
+--jq. See docs/itgrix.md.`,
 		Example: `  healthprobe itgrix 10.0.0.5 -u admin --password-env ITGRIX_PASSWORD
   healthprobe itgrix pbx.example.com -u admin --password-file /etc/healthprobe/itgrix.pw --license-type Professional
   healthprobe itgrix https://pbx.example.com:8443 -u admin --password-env ITGRIX_PASSWORD --path app_state
@@ -65,7 +76,8 @@ and --license-critical). HOST may also be a full base URL (https://pbx:8443).`,
 	}
 	fs := cmd.Flags()
 	fs.IntVar(&o.port, "port", probe.ItgrixPort, "port of the Itgrix API (when HOST is not a full URL)")
-	fs.StringVar(&o.scheme, "scheme", "http", "http or https (when HOST is not a full URL)")
+	o.scheme = "http"
+	addEnum(fs, &o.scheme, "scheme", "scheme", []string{"http", "https"}, "the scheme when HOST is not a full URL")
 	fs.IntVar(&o.licWarn, "license-warning", probe.ItgrixLicenseWarnDays, "WARNING when fewer than DAYS days of the licence are left")
 	fs.IntVar(&o.licCrit, "license-critical", probe.ItgrixLicenseCritDays, "CRITICAL when fewer than DAYS days of the licence are left")
 	fs.StringSliceVar(&o.licTypes, "license-type", probe.ItgrixLicenseTypes, "acceptable licence types (repeatable or comma-separated); another type is WARNING")

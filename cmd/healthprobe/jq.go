@@ -36,6 +36,14 @@ func (a *jqArg) Set(s string) error {
 	return nil
 }
 func (a *jqArg) String() string { return "" }
+
+// Choices are --jq-state's states, for completion; none for the others.
+func (a *jqArg) Choices() []string {
+	if a.flag == "jq-state" {
+		return stateChoices
+	}
+	return nil
+}
 func (a *jqArg) Type() string {
 	switch a.flag {
 	case "jq-warning", "jq-critical":
@@ -52,7 +60,7 @@ var jqPositional = []struct{ name, usage string }{
 	{"jq", "jq expression run on the JSON body: one sub-check each (repeatable); the --jq-* flags after it apply to it"},
 	{"jq-warning", "WARNING range for the number the --jq before it yields (e.g. 100, 10:, @1:5)"},
 	{"jq-critical", "CRITICAL range for the number the --jq before it yields"},
-	{"jq-label", "perfdata label for the number the --jq before it yields (default: derived from the expression)"},
+	{"jq-label", "perfdata label for the number the --jq before it yields (default derived from the expression)"},
 	{"jq-equals", "the --jq before it must yield this value: a string's text, or JSON (3, true, null)"},
 	{"jq-regex", "the --jq before it must yield a value matching this regular expression"},
 	{"jq-state", "state when the --jq before it yields false or fails --jq-equals/--jq-regex (default critical)"},
@@ -61,11 +69,13 @@ var jqPositional = []struct{ name, usage string }{
 func addJQFlags(cmd *cobra.Command, o *jqFlags) {
 	fs := cmd.Flags()
 	o.missingState, o.invalidState = nagios.Unknown, nagios.Unknown
-	for _, f := range jqPositional {
-		fs.Var(&jqArg{flag: f.name, items: &o.items}, f.name, f.usage)
-	}
-	fs.Var(&o.missingState, "jq-missing-state", "state when a --jq yields nothing, null, several values or an error")
-	fs.Var(&o.invalidState, "invalid-json-state", "state when --jq is given and the body is not JSON, or was cut by --max-body")
+	inGroup(fs, groupJQ, func() {
+		for _, f := range jqPositional {
+			fs.Var(&jqArg{flag: f.name, items: &o.items}, f.name, f.usage)
+		}
+		addState(fs, &o.missingState, "jq-missing-state", "state when a --jq yields nothing, null, several values or an error")
+		addState(fs, &o.invalidState, "invalid-json-state", "state when --jq is given and the body is not JSON, or was cut by --max-body")
+	})
 }
 
 // build compiles the expressions; nil when no --jq was given.

@@ -45,7 +45,16 @@ func newKaleyraCheck() checkCommand {
 how every subscribed number stands, region by region: operational is OK,
 warning WARNING, critical CRITICAL. Filters narrow the check to regions,
 region codes, numbers or services, so that one Nagios service can watch one
-number; a filter value that matches nothing in the answer is UNKNOWN.`,
+number; a filter value that matches nothing in the answer is UNKNOWN.
+
+  E701 (no incidents)          OK
+  E542 (plugin not enabled)    UNKNOWN, saying where to enable it
+  a key the API refuses        CRITICAL; no key given is a usage error
+  an unknown type or code      UNKNOWN, quoted
+  HTTP 5xx                     CRITICAL
+
+Perfdata: time (s); operational, warning and critical, the numbers in each
+state; the number of each --jq. See docs/kaleyra.md.`,
 		Example: `  healthprobe kaleyra --api-key-env KALEYRA_API_KEY
   healthprobe kaleyra --api-key-file /etc/healthprobe/kaleyra.key --number +918040001111
   healthprobe kaleyra --api-key-env KALEYRA_API_KEY --region-code KA-IN --service incoming --format json`,
@@ -53,12 +62,13 @@ number; a filter value that matches nothing in the answer is UNKNOWN.`,
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.url, "url", probe.KaleyraDefaultURL, "base URL of the voice API")
-	fs.StringVar(&o.format, "format", "xml", "answer format to ask for: xml or json")
+	o.format = "xml"
+	addEnum(fs, &o.format, "format", "format", []string{"xml", "json"}, "answer format to ask for")
 	addSecretFlags(fs, &o.apiKey, "api-key", "API key of the monitor plugin", true)
 	fs.StringArrayVar(&o.regions, "region", nil, "watch only this region, e.g. karnataka (repeatable; ignores case)")
 	fs.StringArrayVar(&o.regionCodes, "region-code", nil, "watch only this region code, e.g. KA-IN (repeatable; ignores case)")
 	fs.StringArrayVar(&o.numbers, "number", nil, "watch only this number, compared by its digits: +91 80 4000 1111 (repeatable)")
-	fs.StringArrayVar(&o.services, "service", nil, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
+	addChoiceList(fs, &o.services, "service", []string{"incoming", "outgoing", "all"}, "watch only incidents on this service: incoming, outgoing or all (repeatable)")
 	addClientFlags(cmd, &o.client, false)
 	addJQFlags(cmd, &o.jq)
 	return checkCommand{cmd: cmd, opts: o, build: func(ce *checkEnv, _ []string) (checkFunc, error) { return o.build(ce) }}

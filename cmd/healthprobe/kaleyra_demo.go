@@ -32,8 +32,8 @@ func kaleyraDemo(vars map[string]string) ([]demoCase, func(), error) {
 			kaleyra("/no-incidents/v1/"), nagios.OK, nil},
 		{"the Health Check plugin is not enabled for the account (E542)",
 			kaleyra("/not-subscribed/v1/"), nagios.Unknown, nil},
-		{"a wrong API key: the key never shows, not even with -v",
-			[]string{"kaleyra", "--url", u + "/v1/", "--api-key-env", "KALEYRA_OLD_KEY", "-v"}, nagios.Unknown, nil},
+		{"a key the API refuses (CRITICAL, as every refused credential); the key never shows, not even with -v",
+			[]string{"kaleyra", "--url", u + "/v1/", "--api-key-env", "KALEYRA_OLD_KEY", "-v"}, nagios.Critical, nil},
 		{"a proxy's error page instead of the API",
 			kaleyra("/bad-gateway/v1/"), nagios.Critical, nil},
 	}, srv.Close, nil

@@ -33,8 +33,7 @@ where man finds them:
 
 The date in the pages is SOURCE_DATE_EPOCH when set, else the commit date of
 the build.`,
-		Hidden: true,
-		Args:   exactArgs(1, "DIR"),
+		Args: exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := writeManPages(cmd.Root(), args[0], rs.getenv)
 			if err != nil {
@@ -157,8 +156,19 @@ func writeManPage(b *bytes.Buffer, c *cobra.Command, h manHeader) {
 			fmt.Fprintf(b, ".TP\n\\fB%s\\fR\n%s; see \\fB%s\\fR(1).\n", roffText(sub.Name()), roffText(sub.Short), roffText(manName(sub)))
 		}
 	}
-	writeRoffFlags(b, "OPTIONS", c.NonInheritedFlags())
-	writeRoffFlags(b, "GLOBAL OPTIONS", c.InheritedFlags())
+	if groups := groupedFlags(c); len(groups) > 0 {
+		b.WriteString(".SH OPTIONS\n")
+		for _, g := range groups {
+			if g.name != "" || len(groups) > 1 {
+				title := g.name
+				if title == "" {
+					title = "Options of " + c.Name()
+				}
+				fmt.Fprintf(b, ".SS %s\n", roffText(title))
+			}
+			writeRoffFlags(b, g.flags)
+		}
+	}
 	if c.Example != "" {
 		b.WriteString(".SH EXAMPLES\n.nf\n")
 		for _, line := range strings.Split(strings.TrimRight(c.Example, "\n"), "\n") {
@@ -214,13 +224,9 @@ func writeRoffParagraphs(b *bytes.Buffer, text string) {
 	}
 }
 
-// writeRoffFlags writes a section with one tagged paragraph per flag:
-// "-s, --keyword string", then its usage and default.
-func writeRoffFlags(b *bytes.Buffer, title string, fs *pflag.FlagSet) {
-	if !fs.HasAvailableFlags() {
-		return
-	}
-	fmt.Fprintf(b, ".SH %s\n", title)
+// writeRoffFlags writes one tagged paragraph per flag: "-s, --keyword
+// string", then its usage and default.
+func writeRoffFlags(b *bytes.Buffer, fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden || f.Deprecated != "" {
 			return
@@ -235,8 +241,8 @@ func writeRoffFlags(b *bytes.Buffer, title string, fs *pflag.FlagSet) {
 			fmt.Fprintf(b, " \\fI%s\\fR", roffText(kind))
 		}
 		b.WriteString("\n" + roffLine(usage))
-		if def := f.DefValue; def != "" && def != "false" && def != "[]" && def != "0" {
-			fmt.Fprintf(b, " (default: %s)", roffText(def))
+		if def := flagDefault(f); def != "" {
+			fmt.Fprintf(b, " (default %s)", roffText(def))
 		}
 		b.WriteString("\n")
 	})

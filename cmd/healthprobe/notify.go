@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,12 +54,13 @@ func newNotifyTestCmd(ce *checkEnv) *cobra.Command {
 			return ce.render(tr.Test(ctx, state.String()))
 		},
 	}
-	cmd.Flags().Var(&state, "state", "state of the test event: ok, warning, critical or unknown")
+	addState(cmd.Flags(), &state, "state", "state of the test event")
+	addGlobalFlags(cmd.Flags(), ce.globalFlags, withDeadline|withOutput|withSinks)
 	return cmd
 }
 
 func newNotifyFlushCmd(ce *checkEnv) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "flush",
 		Short: "Deliver the events waiting in the outbox of --state-dir",
 		Long: `flush delivers every event waiting in the outbox, oldest first, retrying with
@@ -82,6 +84,8 @@ events wait for a sink that is not configured.`,
 			return ce.render(tr.Flush(ctx))
 		},
 	}
+	addGlobalFlags(cmd.Flags(), ce.globalFlags, withDeadline|withOutput|withState|withSinks)
+	return cmd
 }
 
 // maxPayload caps what notify verify reads from stdin.
@@ -120,6 +124,7 @@ such a payload.`,
 		},
 	}
 	addSecretFlags(cmd.Flags(), &token, "token", "WMSPanel token", true)
+	addGlobalFlags(cmd.Flags(), ce.globalFlags, withTimeout|withOutput) // stdin is read under -t
 	return cmd
 }
 
@@ -129,6 +134,9 @@ func verifyResult(body []byte, token string) probe.Result {
 	defer func() { r.Duration = time.Since(start) }()
 	if len(body) > maxPayload {
 		return r.Fail(nagios.Unknown, "malformed payload: larger than 1 MiB")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return r.Fail(nagios.Unknown, "nothing on stdin: give the payload there (healthprobe notify verify --token-env VAR < payload.json)")
 	}
 	p, err := notify.VerifyWMSPanel(body, token)
 	switch {

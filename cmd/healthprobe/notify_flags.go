@@ -36,17 +36,28 @@ type notifyFlags struct {
 	icingaHost, icingaService string   // this check's Icinga 2 service, over an icinga2 sink's
 }
 
+// addNotifyFlags adds the state and the sink flags: all a check takes.
 func addNotifyFlags(fs *pflag.FlagSet, n *notifyFlags) {
+	addStateFlags(fs, n)
+	addSinkFlags(fs, n)
+}
+
+// addStateFlags adds the flags of the state kept between runs.
+func addStateFlags(fs *pflag.FlagSet, n *notifyFlags) {
 	fs.StringVar(&n.stateDir, "state-dir", "", "keep state between runs in DIR (default $XDG_STATE_HOME/healthprobe, /var/lib/healthprobe for root, else ~/.local/state/healthprobe); state is kept only when a state or notify flag is given")
-	fs.StringVar(&n.name, "name", "", "name of the check in its state and events (default: derived from the command and its options)")
+	fs.StringVar(&n.name, "name", "", "name of the check in its state and events (default derived from the command and its options)")
 	fs.Var(&optDuration{durationValue{&n.failAfter}}, "fail-after", "a problem becomes hard, and is notified, once it has lasted this long (e.g. 20m)")
 	fs.IntVar(&n.attempts, "attempts", 0, "a problem becomes hard, and is notified, after N consecutive failing runs")
-	fs.StringArrayVar(&n.urls, "notify", nil, "POST a JSON event to URL when the hard state changes (repeatable)")
-	fs.StringVar(&n.configFile, "notify-config", "", "read sinks from this YAML or JSON file (see docs/notify.md)")
 	fs.Var(&n.remind, "remind-every", "notify a lasting problem again after a duration (6h) or a number of runs (12runs); off by default")
-	fs.StringArrayVar(&n.pushes, "push", nil, "report every run's result to KIND=URL: uptime-kuma=PUSH-URL, healthchecks=PING-URL or pushgateway=URL (repeatable; the URL's token is a secret, see docs/report.md)")
-	fs.StringVar(&n.icingaHost, "icinga2-host", "", "the Icinga 2 host an icinga2 sink reports this check's result to (default: the sink's host, else the target's host)")
-	fs.StringVar(&n.icingaService, "icinga2-service", "", "the Icinga 2 service an icinga2 sink reports this check's result to (default: the sink's service, else --name)")
+}
+
+// addSinkFlags adds the flags that name the sinks.
+func addSinkFlags(fs *pflag.FlagSet, n *notifyFlags) {
+	addList(fs, &n.urls, "notify", "", "POST a JSON event to URL when the hard state changes (repeatable)")
+	fs.StringVar(&n.configFile, "notify-config", "", "read sinks from this YAML or JSON file (see docs/notify.md)")
+	addList(fs, &n.pushes, "push", "", "report every run's result to KIND=URL: uptime-kuma=PUSH-URL, healthchecks=PING-URL or pushgateway=URL (repeatable; the URL's token is a secret, see docs/report.md)")
+	fs.StringVar(&n.icingaHost, "icinga2-host", "", "the Icinga 2 host an icinga2 sink reports this check's result to (default the sink's host, else the target's host)")
+	fs.StringVar(&n.icingaService, "icinga2-service", "", "the Icinga 2 service an icinga2 sink reports this check's result to (default the sink's service, else --name)")
 }
 
 // clone copies the flags, lists included.
@@ -328,9 +339,9 @@ func commandIdentity(cmd *cobra.Command, args []string) string {
 		}
 		parts = append(parts, a)
 	}
-	fs, global := cmd.Flags(), cmd.Root().PersistentFlags()
+	fs := cmd.Flags()
 	fs.Visit(func(f *pflag.Flag) {
-		if global.Lookup(f.Name) != nil || isSecretFlag(fs, f.Name) {
+		if isGlobalFlag(f) || isSecretFlag(fs, f.Name) {
 			return
 		}
 		values := []string{f.Value.String()}
@@ -382,9 +393,7 @@ func (ce *checkEnv) track(ctx context.Context, tr *notify.Tracker, identity stri
 	if err := tr.Process(ctx, identity, ce.notify.name, &res); err != nil {
 		before := res.State
 		res.Add("notify", nagios.Warning, "notify: "+err.Error())
-		if res.State.Worse(before) {
-			res.Summary = "notify: failed; " + res.Summary
-		}
+		res.Mention(before, nagios.Warning, "notify: failed")
 	}
 	return res
 }

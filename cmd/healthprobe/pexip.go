@@ -54,7 +54,17 @@ Live View at once. First it asks GET /api/client/v2/status, to tell a node in
 maintenance mode from a failing one.
 
 NODE is a host, host:port or base URL; https is assumed unless a URL says http.
-Point --alias at a test call service, named so admins know the calls are the probe's.`,
+Point --alias at a test call service, named so admins know the calls are the probe's.
+
+  call accepted, token released   OK
+  maintenance mode                --maintenance-state (WARNING), no call made
+  token not released              WARNING: the call lingers up to 120 s
+  a PIN the node refuses          CRITICAL; a PIN needed and not given UNKNOWN
+  a Virtual Reception or SSO      WARNING: point --alias elsewhere
+  unknown alias, 401, 5xx, refused, not a Pexip node   CRITICAL
+
+Perfdata: time (s, the request_token round trip, with -w and -c); the number
+of each --jq. See docs/pexip.md.`,
 		Example: `  healthprobe pexip conf01.example.com --alias probe.testcall -w 0.5 -c 2
   healthprobe pexip https://conf01.example.com --alias meet.ops --pin-env PEXIP_PIN
   healthprobe pexip 10.0.0.21:8443 --alias meet.ops --guest --ca-file pexip-ca.pem`,
@@ -68,9 +78,11 @@ Point --alias at a test call service, named so admins know the calls are the pro
 	fs.BoolVar(&o.guest, "guest", false, `join a room whose hosts need a PIN as a guest (sends the PIN "none", as Pexip's apps do)`)
 	fs.BoolVar(&o.noRelease, "no-release", false, "leave the token to expire (the call stays in the Live View for its lifetime, 120 s)")
 	fs.BoolVar(&o.checkStatus, "check-status", true, "ask the status endpoint first, to report maintenance mode (--check-status=false skips it)")
-	fs.Var(&o.maintenanceState, "maintenance-state", "state of a node in maintenance mode: ok, warning, critical or unknown")
-	fs.StringVarP(&o.warn, "warning", "w", "", "WARNING range for the request_token time in seconds (e.g. 0.5)")
-	fs.StringVarP(&o.crit, "critical", "c", "", "CRITICAL range for the request_token time in seconds (e.g. 2)")
+	addState(fs, &o.maintenanceState, "maintenance-state", "state of a node in maintenance mode")
+	inGroup(fs, groupThresholds, func() {
+		addRange(fs, &o.warn, "warning", "w", "WARNING range for the request_token time in seconds (e.g. 0.5)")
+		addRange(fs, &o.crit, "critical", "c", "CRITICAL range for the request_token time in seconds (e.g. 2)")
+	})
 	addClientFlags(cmd, &o.client, true)
 	addJQFlags(cmd, &o.jq)
 	return checkCommand{cmd: cmd, arg: "node", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, args[0]) }}

@@ -72,7 +72,14 @@ then release_token), a few at once, at https://{hostname}.{domain} from the
 configuration API or --node-url; the Management Node's login never goes to a
 node. --jq runs on the fleet's JSON (see docs/pexip-fleet.md).
 
-MANAGER is a host, host:port or base URL; https is assumed unless a URL says http.`,
+MANAGER is a host, host:port or base URL; https is assumed unless a URL says http.
+A login the Management Node refuses is CRITICAL; none given, or an account
+that may not read the status API, UNKNOWN.
+
+Perfdata: nodes, nodes_ok, alarms; licence_ports and licence_audio (used, of
+the total) with their _pct (%, with the licence thresholds); load_NODE (%,
+with the load thresholds) and, with --test-call, call_NODE (s) per node; the
+number of each --jq.`,
 		Example: `  healthprobe pexip-fleet mgr.pexip.example.com -u monitor --password-env PEXIP_PASSWORD
   healthprobe pexip-fleet mgr.pexip.example.com -u monitor --password-env PEXIP_PASSWORD --location London --min-nodes London=4
   healthprobe pexip-fleet mgr.pexip.example.com -u monitor --password-file /etc/healthprobe/pexip-mgr.pw --test-call probe.testcall -t 30
@@ -82,14 +89,20 @@ MANAGER is a host, host:port or base URL; https is assumed unless a URL says htt
 	fs := cmd.Flags()
 	fs.StringArrayVar(&o.locations, "location", nil, "only nodes in this system location (repeatable; a glob, any case)")
 	fs.StringArrayVar(&o.nodes, "node", nil, "only this node (repeatable; a glob on the node's name, any case)")
-	fs.StringArrayVar(&o.types, "node-type", nil, "only nodes of this type: conferencing or proxying (repeatable, any case)")
+	addChoiceList(fs, &o.types, "node-type", []string{"conferencing", "proxying"}, "only nodes of this type: conferencing or proxying (repeatable, any case)")
 	fs.Var(&durationValue{&o.staleAfter}, "stale-after", "CRITICAL when a node's last report (last_updated) is older than this (300, 5m)")
-	fs.Var(&o.maintenanceState, "maintenance-state", "state of a node in maintenance mode: ok, warning, critical or unknown")
-	fs.StringVar(&o.loadWarn, "load-warning", "80", "WARNING range for a node's media load, in percent")
-	fs.StringVar(&o.loadCrit, "load-critical", "95", "CRITICAL range for a node's media load, in percent")
+	addState(fs, &o.maintenanceState, "maintenance-state", "state of a node in maintenance mode")
+	inGroup(fs, groupThresholds, func() {
+		o.loadWarn = "80"
+		addRange(fs, &o.loadWarn, "load-warning", "", "WARNING range for a node's media load, in percent")
+		o.loadCrit = "95"
+		addRange(fs, &o.loadCrit, "load-critical", "", "CRITICAL range for a node's media load, in percent")
+		o.licenceWarn = "85"
+		addRange(fs, &o.licenceWarn, "licence-warning", "", "WARNING range for port and audio licence use, in percent")
+		o.licenceCrit = "95"
+		addRange(fs, &o.licenceCrit, "licence-critical", "", "CRITICAL range for port and audio licence use, in percent")
+	})
 	fs.BoolVar(&o.includeAcknowledged, "include-acknowledged", false, "count acknowledged alarms too")
-	fs.StringVar(&o.licenceWarn, "licence-warning", "85", "WARNING range for port and audio licence use, in percent")
-	fs.StringVar(&o.licenceCrit, "licence-critical", "95", "CRITICAL range for port and audio licence use, in percent")
 	fs.StringArrayVar(&o.minNodes, "min-nodes", nil, "CRITICAL with fewer selected nodes than N, or than N in LOCATION: [LOCATION=]N (repeatable)")
 	fs.StringVar(&o.testCall, "test-call", "", "make a test call on this alias on every selected node not in maintenance")
 	fs.StringVar(&o.nodeURL, "node-url", "", "a node's base URL for --test-call: {name}, {hostname}, {domain}, {address} (default https://{hostname}.{domain})")
@@ -102,7 +115,7 @@ MANAGER is a host, host:port or base URL; https is assumed unless a URL says htt
 	// a page of 1000 nodes is about 1 MiB: a larger cap per page by default
 	o.client.maxBody = probe.DefaultFleetMaxPage
 	maxBody := fs.Lookup("max-body")
-	maxBody.DefValue, maxBody.Usage = maxBody.Value.String(), "read at most this much of one page of a list (4MiB, 512K); more is reported"
+	maxBody.DefValue, maxBody.Usage = formatSize(o.client.maxBody), "read at most this much of one page of a list (4MiB, 512K); more is reported"
 	addJQFlags(cmd, &o.jq)
 	return checkCommand{cmd: cmd, arg: "manager", opts: o, build: func(ce *checkEnv, args []string) (checkFunc, error) { return o.build(ce, cmd, args[0]) }}
 }

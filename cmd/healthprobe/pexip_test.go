@@ -10,7 +10,7 @@ func TestPexipBaseURL(t *testing.T) {
 		{in: "http://127.0.0.1:8080/", want: "http://127.0.0.1:8080"},
 		{in: "https://proxy.example.com/pexip/", want: "https://proxy.example.com/pexip"},
 		{in: "ftp://conf01.example.com", err: `invalid NODE "ftp://conf01.example.com": the scheme must be http or https`},
-		{in: "https://", err: `invalid NODE "https:": no host`}, // as probe.RedactURL renders it
+		{in: "https://", err: `invalid NODE "https://": no host`}, // as given
 		{in: "https://conf01.example.com/api/client/v2/conferences/x/request_token",
 			err: "NODE is the node's address, not an API URL: give https://conf01.example.com and --alias"},
 		{in: "https://conf01.example.com/?a=b", err: `invalid NODE "https://conf01.example.com/?a=b": no query or fragment allowed`},

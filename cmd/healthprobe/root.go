@@ -160,7 +160,43 @@ func newRootCmd(f *globalFlags, rs *runState) *cobra.Command {
 	for _, sub := range subcommands(f, rs) {
 		root.AddCommand(sub.build())
 	}
+	finishTree(root)
 	return root
+}
+
+// finishTree completes the whole tree: the completion command (an unknown
+// shell is a usage error, as anything else) and the completion of every
+// enumerated flag's values.
+func finishTree(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	root.AddGroup(&cobra.Group{ID: "checks", Title: "Checks:"}, &cobra.Group{ID: "more", Title: "Batch and notifications:"},
+		&cobra.Group{ID: "tools", Title: "Tools:"})
+	for _, c := range root.Commands() {
+		switch {
+		case isCheck(c):
+			c.GroupID = "checks"
+		case c.Name() == "run" || c.Name() == "notify":
+			c.GroupID = "more"
+		default:
+			c.GroupID = "tools"
+		}
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, s := range c.Commands() {
+			shells = append(shells, s.Name())
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("missing SHELL: give %s", orList(shells))
+			}
+			return fmt.Errorf("unknown shell %q: healthprobe completes %s", probe.SanitizeLine(args[0], 40), orList(shells))
+		}
+	}
+	completeChoices(root)
 }
 
 // newRootCmdFor builds the tree that the command line args needs. A check,
@@ -187,6 +223,7 @@ func newRootCmdFor(f *globalFlags, rs *runState, args []string) *cobra.Command {
 	for _, sub := range subs {
 		root.AddCommand(sub.build())
 	}
+	finishTree(root)
 	return root
 }
 
@@ -217,6 +254,8 @@ func subcommands(f *globalFlags, rs *runState) []subcommand {
 
 // checkCmd builds a check subcommand that runs its check once.
 func checkCmd(ce *checkEnv, c checkCommand) *cobra.Command {
+	c.cmd.Long = strings.TrimSpace(c.cmd.Long) + "\n\n" + rangeHelp
+	addGlobalFlags(c.cmd.Flags(), ce.globalFlags, withDeadline|withOutput|withState|withSinks)
 	c.cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		fn, err := c.build(ce, args)
 		if err != nil {
@@ -250,12 +289,12 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 		},
 	}
 	root.Flags().BoolVarP(&f.showVersion, "version", "V", false, "print the version and exit")
-	pf := root.PersistentFlags()
-	addDeadlineFlags(pf, f)
-	pf.CountVarP(&f.verbose, "verbose", "v", "more detail on stderr (repeat up to -vvv); secrets are never shown")
-	pf.StringVar(&f.output, "output", f.output, "output format: nagios or json")
-	pf.StringVar(&f.color, "color", f.color, "colour the state: auto (on a terminal), always or never; NO_COLOR is honoured")
-	addNotifyFlags(pf, &f.notify)
+	// no persistent flags: each command adds the global flags it takes
+	// (addGlobalFlags), so that help shows only those
+	root.SetUsageFunc(func(c *cobra.Command) error {
+		writeUsage(c.OutOrStderr(), c)
+		return nil
+	})
 	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
 		if f.verbose >= 2 && rs.signals != nil {
 			go rs.announceSignals(cmd.Context())
@@ -268,8 +307,24 @@ Start with "healthprobe demo" to see every check run against built-in emulators.
 // addDeadlineFlags adds the flags that bound one check: also accepted per
 // check in a batch file.
 func addDeadlineFlags(fs *pflag.FlagSet, f *globalFlags) {
-	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
-	fs.Var(&f.timeoutState, "timeout-state", "state reported on a timeout: ok, warning, critical or unknown")
+	addTimeoutFlag(fs, f, "total deadline for the whole check: connect, TLS, redirects and body (10 or 10s)")
+	addState(fs, &f.timeoutState, "timeout-state", "state reported on a timeout")
+}
+
+// rangeHelp ends every check's description: the threshold syntax.
+const rangeHelp = `Thresholds (-w, -c and every other RANGE) take the Monitoring Plugins syntax
+[@]start:end, the value alerting when it is:
+
+  10      outside 0..10        ~:10     above 10
+  10:     below 10             10:20    outside 10..20
+  @10:20  inside 10..20, endpoints included
+
+The exit status is the worst state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+(a usage error, or the check could not be carried out).`
+
+// addTimeoutFlag adds -t alone.
+func addTimeoutFlag(fs *pflag.FlagSet, f *globalFlags, usage string) {
+	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", usage)
 }
 
 // checkCommand is a check subcommand: its cobra command and flags, the batch

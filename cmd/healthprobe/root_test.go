@@ -121,7 +121,7 @@ func TestShellJoin(t *testing.T) {
 // own subcommand; anything that reads the tree gets all of it: every kind's
 // check and the other commands.
 func TestTreeFor(t *testing.T) {
-	names := append(kindNames(), "run", "demo", "notify", "man", "contrib")
+	names := append(kindNames(), "run", "demo", "notify", "man", "contrib", "completion", "help")
 	slices.Sort(names)
 	all := strings.Join(names, " ")
 	tests := []struct {

@@ -65,8 +65,7 @@ closes the output. The exit code is the worst state.`,
 	fs.StringArrayVar(&o.only, "only", nil, "run only the check with this name (repeatable)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "validate and print the resolved checks (secrets redacted) without running them")
 	fs.StringVar(&o.textfile, "textfile", "", "also write the results in the Prometheus text format to this file, atomically, whatever the states (for node_exporter's textfile collector)")
-	// run's own --output, in place of the global one: it takes prometheus too
-	fs.StringVar(&f.output, "output", f.output, "output format: nagios, json or prometheus")
+	addGlobalFlags(fs, f, withDeadline|withOutput|withBatchOutput|withState|withSinks)
 	return cmd
 }
 

@@ -18,7 +18,8 @@ import (
 )
 
 // sampleValues are values each type of flag takes, other than its default:
-// a new type of flag needs one here (and a batch must be able to reset it).
+// a new type of flag needs one here (and a batch must be able to reset it);
+// an enumerated flag takes one of its choices.
 var sampleValues = map[string][]string{
 	"string": {"x-sample"}, "bool": {"true"}, "int": {"7"}, "stringArray": {"a", "b"},
 	"stringSlice": {"Free,Professional"}, "duration": {"3s"}, "size": {"2K"}, "days": {"5"},
@@ -45,6 +46,12 @@ func TestKindTemplateResets(t *testing.T) {
 			flags := *tp.flags
 			for name, f := range tp.byName {
 				values, ok := sampleValues[f.Value.Type()]
+				if choices := flagChoices(f); !ok && choices != nil {
+					// an enumerated flag (its type is the word help shows):
+					// one of its values other than its default
+					i := slices.IndexFunc(choices, func(c string) bool { return c != f.Value.String() })
+					values, ok = choices[i:i+1], true
+				}
 				if !ok {
 					t.Fatalf("--%s: no sample value for its type %q: add one to sampleValues", name, f.Value.Type())
 				}

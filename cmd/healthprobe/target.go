@@ -22,11 +22,11 @@ func targetURL(raw, what, scheme string) (string, *url.URL, error) {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return "", nil, fmt.Errorf("invalid %s %q", what, probe.RedactURL(raw))
+		return "", nil, fmt.Errorf("invalid %s %q", what, probe.RedactURLText(raw))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", nil, fmt.Errorf("invalid %s %q: the scheme must be http or https", what, probe.RedactURL(raw))
+		return "", nil, fmt.Errorf("invalid %s %q: the scheme must be http or https", what, probe.RedactURLText(raw))
 	case u.Host == "":
-		return "", nil, fmt.Errorf("invalid %s %q: no host", what, probe.RedactURL(raw))
+		return "", nil, fmt.Errorf("invalid %s %q: no host", what, probe.RedactURLText(raw))
 	}
 	return s, u, nil
 }

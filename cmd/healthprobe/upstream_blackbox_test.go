@@ -190,7 +190,7 @@ func blackboxCases(t *testing.T, certs *upstreamCerts) []upCase {
 		}
 	})
 	add(upCase{ref: "TestRedirectionLimit", cmd: "follow_redirects: true (at most 10)", args: bb(limit), want: anyFail,
-		out: []string{`redirect loop: more than 10 redirects`},
+		out: []string{`more than 10 redirects \(--max-redirects 10\)`},
 		before: func(*testing.T) func(*testing.T) {
 			return func(t *testing.T) {
 				if tooFar {
