@@ -55,6 +55,9 @@ var contribFiles = []struct {
 type contribModel struct {
 	globals []flagSpec // the pluginGlobals every check passes
 	checks  []checkSpec
+	// macroBase is the $USERn$ of the first secret in the Nagios
+	// definitions (--macro-base); 0 means defaultMacroBase.
+	macroBase int
 }
 
 // checkSpec is what the generators need to know about one check subcommand.
@@ -95,12 +98,22 @@ type secretSpec struct {
 }
 
 func newContribCmd(_ *globalFlags, rs *runState) *cobra.Command {
-	return &cobra.Command{
+	var macroBase int
+	cmd := &cobra.Command{
 		Use:   "contrib DIR",
 		Short: "Write the Icinga 2 CheckCommands and Nagios command definitions into DIR (icinga2/, nagios/)",
-		Args:  exactArgs(1, "DIR"),
+		Long: `Write the Icinga 2 CheckCommands and Nagios command definitions into DIR
+(icinga2/healthprobe.conf, nagios/healthprobe.cfg), generated from the
+command tree. The Nagios definitions read each secret from a $USERn$ macro
+of resource.cfg, from $USER3$ up; --macro-base N moves them all to $USERN$
+up, past the macros an existing resource.cfg already uses.`,
+		Example: "  healthprobe contrib --macro-base 20 /etc/nagios4/healthprobe",
+		Args:    exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := generateContrib(cmd.Root())
+			if err := checkMacroBase(macroBase); err != nil {
+				return err
+			}
+			files, err := generateContrib(cmd.Root(), macroBase)
 			if err != nil {
 				return err
 			}
@@ -117,16 +130,20 @@ func newContribCmd(_ *globalFlags, rs *runState) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().IntVar(&macroBase, "macro-base", defaultMacroBase,
+		"the Nagios $USERn$ of the first secret: the secrets take $USERn$ up from it, in the same order (2 to 256, with room for them all)")
+	return cmd
 }
 
 // generateContrib returns the contents of every contrib file, by path
-// relative to the contrib directory.
-func generateContrib(root *cobra.Command) (map[string][]byte, error) {
+// relative to the contrib directory; macroBase is the Nagios definitions'
+// first secret macro (see contribModel).
+func generateContrib(root *cobra.Command, macroBase int) (map[string][]byte, error) {
 	checks, err := checkSpecs(root)
 	if err != nil {
 		return nil, err
 	}
-	m := contribModel{globals: globalSpecs(root), checks: checks}
+	m := contribModel{globals: globalSpecs(root), checks: checks, macroBase: macroBase}
 	files := map[string][]byte{}
 	for _, f := range contribFiles {
 		var b bytes.Buffer

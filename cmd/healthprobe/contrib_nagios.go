@@ -13,19 +13,35 @@ import (
 // to the site, by convention. A check merged with a new secret needs a
 // number in its kind's macros (the generator says so).
 func nagiosUserMacros() map[string]int {
+	return nagiosUserMacrosFrom(defaultMacroBase)
+}
+
+// defaultMacroBase is the $USERn$ of the first secret, as the kinds number
+// them: the committed contrib/nagios/healthprobe.cfg uses it.
+const defaultMacroBase = 3
+
+// nagiosMaxMacro is Nagios' last macro of resource.cfg, $USER256$.
+const nagiosMaxMacro = 256
+
+// nagiosUserMacrosFrom is nagiosUserMacros moved so that the first secret's
+// macro is base instead of defaultMacroBase (healthprobe contrib
+// --macro-base): every number shifts by the same amount, so the order and
+// the gaps stay.
+func nagiosUserMacrosFrom(base int) map[string]int {
 	users := map[string]int{}
 	for _, k := range kinds {
 		for _, m := range k.macros {
-			users[k.name+" "+m.secret] = m.n
+			users[k.name+" "+m.secret] = m.n - defaultMacroBase + base
 		}
 	}
 	return users
 }
 
+// nagiosHeader begins the file; %s is how it was generated and how to
+// generate it again.
 const nagiosHeader = `# Nagios command definitions for healthprobe.
 #
-# GENERATED from the command tree by "healthprobe contrib DIR": do not edit.
-# Regenerate with: go generate ./cmd/healthprobe
+%s
 #
 # Use: cfg_file=/usr/share/healthprobe/contrib/nagios/healthprobe.cfg in
 # nagios.cfg (the deb and rpm packages install it there), with the plugin
@@ -50,11 +66,22 @@ const nagiosHeader = `# Nagios command definitions for healthprobe.
 
 // writeNagios writes the command definitions.
 func writeNagios(w *bytes.Buffer, m contribModel) error {
-	users := nagiosUserMacros()
-	if err := checkUserMacros(users, m.checks); err != nil {
+	base := m.macroBase
+	if base == 0 {
+		base = defaultMacroBase
+	}
+	if err := checkUserMacros(nagiosUserMacros(), m.checks); err != nil {
 		return err
 	}
-	w.WriteString(nagiosHeader)
+	if err := checkMacroBase(base); err != nil {
+		return err
+	}
+	users := nagiosUserMacrosFrom(base)
+	generated := "# GENERATED from the command tree by \"healthprobe contrib DIR\": do not edit.\n# Regenerate with: go generate ./cmd/healthprobe"
+	if base != defaultMacroBase {
+		generated = fmt.Sprintf("# GENERATED from the command tree by \"healthprobe contrib --macro-base %d DIR\": do not edit.\n# Regenerate with the same command.", base)
+	}
+	fmt.Fprintf(w, nagiosHeader, generated)
 	type userLine struct {
 		n    int
 		text string
@@ -97,6 +124,21 @@ func nagiosArgs(c checkSpec) (string, string) {
 		}
 	}
 	return strings.Join(parts, " "), fmt.Sprintf("$ARG%d$", len(c.args)+1)
+}
+
+// checkMacroBase refuses a --macro-base whose secrets would not all fit
+// between $USER2$ ($USER1$ is the plugin directory) and $USER256$.
+func checkMacroBase(base int) error {
+	last := defaultMacroBase
+	for _, n := range nagiosUserMacros() {
+		last = max(last, n)
+	}
+	top := nagiosMaxMacro - (last - defaultMacroBase)
+	if base < 2 || base > top {
+		return fmt.Errorf("--macro-base %d: the secrets would take $USER%d$ to $USER%d$; use 2 to %d ($USER1$ is the plugin directory, Nagios stops at $USER%d$)",
+			base, base, base+last-defaultMacroBase, top, nagiosMaxMacro)
+	}
+	return nil
 }
 
 // checkUserMacros fails when a secret has no $USERn$ or two share one.

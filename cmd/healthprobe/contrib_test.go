@@ -326,10 +326,12 @@ func FuzzIcingaString(f *testing.F) {
 	})
 }
 
-// The README's excerpts of the generated definitions are the definitions:
-// each stretch between "…" lines stands in the file as written.
-func TestREADMEContribExcerpts(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// The excerpts of the generated definitions in docs/nagios-icinga.md (in
+// the README before it grew too long) are the definitions: each stretch
+// between "…" lines stands in the file as written.
+func TestNagiosIcingaDocContribExcerpts(t *testing.T) {
+	const docFile = "../../docs/nagios-icinga.md"
+	doc, err := os.ReadFile(docFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +340,7 @@ func TestREADMEContribExcerpts(t *testing.T) {
 		"define command {":      "../../contrib/nagios/healthprobe.cfg",
 	}
 	found := 0
-	for _, block := range strings.Split(string(readme), "```")[1:] {
+	for _, block := range strings.Split(string(doc), "```")[1:] {
 		block = strings.TrimPrefix(block, "\n")
 		for start, file := range files {
 			if !strings.HasPrefix(block, start) {
@@ -352,12 +354,12 @@ func TestREADMEContribExcerpts(t *testing.T) {
 			for _, part := range strings.Split(block, "…\n") {
 				part = strings.TrimRight(part, "\t ")
 				if !strings.Contains(string(def), part) {
-					t.Errorf("README.md shows what %s does not have:\n%s", file, part)
+					t.Errorf("%s shows what %s does not have:\n%s", docFile, file, part)
 				}
 			}
 		}
 	}
 	if found < len(files) {
-		t.Errorf("found %d of %d excerpts in README.md", found, len(files))
+		t.Errorf("found %d of %d excerpts in %s", found, len(files), docFile)
 	}
 }

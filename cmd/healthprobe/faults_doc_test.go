@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
-	"testing"
 )
 
 // faultsDoc renders docs/faults.md from the suite's results.
@@ -112,58 +110,4 @@ func stableDoc(doc string) string {
 		out = append(out, timeCell.ReplaceAllString(line, "T"))
 	}
 	return strings.Join(out, "\n")
-}
-
-// stateTable cuts the state table ("| fault | http | ...") out of a
-// markdown text: its first line, the row under it, and the next lines that
-// are rows; start and end are its byte offsets (-1 when there is none).
-func stateTable(doc string) (table string, start, end int) {
-	start = strings.Index(doc, "| fault | "+faultProbes[0].name+" |")
-	if start < 0 {
-		return "", -1, -1
-	}
-	end = start
-	for end < len(doc) && doc[end] == '|' {
-		nl := strings.IndexByte(doc[end:], '\n')
-		if nl < 0 {
-			end = len(doc)
-			break
-		}
-		end += nl + 1
-	}
-	return doc[start:end], start, end
-}
-
-// The README shows the state table of docs/faults.md (which the suite
-// proves): the same faults, probes and states, times aside.
-func TestREADMEFaultTable(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(faultsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _, _ := stateTable(string(readme))
-	want, _, _ := stateTable(string(doc))
-	if want == "" || stableDoc(got) != stableDoc(want) {
-		t.Errorf("README.md's fault table differs from docs/faults.md's (go test ./cmd/healthprobe -run TestFaultSuite -update writes both)\n%s",
-			firstDiff([]byte(stableDoc(got)), []byte(stableDoc(want))))
-	}
-}
-
-// updateREADMEFaultTable writes the state table of doc into README.md.
-func updateREADMEFaultTable(doc string) error {
-	const file = "../../README.md"
-	readme, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	table, _, _ := stateTable(doc)
-	_, start, end := stateTable(string(readme))
-	if start < 0 || table == "" {
-		return fmt.Errorf("%s has no fault table to update", file)
-	}
-	return os.WriteFile(file, []byte(string(readme[:start])+table+string(readme[end:])), 0o644)
 }

@@ -30,7 +30,7 @@ import (
 // and otherwise checks that the committed table still says what the suite
 // finds (faults, probes and states; times vary and are not compared).
 
-var updateFaults = flag.Bool("update", false, "rewrite docs/faults.md and README.md's fault table from the fault suite's results")
+var updateFaults = flag.Bool("update", false, "rewrite docs/faults.md from the fault suite's results")
 
 const (
 	// waitTimeout is -t of a fault that makes a probe wait (a server that
@@ -189,9 +189,6 @@ func TestFaultSuite(t *testing.T) {
 	doc := faultsDoc(results)
 	if *updateFaults {
 		if err := os.WriteFile(faultsFile, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := updateREADMEFaultTable(doc); err != nil {
 			t.Fatal(err)
 		}
 		return

@@ -32,6 +32,7 @@ var httpKind = kind{
 		vars:    []demoVar{{"WEB_USER", emulate.WebUser}, {"WEB_PASSWORD", emulate.WebPassword}},
 	}},
 	macros: []nagiosMacro{{"password", 3}, {"bearer", 4}, {"oauth2-client-secret", 11}},
+	doc:    "docs/http.md",
 }
 
 // clientFlags are the connection, TLS and auth flags shared by every probe

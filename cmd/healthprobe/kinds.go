@@ -29,8 +29,8 @@ type kind struct {
 	// macros gives each of its secret flags a fixed $USERn$ of Nagios'
 	// resource.cfg (contrib/nagios): numbers never change or repeat.
 	macros []nagiosMacro
-	// doc is its reference page, relative to the repository ("" when the
-	// README's own section is all of it).
+	// doc is its reference page, relative to the repository; the README
+	// must link it (TestKinds).
 	doc string
 }
 
