@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -225,7 +226,8 @@ func (s *Sink) reportRequest(ev Event) (rawURL string, body []byte, header http.
 		q.Set("msg", rep.firstLine())
 		q.Del("ping")
 		if ev.Report != nil {
-			q.Set("ping", strconv.FormatFloat(rep.Duration*1000, 'f', -1, 64))
+			// milliseconds to the microsecond: 0.00665 s is 6.65, not 6.6499999999999995
+			q.Set("ping", strconv.FormatFloat(math.Round(rep.Duration*1e6)/1e3, 'f', -1, 64))
 		}
 		u.RawQuery = q.Encode()
 	case FormatHealthchecks:

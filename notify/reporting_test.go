@@ -36,6 +36,13 @@ func reportResult(state nagios.State) *probe.Result {
 	return r
 }
 
+// withDuration is res with another duration.
+func withDuration(res *probe.Result, d time.Duration) *probe.Result {
+	r := *res
+	r.Duration = d
+	return &r
+}
+
 // reportEvent is the result event Process would queue for res.
 func reportEvent(res *probe.Result, check string, end time.Time) Event {
 	ev := Event{Event: EventResult, Time: eventTime(end), Seq: 3, Name: "web", Kind: res.Kind, Target: res.Target,
@@ -185,6 +192,8 @@ func TestUptimeKumaWire(t *testing.T) {
 		{SinkConfig{}, warn, "status=up&msg=HTTP+WARNING+-+status+200+OK&ping=42"},
 		{SinkConfig{DownOn: "warning"}, warn, "status=down&msg=HTTP+WARNING+-+status+200+OK&ping=42"},
 		{SinkConfig{}, crit, "status=down&msg=HTTP+CRITICAL+-+status+200+OK&ping=42"},
+		// milliseconds to the microsecond, without float noise
+		{SinkConfig{}, withDuration(ok, 6650*time.Microsecond), "status=up&msg=HTTP+OK+-+200+OK%2C+0.042+s&ping=6.65"},
 	} {
 		// the push URL as Uptime Kuma shows it, with its own query
 		c.cfg.Format = "uptime-kuma"

@@ -335,7 +335,7 @@ func jqEquals(v any, want string) bool {
 
 func showWant(v any, want string) string {
 	if _, ok := v.(string); ok {
-		return strconv.Quote(SanitizeLine(want, 60))
+		return Quote(want, 60)
 	}
 	return SanitizeLine(want, 60)
 }
@@ -358,7 +358,7 @@ func valueText(v any) (string, bool) {
 func showValue(v any) string {
 	switch v := v.(type) {
 	case string:
-		return strconv.Quote(SanitizeLine(cut(v, 240), 60))
+		return Quote(cut(v, 240), 60)
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return strconv.FormatFloat(v, 'g', -1, 64)

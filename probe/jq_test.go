@@ -83,6 +83,12 @@ func TestJQAssertions(t *testing.T) {
 			want: []Detail{{"jq:.status", nagios.OK, `jq .status = "up"`}}},
 		{name: "--jq-equals mismatch", specs: []JQSpec{{Expr: ".status", Equals: str("down")}},
 			want: []Detail{{"jq:.status", nagios.Critical, `jq .status = "up", want "down"`}}},
+		// quotes without escapes, as every other message: a string holding
+		// a double quote is shown in single quotes
+		{name: "--jq-equals mismatch with a double quote", specs: []JQSpec{{Expr: ".status", Equals: str(`"up"`)}},
+			want: []Detail{{"jq:.status", nagios.Critical, `jq .status = "up", want '"up"'`}}},
+		{name: "a string holding a double quote", specs: []JQSpec{{Expr: `"say \"up\""`}},
+			want: []Detail{{`jq:"say \"up\""`, nagios.OK, `jq '"say \"up\""' = 'say "up"'`}}},
 		{name: "--jq-equals mismatch with --jq-state", specs: []JQSpec{{Expr: ".status", Equals: str("down"), FailState: state(nagios.Warning)}},
 			want: []Detail{{"jq:.status", nagios.Warning, `jq .status = "up", want "down"`}}},
 		{name: "--jq-equals on a number compares numbers", specs: []JQSpec{{Expr: ".checks.db.latency_ms", Equals: str("12.0")}},

@@ -195,7 +195,7 @@ func kaleyraStatus(r *Result, ex *Exchange, a kaleyraAnswer, f kaleyraFilter) []
 	case "":
 		text := "the answer has no status"
 		if a.Message != "" {
-			text += " (message " + fmt.Sprintf("%q", SanitizeLine(a.Message, 60)) + ")"
+			text += " (message " + Quote(a.Message, 60) + ")"
 		}
 		r.Add("api", nagios.Unknown, text+httpNote)
 		return []Lead{{nagios.Unknown, text + httpNote}}

@@ -185,8 +185,8 @@ func (e kaleyraEntry) describe() (st nagios.State, name, text, short string) {
 	case "":
 		st, word, long = nagios.Unknown, "no type", "no type given"
 	default:
-		st, word = nagios.Unknown, "type "+strconv.Quote(typ)
-		long = "unknown type " + strconv.Quote(typ)
+		st, word = nagios.Unknown, "type "+Quote(typ, 40)
+		long = "unknown type " + Quote(typ, 40)
 	}
 	if long == "" {
 		long = word
@@ -328,7 +328,7 @@ func listNumbers(all []kaleyraEntry) string {
 func showFilterValue(v string) string {
 	v = SanitizeLine(v, 40)
 	if v == "" || strings.ContainsAny(v, " \"'") {
-		return strconv.Quote(v)
+		return quoted(v)
 	}
 	return v
 }

@@ -120,6 +120,8 @@ func TestKaleyraFixtures(t *testing.T) {
 		{"error_invalid_key_e101.json", "json", nagios.Critical, "E101 Invalid API key: the API key was refused", nil, ""},
 		{"no_status.xml", "xml", nagios.Unknown, `the answer has no status (message "OK")`, nil, ""},
 		{"no_status.json", "json", nagios.Unknown, `the answer has no status (message "OK")`, nil, ""},
+		// quoted as every message, without backslash escapes
+		{"no_status_quoted.json", "json", nagios.Unknown, `the answer has no status (message 'the "monitor" method is off')`, nil, ""},
 		{"html_error_page.html", "xml", nagios.Unknown, `the answer is an HTML page "502 Bad Gateway", not the monitor API's XML: check --url`, nil, ""},
 		{"html_error_page.html", "json", nagios.Unknown, `the answer is an HTML page "502 Bad Gateway", not the monitor API's JSON: check --url`, nil, ""},
 		{"truncated.xml", "xml", nagios.Unknown, "not a monitor API answer: the XML ends early (incomplete answer)", nil, ""},

@@ -383,7 +383,7 @@ var faultWant = map[string]map[string]expect{
 		"kaleyra":     {nagios.OK, `^2 numbers operational$`},
 	},
 	"echoes the credentials in every form, cut where excerpts end": {
-		"http":        {nagios.Critical, `^jq \.status = "s{20} \[redacted\]", want "ok"; 200 OK \[redacted\] Basic \[redacted\] Basic\+\[reda…$`},
+		"http":        {nagios.Critical, `^jq \.status = 's{20} \[redacted\]', want "ok"; 200 OK \[redacted\] Basic \[redacted\] Basic\+\[reda…$`},
 		"itgrix":      {nagios.Critical, `^status Error: e{110} \[redacted\]…$`},
 		"pexip":       {nagios.Critical, `^alias edge\.kuma: call refused \(403 Forbidden\), answer '\{"result":\{"reason":"r{20} \[redacted\] \[redact…'$`},
 		"kaleyra":     {nagios.Unknown, `^API error E101 m{90} \[redacted\]…$`},
