@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -101,10 +100,35 @@ var flowKeys = []string{"name", "timeout", "show", "steps"}
 // stepKeys are the keys a step has beyond an http check's.
 var stepKeys = []string{"name", "always", "timeout", "extract", "json"}
 
-var (
-	stepName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
-	extractName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
-)
+// validStepName: a letter or digit, then up to 62 letters, digits, _ . -
+// (a step's name is part of its sub-check's and its perfdata's names).
+func validStepName(s string) bool {
+	return asciiName(s, isAlnum, func(c byte) bool { return isAlnum(c) || c == '_' || c == '.' || c == '-' })
+}
+
+// validExtractName: a letter or _, then up to 62 letters, digits or _ (a
+// name jq and {{name}} can both hold).
+func validExtractName(s string) bool {
+	return asciiName(s, func(c byte) bool { return isLetter(c) || c == '_' }, func(c byte) bool { return isAlnum(c) || c == '_' })
+}
+
+// asciiName checks a name of 1 to 63 ASCII bytes. (Not a regular
+// expression: {0,62} compiles to a program of 62 copies, a millisecond of
+// every start of the binary.)
+func asciiName(s string, first, rest func(byte) bool) bool {
+	if len(s) == 0 || len(s) > 63 || !first(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !rest(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isAlnum(c byte) bool  { return isLetter(c) || '0' <= c && c <= '9' }
 
 // ParseFlow reads a flow file.
 func ParseFlow(data []byte) (*Flow, error) {
@@ -195,7 +219,7 @@ func InlineFlow(c Check) (flow *Flow, file string, rest []Option, err error) {
 	f := &Flow{Name: c.Name}
 	if show != nil {
 		for _, v := range show.Values {
-			if !extractName.MatchString(v) {
+			if !validExtractName(v) {
 				return nil, "", nil, fmt.Errorf("line %d: show: %q is not a value's name", show.Line, v)
 			}
 		}
@@ -215,7 +239,7 @@ func nameList(k, v *yaml.Node) ([]string, error) {
 	}
 	var out []string
 	for _, it := range items {
-		if it.Kind != yaml.ScalarNode || !extractName.MatchString(it.Value) {
+		if it.Kind != yaml.ScalarNode || !validExtractName(it.Value) {
 			return nil, fmt.Errorf("line %d: %s: want the names of extracted values", it.Line, k.Value)
 		}
 		out = append(out, it.Value)
@@ -282,7 +306,7 @@ func step(n *yaml.Node) (Step, error) {
 		var err error
 		switch key {
 		case "name":
-			if v.Kind != yaml.ScalarNode || !stepName.MatchString(v.Value) {
+			if v.Kind != yaml.ScalarNode || !validStepName(v.Value) {
 				return Step{}, fmt.Errorf("line %d: step name %q: use letters, digits, '-', '_' and '.' (at most 63, starting with a letter or digit)", k.Line, v.Value)
 			}
 			st.Name = v.Value
@@ -326,7 +350,7 @@ func extracts(k, v *yaml.Node) ([]Extract, error) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		nk, nv := v.Content[i], v.Content[i+1]
-		if nk.Kind != yaml.ScalarNode || !extractName.MatchString(nk.Value) {
+		if nk.Kind != yaml.ScalarNode || !validExtractName(nk.Value) {
 			return nil, fmt.Errorf("line %d: extract: %q is not a name (letters, digits and '_', starting with a letter or '_')", nk.Line, nk.Value)
 		}
 		if seen[nk.Value] {

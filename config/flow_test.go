@@ -1,6 +1,7 @@
 package config
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -171,12 +172,12 @@ func FuzzParseFlow(f *testing.F) {
 		}
 		names := map[string]bool{}
 		for _, st := range flow.Steps {
-			if !stepName.MatchString(st.Name) || names[st.Name] {
+			if !validStepName(st.Name) || names[st.Name] {
 				t.Fatalf("accepted step name %q", st.Name)
 			}
 			names[st.Name] = true
 			for _, x := range st.Extract {
-				if !extractName.MatchString(x.Name) || strings.TrimSpace(x.Expr) == "" {
+				if !validExtractName(x.Name) || strings.TrimSpace(x.Expr) == "" {
 					t.Fatalf("accepted extract %+v", x)
 				}
 			}
@@ -187,4 +188,20 @@ func FuzzParseFlow(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNamesAsThePatternsSay: the step and extract name checks say what
+// their patterns say.
+func TestNamesAsThePatternsSay(t *testing.T) {
+	step := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+	extract := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+	for _, s := range []string{"", "a", "login", "step-1.b_c", "_x", "-a", ".a", "9", "a b", "é", "a\n",
+		strings.Repeat("a", 63), strings.Repeat("a", 64), "A9_", "x-y", "token"} {
+		if got, want := validStepName(s), step.MatchString(s); got != want {
+			t.Errorf("validStepName(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := validExtractName(s), extract.MatchString(s); got != want {
+			t.Errorf("validExtractName(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
