@@ -51,8 +51,9 @@ func newDemoCmd(f *globalFlags, rs *runState) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run every probe against built-in emulators on 127.0.0.1, to see healthprobe work",
-		Long: `demo starts emulators of a web application, Pexip Infinity, Itgrix and Kaleyra on
-loopback ports and runs real checks against them, printing each command line
+		Long: `demo starts emulators of a web application, a Pexip Conferencing Node and
+Management Node, Itgrix, Kaleyra, a login API (for flows), Uptime Kuma and
+Healthchecks on loopback ports and runs real checks against them, printing each command line
 and its result as you would see them. It exits 0 when every check came out as
 expected, and 3 otherwise.
 

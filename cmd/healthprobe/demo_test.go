@@ -84,7 +84,9 @@ func TestServeServes(t *testing.T) {
 		t.Fatalf("serveDemo returned early: %v", err)
 	}
 	vars := readVars(t, file)
-	for _, path := range []string{vars["WEB_URL"] + "/ready", vars["PEXIP_URL"] + "/api/client/v2/status"} {
+	for _, path := range []string{vars["WEB_URL"] + "/ready", vars["PEXIP_URL"] + "/api/client/v2/status",
+		vars["UPTIME_KUMA_URL"] + "/api/push/" + vars["UPTIME_KUMA_TOKEN"] + "?status=up",
+		vars["HEALTHCHECKS_URL"] + "/" + vars["HEALTHCHECKS_UUID"]} {
 		resp, err := http.Get(path)
 		if err != nil {
 			t.Fatal(err)

@@ -81,13 +81,14 @@ func kindNames() []string {
 	return names
 }
 
-// allEmulators lists every kind's emulators, in the kinds' order.
+// allEmulators lists every kind's emulators, in the kinds' order, then
+// the emulators of the report sinks (reportEmulators).
 func allEmulators() []emulator {
 	var out []emulator
 	for _, k := range kinds {
 		out = append(out, k.emulators...)
 	}
-	return out
+	return append(out, reportEmulators...)
 }
 
 // findEmulator returns the emulator of that name.

@@ -54,3 +54,13 @@ func reportDemo(map[string]string) ([]demoCase, func(), error) {
 			args: []string{"notify", "test", "--push", kuma, "--push", hc}, want: nagios.OK},
 	}, stop, nil
 }
+
+// reportEmulators are the receivers of the report sinks that Debian does
+// not package, served by demo --serve beside the checks' emulators, to try
+// --push by hand (docs/report.md).
+var reportEmulators = []emulator{
+	{name: "uptime-kuma", handler: func(string) (http.Handler, error) { return emulate.NewUptimeKuma(), nil },
+		vars: []demoVar{{"UPTIME_KUMA_TOKEN", emulate.KumaToken}}},
+	{name: "healthchecks", handler: func(string) (http.Handler, error) { return emulate.NewHealthchecks(), nil },
+		vars: []demoVar{{"HEALTHCHECKS_UUID", emulate.HealthchecksUUID}}},
+}
