@@ -12,8 +12,7 @@ import (
 
 // docLinkPending are pages linked before they are written; each entry is
 // removed when its page lands.
-var docLinkPending = map[string]string{
-}
+var docLinkPending = map[string]string{}
 
 // TestDocLinks: every relative link of README.md and docs/*.md reaches a
 // file, and every #anchor a heading of its page, as GitHub names headings,
