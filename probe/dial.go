@@ -162,7 +162,7 @@ func orderIPs(ips []netip.Addr, only, prefer int) []netip.Addr {
 // connection made wins. The error is the first address's.
 func (d *dialer) dialIPs(ctx context.Context, network string, ips []netip.Addr, port string, origin bool) (net.Conn, error) {
 	var first error
-	for _, ip := range ips {
+	for i, ip := range ips {
 		c, err := d.nd.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 		if err == nil {
 			return d.record(c, nil, origin)
@@ -170,7 +170,7 @@ func (d *dialer) dialIPs(ctx context.Context, network string, ips []netip.Addr, 
 		if first == nil {
 			first = err
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || i == len(ips)-1 {
 			break
 		}
 		d.c.logf(1, "> no connection to %s, trying the next address", net.JoinHostPort(ip.String(), port))
