@@ -70,18 +70,28 @@ func holdsStructure(key string) bool { return key == "steps" }
 // MaxSize is the largest batch file read.
 const MaxSize = 4 << 20
 
-// Parse reads a batch file.
-func Parse(data []byte) (*File, error) {
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("the file is larger than %d bytes", MaxSize)
+// decode reads the first YAML document of a batch or flow file of at most
+// max bytes, and returns the decoder for what follows it.
+func decode(data []byte, max int) (*yaml.Node, *yaml.Decoder, error) {
+	if len(data) > max {
+		return nil, nil, fmt.Errorf("the file is larger than %d bytes", max)
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the file is empty")
+			return nil, nil, errors.New("the file is empty")
 		}
-		return nil, fmt.Errorf("not valid YAML or JSON: %s", oneLine(err))
+		return nil, nil, fmt.Errorf("not valid YAML or JSON: %s", oneLine(err))
+	}
+	return &doc, dec, nil
+}
+
+// Parse reads a batch file.
+func Parse(data []byte) (*File, error) {
+	doc, _, err := decode(data, MaxSize)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, errors.New("the file must be a mapping with a checks: list")

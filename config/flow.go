@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,16 +131,9 @@ func isAlnum(c byte) bool  { return isLetter(c) || '0' <= c && c <= '9' }
 
 // ParseFlow reads a flow file.
 func ParseFlow(data []byte) (*Flow, error) {
-	if len(data) > MaxFlowSize {
-		return nil, fmt.Errorf("the file is larger than %d bytes", MaxFlowSize)
-	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the file is empty")
-		}
-		return nil, fmt.Errorf("not valid YAML or JSON: %s", oneLine(err))
+	doc, dec, err := decode(data, MaxFlowSize)
+	if err != nil {
+		return nil, err
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
@@ -181,7 +173,6 @@ func ParseFlow(data []byte) (*Flow, error) {
 	if steps == nil {
 		return nil, errors.New("no steps: the flow needs a steps: list")
 	}
-	var err error
 	f.Steps, err = FlowSteps(steps)
 	return f, err
 }

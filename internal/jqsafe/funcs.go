@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/itchyny/gojq"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 )
 
 // encodeFactor is how much longer than the value's JSON text an encoding
@@ -75,7 +77,7 @@ func (p *Program) check(v any, args []any) any {
 // it when it is larger than MaxValue.
 func (g *guard) build(op string, n int64) error {
 	if n > MaxValue {
-		return limitf("%s would build a value of %s, more than %s", op, formatBytes(n), formatBytes(MaxValue))
+		return limitf("%s would build a value of %s, more than %s", op, limitfile.FormatBytes(n), limitfile.FormatBytes(MaxValue))
 	}
 	return g.announce(n)
 }
@@ -84,7 +86,7 @@ func tooLarge(op string, limit int64, deep bool) error {
 	if deep {
 		return limitf("%s of a value nested deeper than %d levels", op, MaxDepth)
 	}
-	return limitf("%s of a value larger than %s", op, formatBytes(limit))
+	return limitf("%s of a value larger than %s", op, limitfile.FormatBytes(limit))
 }
 
 func checkEncode(g *guard, op string, v any, args []any) error {
@@ -128,7 +130,7 @@ func checkArith(g *guard, op string, l, r any) error {
 			if n > 0 {
 				size := float64(len(s)) * math.Ceil(n)
 				if size > MaxValue {
-					return limitf("%s * %s would build a string of %s, more than %s", gojq.Preview(s), gojq.Preview(n), formatBytes(int64(min(size, math.MaxInt64/2))), formatBytes(MaxValue))
+					return limitf("%s * %s would build a string of %s, more than %s", gojq.Preview(s), gojq.Preview(n), limitfile.FormatBytes(int64(min(size, math.MaxInt64/2))), limitfile.FormatBytes(MaxValue))
 				}
 				return g.announce(int64(size))
 			}
@@ -203,7 +205,7 @@ func checkCompare(g *guard, op string, l, r any) error {
 	if z := g.sizeOf(r, MaxWork, false); z.ok || z.stopped {
 		return z.err(op, MaxWork)
 	}
-	return limitf("%s on two values larger than %s", op, formatBytes(MaxWork))
+	return limitf("%s on two values larger than %s", op, limitfile.FormatBytes(MaxWork))
 }
 
 func isContainer(v any) bool {
@@ -248,7 +250,7 @@ func checkPath(g *guard, v, path, name any) error {
 			}
 			grow += 16 * (int64(i) + 1 - int64(len(a)))
 			if grow > MaxValue {
-				return limitf("%s at index %d would build an array of %s, more than %s", name, i, formatBytes(16*(int64(i)+1)), formatBytes(MaxValue))
+				return limitf("%s at index %d would build an array of %s, more than %s", name, i, limitfile.FormatBytes(16*(int64(i)+1)), limitfile.FormatBytes(MaxValue))
 			}
 			v = nil
 		}
@@ -344,7 +346,7 @@ func checkFlatten(g *guard, v, depth any) error {
 		if stopped {
 			return errStopped
 		}
-		return limitf("flatten would build a value of more than %s, or nest deeper than %d levels", formatBytes(MaxValue), MaxDepth)
+		return limitf("flatten would build a value of more than %s, or nest deeper than %d levels", limitfile.FormatBytes(MaxValue), MaxDepth)
 	}
 	return g.announce(16 * count)
 }
@@ -378,7 +380,7 @@ func checkSort(g *guard, op string, v any) error {
 		if z.deep || z.stopped {
 			return z.err(op, limit)
 		}
-		return limitf("%s of an array of %d elements larger than %s: too much work", op, len(vs), formatBytes(limit))
+		return limitf("%s of an array of %d elements larger than %s: too much work", op, len(vs), limitfile.FormatBytes(limit))
 	}
 	return nil
 }

@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/itchyny/gojq"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 )
 
 // Limits of one evaluation.
@@ -70,7 +72,7 @@ const checkEvery = 1 << 12
 type MemoryError struct{ Budget int64 }
 
 func (e *MemoryError) Error() string {
-	return fmt.Sprintf("it needed more than %s of memory", formatBytes(e.Budget))
+	return fmt.Sprintf("it needed more than %s of memory", limitfile.FormatBytes(e.Budget))
 }
 
 // LimitError is a builtin call refused before it ran: it would have built
@@ -251,23 +253,4 @@ func (g *guard) reason(err error) error {
 		return g.Context.Err()
 	}
 	return err
-}
-
-// formatBytes shows a size the way healthprobe does: 64 MiB, 1.5 KiB, 12 B.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div)
-	s := fmt.Sprintf("%.1f", v)
-	if v == float64(int64(v)) {
-		s = fmt.Sprintf("%d", int64(v))
-	}
-	return s + " " + string("KMGTPE"[exp]) + "iB"
 }

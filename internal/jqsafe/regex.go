@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/itchyny/gojq"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 )
 
 // The regular-expression builtins (test, match, capture, scan, splits,
@@ -79,7 +81,7 @@ func (c *regexCache) get(re, flags string) (*matcher, error) {
 // reads m as s, dot matches newline), the same error texts.
 func compileMatcher(re, flags string) (*matcher, error) {
 	if len(re) > MaxPattern {
-		return nil, limitf("regular expression of %s, longer than %s", formatBytes(int64(len(re))), formatBytes(MaxPattern))
+		return nil, limitf("regular expression of %s, longer than %s", limitfile.FormatBytes(int64(len(re))), limitfile.FormatBytes(MaxPattern))
 	}
 	if strings.ContainsFunc(flags, func(r rune) bool { return r != 'g' && r != 'i' && r != 'm' }) {
 		return nil, fmt.Errorf("unsupported regular expression flag: %q", flags)

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/itchyny/gojq"
+
+	"github.com/healthprobe/healthprobe/internal/limitfile"
 )
 
 // The Go side of the prelude's regular-expression builtins.
@@ -185,7 +187,7 @@ func (p *Program) subjoin(v any, args []any) gojq.Iter {
 			}
 			r[i].WriteString(piece)
 			if size += int64(len(piece)); size > MaxValue {
-				return errIter(limitf("sub would build a string of more than %s", formatBytes(MaxValue)))
+				return errIter(limitf("sub would build a string of more than %s", limitfile.FormatBytes(MaxValue)))
 			}
 		}
 		next = end
