@@ -277,7 +277,12 @@ func ParsePexipTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range pexipTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			// a zone may carry a time of year 1 out of the years a time
+			// can be written in (0000-01-01T00:00:00+00:01): not a time
+			// the API sends
+			if u := t.UTC(); u.Year() >= 1 && u.Year() <= 9999 {
+				return u, nil
+			}
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time", SanitizeLine(s, 40))
