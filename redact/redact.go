@@ -60,7 +60,10 @@ var secretWords = []string{"key", "token", "pass", "secret", "auth", "sig", "coo
 // few substring searches, not a regular expression (one cost a tenth of a
 // batch run's CPU).
 func SecretName(name string) bool {
-	l := strings.ToLower(name)
+	l := strings.ToLower(name) // the Kelvin sign K becomes k, as case folding has it
+	if strings.ContainsRune(l, 'ſ') {
+		l = strings.ReplaceAll(l, "ſ", "s") // the long s folds to s, and ToLower keeps it
+	}
 	if l == "pin" || l == "pwd" {
 		return true
 	}

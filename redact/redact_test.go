@@ -378,10 +378,13 @@ func BenchmarkAddPlain(b *testing.B) {
 	}
 }
 
-// FuzzSecretName: SecretName says what the case-insensitive pattern of its
-// list says, for any name.
+// FuzzSecretName: a name the case-insensitive pattern of the list calls
+// secret, SecretName does too (the long s and the Kelvin sign fold into
+// the words), and for an ASCII name the two agree; beyond ASCII SecretName
+// may say secret where the pattern does not (Go lower-cases the dotted
+// capital I to i, so P\u0130N is a PIN): the safe side.
 func FuzzSecretName(f *testing.F) {
-	for _, s := range []string{"X-Api-Key", "PIN", "pin2", "Pwd", "ping", "Set-Cookie", "sessionid", "\u212aey"} {
+	for _, s := range []string{"X-Api-Key", "PIN", "pin2", "Pwd", "ping", "Set-Cookie", "sessionid", "\u212aey", "pa\u017f\u017fword", "\u017fig", "PWD", "P\u0130N"} {
 		f.Add(s)
 	}
 	re := regexp.MustCompile(`(?i)key|token|pass|secret|auth|sig|cookie|session|credential|^pin$|^pwd$`)
@@ -389,8 +392,18 @@ func FuzzSecretName(f *testing.F) {
 		if !utf8.ValidString(name) {
 			return
 		}
-		if got, want := SecretName(name), re.MatchString(name); got != want {
+		got, want := SecretName(name), re.MatchString(name)
+		if want && !got || got != want && isASCII(name) {
 			t.Errorf("SecretName(%q) = %v, the pattern says %v", name, got, want)
 		}
 	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
