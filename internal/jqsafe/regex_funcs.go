@@ -33,12 +33,10 @@ func (p *Program) matchAll(v any, args []any) any {
 	if args[2] == true {
 		return p.test(v, args[:2])
 	}
-	s, m, err := p.regexArgs("match", v, args[0], args[1])
+	it, err := p.startMatches(v, args)
 	if err != nil {
 		return err
 	}
-	g := p.cur.Load()
-	it := newMatches(m, s, g)
 	out := []any{}
 	for {
 		x, err := it.next()
@@ -48,7 +46,7 @@ func (p *Program) matchAll(v any, args []any) any {
 		if x == nil {
 			return out
 		}
-		if err := g.announce(matchObjectBytes); err != nil {
+		if err := it.g.announce(matchObjectBytes); err != nil {
 			return err
 		}
 		out = append(out, it.object(x))
@@ -79,31 +77,37 @@ func (it *iter) Next() (any, bool) {
 
 func errIter(err error) gojq.Iter { return gojq.NewIter(err) }
 
+// startMatches reads the input and the ($re; $flags) arguments of a
+// builtin that walks the matches, and starts them under the run's guard.
+func (p *Program) startMatches(v any, args []any) (*matches, error) {
+	s, m, err := p.regexArgs("match", v, args[0], args[1])
+	if err != nil {
+		return nil, err
+	}
+	return newMatches(m, s, p.cur.Load()), nil
+}
+
 // matchIter is match($re; $flags): one match object at a time.
 func (p *Program) matchIter(v any, args []any) gojq.Iter {
-	s, m, err := p.regexArgs("match", v, args[0], args[1])
+	it, err := p.startMatches(v, args)
 	if err != nil {
 		return errIter(err)
 	}
-	g := p.cur.Load()
-	it := newMatches(m, s, g)
 	return &iter{next: func() (any, error) {
 		x, err := it.next()
 		if x == nil || err != nil {
 			return nil, err
 		}
-		return it.object(x), g.announce(matchObjectBytes)
+		return it.object(x), it.g.announce(matchObjectBytes)
 	}}
 }
 
 // splits is splits($re; $flags): the pieces between the matches.
 func (p *Program) splits(v any, args []any) gojq.Iter {
-	s, m, err := p.regexArgs("match", v, args[0], args[1])
+	it, err := p.startMatches(v, args)
 	if err != nil {
 		return errIter(err)
 	}
-	g := p.cur.Load()
-	it := newMatches(m, s, g)
 	prev, end := 0, false
 	return &iter{next: func() (any, error) {
 		if end {
@@ -115,34 +119,32 @@ func (p *Program) splits(v any, args []any) gojq.Iter {
 		}
 		if x == nil {
 			end = true
-			return s[prev:], nil
+			return it.s[prev:], nil
 		}
 		// a match may start before the end of the previous one (an empty
 		// match right after it): jq's slice is then empty
 		piece := ""
 		if x[0] > prev {
-			piece = s[prev:x[0]]
+			piece = it.s[prev:x[0]]
 		}
 		prev = x[1]
-		return piece, g.announce(32)
+		return piece, it.g.announce(32)
 	}}
 }
 
 // subparts yields, for each match of sub/gsub, [start, end, captures]:
 // byte offsets and the named captures (gojq's _captures).
 func (p *Program) subparts(v any, args []any) gojq.Iter {
-	s, m, err := p.regexArgs("match", v, args[0], args[1])
+	it, err := p.startMatches(v, args)
 	if err != nil {
 		return errIter(err)
 	}
-	g := p.cur.Load()
-	it := newMatches(m, s, g)
 	return &iter{next: func() (any, error) {
 		x, err := it.next()
 		if x == nil || err != nil {
 			return nil, err
 		}
-		return []any{x[0], x[1], namedCaptures(m.re, s, x)}, g.announce(matchObjectBytes)
+		return []any{x[0], x[1], namedCaptures(it.m.re, it.s, x)}, it.g.announce(matchObjectBytes)
 	}}
 }
 
