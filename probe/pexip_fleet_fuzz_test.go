@@ -2,8 +2,6 @@ package probe
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,15 +14,7 @@ import (
 // alarm and licensing lists, to the rules, line 1 and the jq document:
 // never a panic, a state 0-3, one line of summary.
 func FuzzPexipFleetPage(f *testing.F) {
-	files, err := filepath.Glob("../testdata/pexip-fleet/*.json")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range fixtures(f, "../testdata/pexip-fleet/*.json") {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"meta":{"next":"//evil/x","total_count":"9e999"},"objects":[{"name":"a|b\nc","media_load":"NaN","maintenance_mode":1}]}`))

@@ -17,15 +17,7 @@ import (
 // the body redactor: never a panic, always a state 0-3 and one line of
 // text, never the token in that text, and no token left after redaction.
 func FuzzPexipAnswer(f *testing.F) {
-	files, err := filepath.Glob("../testdata/pexip/*")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range fixtures(f, "../testdata/pexip/*") {
 		for _, code := range []uint16{200, 403, 404, 503} {
 			f.Add(code, b, false)
 		}
@@ -92,4 +84,23 @@ func FuzzScrubJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fixtures reads the files that match pattern, the seeds of a fuzz target;
+// none is an error.
+func fixtures(f *testing.F, pattern string) [][]byte {
+	f.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no fixtures: %v", err)
+	}
+	var out [][]byte
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
