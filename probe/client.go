@@ -86,6 +86,14 @@ type ClientConfig struct {
 	// results to Icinga 2) sets it, so they reuse a few connections.
 	MaxConnsPerHost int
 
+	// oneRequest says the check sends one request and no other can follow
+	// on its connection (no redirect followed, no second round of
+	// authentication): the connection is closed as soon as its answer is
+	// read instead of being kept idle until the check ends. Nothing changes
+	// on the wire; the client does less. Set by the probes that know it
+	// (see singleRequest).
+	oneRequest bool
+
 	// Settings names the TLS settings in messages, as the caller's user
 	// knows them (default: the flags --ca-file and --insecure).
 	Settings TLSSettings
@@ -255,6 +263,33 @@ var errUnaskedUpgrade = errors.New("101 Switching Protocols to a request without
 
 // NewClient builds a client. It fails only on local configuration problems.
 func NewClient(cfg ClientConfig) (*Client, error) {
+	p, err := cfg.prepare()
+	if err != nil {
+		return nil, err
+	}
+	return p.client(), nil
+}
+
+// Validate checks the config as NewClient does (its auth scheme, CA,
+// client certificate, TLS versions and proxy load) and adds its secrets to
+// its redactor, without building a client: a command validates its flags
+// with it before anything runs, and the probe builds its client when it
+// runs.
+func (cfg ClientConfig) Validate() error {
+	_, err := cfg.prepare()
+	return err
+}
+
+// preparedClient is a config that was checked, with what building its
+// client needs.
+type preparedClient struct {
+	cfg   ClientConfig
+	mode  string // the auth scheme
+	tls   *tls.Config
+	proxy func(*http.Request) (*url.URL, error)
+}
+
+func (cfg ClientConfig) prepare() (*preparedClient, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -306,10 +341,21 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	default:
 		return nil, &ConfigError{fmt.Errorf("invalid sticky mode %q", cfg.Sticky)}
 	}
+	switch cfg.HTTPVersion {
+	case "", "1.1", "2":
+	default:
+		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
+	}
 	proxy, err := cfg.proxyFunc()
 	if err != nil {
 		return nil, err
 	}
+	return &preparedClient{cfg: cfg, mode: mode, tls: tlsCfg, proxy: proxy}, nil
+}
+
+// client builds the client of a checked config.
+func (p *preparedClient) client() *Client {
+	cfg, mode, tlsCfg, proxy := p.cfg, p.mode, p.tls, p.proxy
 	if cfg.Jar == nil {
 		cfg.Jar = NewCookieJar()
 	}
@@ -322,8 +368,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		MaxConnsPerHost:        cfg.MaxConnsPerHost,
 		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 	}
+	if cfg.oneRequest {
+		base.MaxIdleConnsPerHost = -1 // net/http: keep no connection idle
+	}
 	switch cfg.HTTPVersion {
-	case "":
 	case "1.1":
 		base.Protocols = new(http.Protocols)
 		base.Protocols.SetHTTP1(true)
@@ -331,8 +379,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		base.Protocols = new(http.Protocols)
 		base.Protocols.SetHTTP2(true)
 		base.Protocols.SetUnencryptedHTTP2(true)
-	default:
-		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
 	}
 	c := &Client{cfg: cfg, base: base, authSent: new(atomic.Bool)}
 	base.OnProxyConnectResponse = c.onProxyConnect
@@ -354,7 +400,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	rt = &originTransport{c: c, auth: rt, plain: mark}
 	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect, Jar: cfg.Jar}
-	return c, nil
+	return c
+}
+
+// singleRequest marks a config whose check sends one request (see
+// oneRequest), unless the request may lead to another on the same client:
+// a redirect followed, a login that may answer a challenge, an OAuth2
+// token fetched first.
+func (cfg *ClientConfig) singleRequest() {
+	cfg.oneRequest = !cfg.Follow && cfg.User == "" && cfg.OAuth2 == nil
 }
 
 // register adds the secrets of the config to its redactor.

@@ -153,13 +153,10 @@ func (c *clientFlags) build(ce *checkEnv) (probe.ClientConfig, error) {
 	}
 	// an auth scheme it does not know, or a CA, client certificate or proxy
 	// that does not load, is a problem of the command line: report it now,
-	// before anything runs. Building the client adds its secrets to the
+	// before anything runs. Validating the client adds its secrets to the
 	// run's redactor (the Basic value of the login, credential headers, the
 	// proxy's password): a batch's are all known before any check runs.
-	if _, err := probe.NewClient(cc); err != nil {
-		return cc, err
-	}
-	return cc, nil
+	return cc, cc.Validate()
 }
 
 // secretHeaders adds the headers whose values come from the environment
