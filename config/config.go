@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -147,7 +148,7 @@ func check(n *yaml.Node) (Check, error) {
 	if err != nil {
 		return Check{}, err
 	}
-	c := Check{Line: n.Line}
+	c := Check{Line: n.Line, Options: opts[:0]} // the other keys, in place
 	for _, o := range opts {
 		switch o.Key {
 		case "name", "kind":
@@ -179,18 +180,26 @@ func options(n *yaml.Node, where string) ([]Option, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: %s must be a mapping", n.Line, where)
 	}
-	var out []Option
-	seen := map[string]bool{}
+	out := make([]Option, 0, len(n.Content)/2)
+	// a check has a few keys: a look at those before is cheaper than a set
+	// of them, and this runs for every check of a large batch; a mapping
+	// of many keys has its set
+	var seen map[string]bool
+	if keys := len(n.Content) / 2; keys > 16 {
+		seen = make(map[string]bool, keys)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode || k.Value == "" {
 			return nil, fmt.Errorf("line %d: a key must be a plain name", k.Line)
 		}
 		key := strings.ReplaceAll(k.Value, "_", "-")
-		if seen[key] {
+		if seen[key] || (seen == nil && slices.ContainsFunc(out, func(o Option) bool { return o.Key == key })) {
 			return nil, fmt.Errorf("line %d: key %q given twice", k.Line, k.Value)
 		}
-		seen[key] = true
+		if seen != nil {
+			seen[key] = true
+		}
 		o := Option{Key: key, Line: k.Line}
 		if holdsStructure(key) && where == "check" {
 			o.Values, o.node = []string{""}, v

@@ -144,6 +144,15 @@ func TestParseErrors(t *testing.T) {
 		"checks:\n  - name: a\n    kind: http\n    jq: [{[c]: 1}]":         `line 4: a key must be a plain name`,
 		"checks:\n  - name: a\n    kind: http\n    keyword: [{expr: .a}]":  `line 4: key "keyword": a list may hold only plain values`,
 	}
+	// a mapping of many keys finds a key given twice as one of a few does
+	// (a set of them, not a look at every key before each)
+	var many strings.Builder
+	many.WriteString("defaults:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&many, "  k%d: 1\n", i)
+	}
+	many.WriteString("  k7: 2\nchecks:\n  - {name: a, kind: http}\n")
+	tests[many.String()] = `line 1002: key "k7" given twice`
 	for in, want := range tests {
 		_, err := Parse([]byte(in))
 		if err == nil || !strings.HasPrefix(err.Error(), want) {

@@ -284,12 +284,13 @@ func (cfg ClientConfig) Validate() error {
 // client needs.
 type preparedClient struct {
 	cfg   ClientConfig
-	mode  string // the auth scheme
-	tls   *tls.Config
+	mode  string            // the auth scheme
+	roots *x509.CertPool    // from CAFile; nil: the system's
+	certs []tls.Certificate // the client certificate
 	proxy func(*http.Request) (*url.URL, error)
 }
 
-func (cfg ClientConfig) prepare() (*preparedClient, error) {
+func (cfg ClientConfig) prepare() (preparedClient, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -297,65 +298,69 @@ func (cfg ClientConfig) prepare() (*preparedClient, error) {
 	cfg.Settings = cfg.Settings.withDefaults()
 	mode, err := authScheme(cfg.Auth)
 	if err != nil {
-		return nil, &ConfigError{err}
+		return preparedClient{}, &ConfigError{err}
 	}
-	tlsCfg := &tls.Config{InsecureSkipVerify: cfg.Insecure, ServerName: cfg.SNI} //nolint:gosec // user's explicit choice
+	p := preparedClient{mode: mode}
 	if cfg.CAFile != "" {
 		pem, err := readPEMFile(cfg.CAFile)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("reading %s: %w", cfg.Settings.CAFile, err)}
+			return preparedClient{}, &ConfigError{fmt.Errorf("reading %s: %w", cfg.Settings.CAFile, err)}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{fmt.Errorf("%s %s holds no PEM certificate", cfg.Settings.CAFile, cfg.CAFile)}
+			return preparedClient{}, &ConfigError{fmt.Errorf("%s %s holds no PEM certificate", cfg.Settings.CAFile, cfg.CAFile)}
 		}
-		tlsCfg.RootCAs = pool
+		p.roots = pool
 	}
 	if cfg.CertFile != "" || cfg.KeyFile != "" {
 		if cfg.CertFile == "" || cfg.KeyFile == "" {
-			return nil, &ConfigError{errors.New("--cert and --key go together")}
+			return preparedClient{}, &ConfigError{errors.New("--cert and --key go together")}
 		}
 		certPEM, err := readPEMFile(cfg.CertFile)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("reading --cert: %w", err)}
+			return preparedClient{}, &ConfigError{fmt.Errorf("reading --cert: %w", err)}
 		}
 		keyPEM, err := readPEMFile(cfg.KeyFile)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("reading --key: %w", err)}
+			return preparedClient{}, &ConfigError{fmt.Errorf("reading --key: %w", err)}
 		}
 		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("loading client certificate: %w", err)}
+			return preparedClient{}, &ConfigError{fmt.Errorf("loading client certificate: %w", err)}
 		}
-		tlsCfg.Certificates = []tls.Certificate{pair}
+		p.certs = []tls.Certificate{pair}
 	}
-	tlsCfg.MinVersion, tlsCfg.MaxVersion = cfg.TLSMin, cfg.TLSMax
 	if cfg.TLSMin != 0 && cfg.TLSMax != 0 && cfg.TLSMin > cfg.TLSMax {
-		return nil, &ConfigError{errors.New("--tls-min is above --tls-max")}
+		return preparedClient{}, &ConfigError{errors.New("--tls-min is above --tls-max")}
 	}
 	if (cfg.IPVersion != 0 && cfg.IPVersion != 4 && cfg.IPVersion != 6) || (cfg.PreferIP != 0 && cfg.PreferIP != 4 && cfg.PreferIP != 6) {
-		return nil, &ConfigError{errors.New("the IP version is 4 or 6")}
+		return preparedClient{}, &ConfigError{errors.New("the IP version is 4 or 6")}
 	}
 	switch cfg.Sticky {
 	case StickyNone, Sticky, StickyPort:
 	default:
-		return nil, &ConfigError{fmt.Errorf("invalid sticky mode %q", cfg.Sticky)}
+		return preparedClient{}, &ConfigError{fmt.Errorf("invalid sticky mode %q", cfg.Sticky)}
 	}
 	switch cfg.HTTPVersion {
 	case "", "1.1", "2":
 	default:
-		return nil, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
+		return preparedClient{}, &ConfigError{fmt.Errorf("invalid --http-version %q (want 1.1 or 2)", cfg.HTTPVersion)}
 	}
 	proxy, err := cfg.proxyFunc()
 	if err != nil {
-		return nil, err
+		return preparedClient{}, err
 	}
-	return &preparedClient{cfg: cfg, mode: mode, tls: tlsCfg, proxy: proxy}, nil
+	p.cfg, p.proxy = cfg, proxy
+	return p, nil
 }
 
 // client builds the client of a checked config.
 func (p *preparedClient) client() *Client {
-	cfg, mode, tlsCfg, proxy := p.cfg, p.mode, p.tls, p.proxy
+	cfg, mode, proxy := p.cfg, p.mode, p.proxy
+	tlsCfg := &tls.Config{ //nolint:gosec // InsecureSkipVerify: the user's explicit choice
+		InsecureSkipVerify: cfg.Insecure, ServerName: cfg.SNI, RootCAs: p.roots, Certificates: p.certs,
+		MinVersion: cfg.TLSMin, MaxVersion: cfg.TLSMax,
+	}
 	if cfg.Jar == nil {
 		cfg.Jar = NewCookieJar()
 	}

@@ -214,7 +214,7 @@ func planJQ(set func(flag, value string) error, c config.Check, defaults jqBlock
 // printJQPairs shows, under a check's command line in --dry-run, each jq
 // expression with the value flags bound to it.
 func printJQPairs(w io.Writer, red *redact.Redactor, p plannedCheck) {
-	groups, err := jqGroups(p.jq)
+	groups, err := jqGroups(p.shown.jq)
 	if err != nil {
 		return // refused when the check was built
 	}

@@ -17,10 +17,14 @@ import (
 // a built check holds its whole config (a KiB or more), its entry a few
 // hundred bytes, and a batch holds every check until it runs.
 type plannedCheck struct {
-	name, kind string
-	entry      config.Check
-	argv       []string // its command line, for --dry-run
-	jq         []jqItem // its jq flags in order, for --dry-run
+	entry config.Check
+	shown *shownCheck // with --dry-run
+}
+
+// shownCheck is what --dry-run shows of a check.
+type shownCheck struct {
+	argv []string // its command line
+	jq   []jqItem // its jq flags in order
 }
 
 // builtCheck is a check ready to run.
@@ -187,7 +191,11 @@ func planChecks(file *config.File, pl *planner) ([]plannedCheck, error) {
 		if err != nil {
 			return nil, err
 		}
-		plan = append(plan, plannedCheck{name: c.Name, kind: c.Kind, entry: c, argv: b.argv, jq: b.jq})
+		p := plannedCheck{entry: c}
+		if pl.dryRun {
+			p.shown = &shownCheck{argv: b.argv, jq: b.jq}
+		}
+		plan = append(plan, p)
 	}
 	return plan, nil
 }
