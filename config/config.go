@@ -148,7 +148,9 @@ func check(n *yaml.Node) (Check, error) {
 	if err != nil {
 		return Check{}, err
 	}
-	c := Check{Line: n.Line, Options: opts[:0]} // the other keys, in place
+	// the other keys, in a slice of their size: a batch holds every check's
+	// until it runs
+	c := Check{Line: n.Line, Options: make([]Option, 0, max(len(opts)-2, 0))}
 	for _, o := range opts {
 		switch o.Key {
 		case "name", "kind":
