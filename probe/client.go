@@ -86,13 +86,14 @@ type ClientConfig struct {
 	// results to Icinga 2) sets it, so they reuse a few connections.
 	MaxConnsPerHost int
 
-	// oneRequest says the check sends one request and no other can follow
-	// on its connection (no redirect followed, no second round of
-	// authentication): the connection is closed as soon as its answer is
-	// read instead of being kept idle until the check ends. Nothing changes
-	// on the wire; the client does less. Set by the probes that know it
-	// (see singleRequest).
-	oneRequest bool
+	// closeEach asks the server to close the connection after each answer
+	// ("Connection: close") and opens a fresh one for each request, a
+	// redirect or a second round of authentication included: what
+	// check_curl ("be nice to servers") and blackbox_exporter (keep-alives
+	// disabled) do for their one URL. Set by the probes of one target
+	// (http, kaleyra); a flow or a Pexip call keeps its connections for its
+	// next requests.
+	closeEach bool
 
 	// Settings names the TLS settings in messages, as the caller's user
 	// knows them (default: the flags --ca-file and --insecure).
@@ -373,9 +374,7 @@ func (p *preparedClient) client() *Client {
 		MaxConnsPerHost:        cfg.MaxConnsPerHost,
 		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 	}
-	if cfg.oneRequest {
-		base.MaxIdleConnsPerHost = -1 // net/http: keep no connection idle
-	}
+	base.DisableKeepAlives = cfg.closeEach
 	switch cfg.HTTPVersion {
 	case "1.1":
 		base.Protocols = new(http.Protocols)
@@ -406,14 +405,6 @@ func (p *preparedClient) client() *Client {
 	rt = &originTransport{c: c, auth: rt, plain: mark}
 	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect, Jar: cfg.Jar}
 	return c
-}
-
-// singleRequest marks a config whose check sends one request (see
-// oneRequest), unless the request may lead to another on the same client:
-// a redirect followed, a login that may answer a challenge, an OAuth2
-// token fetched first.
-func (cfg *ClientConfig) singleRequest() {
-	cfg.oneRequest = !cfg.Follow && cfg.User == "" && cfg.OAuth2 == nil
 }
 
 // register adds the secrets of the config to its redactor.

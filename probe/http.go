@@ -94,7 +94,7 @@ func HTTP(ctx context.Context, cfg HTTPConfig) Result {
 		// the body is not looked at
 		cfg.Client.Follow, cfg.Client.MaxBody = false, 1
 	}
-	cfg.Client.singleRequest()
+	cfg.Client.closeEach = true // as check_curl and blackbox_exporter
 	return RunHTTP(ctx, "HTTP", RedactURL(cfg.URL), cfg.Client, func(ctx context.Context, s *Session) {
 		httpCheck(ctx, s, cfg)
 	})

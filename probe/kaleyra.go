@@ -52,7 +52,7 @@ func Kaleyra(ctx context.Context, cfg KaleyraConfig) (res Result) {
 	}
 	cc := cfg.Client
 	cc.Follow = false // a redirect is reported: the key is not sent where --url does not say
-	cc.singleRequest()
+	cc.closeEach = true
 	return RunHTTP(ctx, "KALEYRA", RedactURL(rawURL), cc, func(ctx context.Context, s *Session) {
 		kaleyraCheck(ctx, s, cfg, rawURL, format)
 	})
