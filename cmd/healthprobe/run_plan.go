@@ -200,14 +200,14 @@ func planChecks(file *config.File, pl *planner) ([]plannedCheck, error) {
 	return plan, nil
 }
 
-// knownKey reports whether some kind takes the key (name aside: a check's
-// name is its own).
+// knownKey reports whether some kind takes the key, as a flag or as its
+// argument (name aside: a check's name is its own).
 func (pl *planner) knownKey(key string) bool {
 	if key == "name" {
 		return false
 	}
 	for _, k := range kinds {
-		if t, _ := pl.template(k.name); t.byName[key] != nil {
+		if t, _ := pl.template(k.name); t.byName[key] != nil || t.cc.arg == key {
 			return true
 		}
 	}
@@ -248,16 +248,27 @@ func (pl *planner) build(c config.Check) (builtCheck, error) {
 		return slices.ContainsFunc(c.Options, func(o config.Option) bool { return o.Key == key })
 	}
 	hasJQ := t.byName["jq"] != nil
+	var positional []string
 	for _, d := range pl.defaults {
-		if given(d.Key) || slices.Contains(runKeys, d.Key) || t.byName[d.Key] == nil || isJQKey(d.Key) ||
-			(d.Key == "timeout" && pl.cliTimeout) {
+		if given(d.Key) || slices.Contains(runKeys, d.Key) || isJQKey(d.Key) || (d.Key == "timeout" && pl.cliTimeout) {
+			continue
+		}
+		if t.cc.arg != "" && d.Key == t.cc.arg {
+			// the command's argument (url, node, host), for the checks
+			// that do not give their own
+			if d.List {
+				return p, fmt.Errorf("check %q: defaults line %d: %s takes one value", c.Name, d.Line, d.Key)
+			}
+			positional = append(positional, d.Values[0])
+			continue
+		}
+		if t.byName[d.Key] == nil {
 			continue
 		}
 		if err := set(d); err != nil {
 			return p, fmt.Errorf("check %q: defaults line %d: %w", c.Name, d.Line, err)
 		}
 	}
-	var positional []string
 	for _, o := range c.Options {
 		switch {
 		case t.cc.arg != "" && o.Key == t.cc.arg:
