@@ -117,7 +117,9 @@ batch() {
     if grep -q '^  url:' "$work/checks-$n.yaml"; then label="$n (url in defaults)"; fi
     runs=${BATCH_RUNS:-$(( n >= 100000 ? 3 : n >= 10000 ? 7 : 15 ))}
     names=("healthprobe run -c") cmds=("$work/healthprobe run -c $work/checks-$n.yaml --concurrency $P")
-    if [ -n "${BASELINE:-}" ]; then # an earlier build, measured in the same rounds
+    # an earlier build, measured in the same rounds, where it takes the file
+    # (a build from before url: in the defaults does not)
+    if [ -n "${BASELINE:-}" ] && "$BASELINE" run -c "$work/checks-$n.yaml" --dry-run >/dev/null 2>&1; then
       names+=("healthprobe run -c (baseline)") cmds+=("$BASELINE run -c $work/checks-$n.yaml --concurrency $P")
     fi
     names+=(barerun) cmds+=("$work/barerun $n $P ready $URL")

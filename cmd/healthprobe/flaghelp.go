@@ -46,26 +46,40 @@ const (
 // inGroup puts the flags define adds to fs in group, but those a nested
 // inGroup put in one already.
 func inGroup(fs *pflag.FlagSet, group string, define func()) {
-	before := map[string]bool{}
-	fs.VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
-	define()
-	fs.VisitAll(func(f *pflag.Flag) {
-		if !before[f.Name] && flagGroup(f) == "" {
+	for _, f := range added(fs, define) {
+		if flagGroup(f) == "" {
 			setAnnotation(f, groupKey, group)
 		}
-	})
+	}
 }
 
 // asGlobal marks the flags define adds to fs as global ones.
 func asGlobal(fs *pflag.FlagSet, define func()) {
-	before := map[string]bool{}
-	fs.VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
+	for _, f := range added(fs, define) {
+		setAnnotation(f, globalKey, "true")
+	}
+}
+
+// added calls define and returns the flags it added to fs. The flags are
+// visited in the order they were defined (pflag sorts them on every visit
+// after a change, a single check's start-up cost of a few hundred
+// allocations otherwise): the new ones are those past the old count.
+func added(fs *pflag.FlagSet, define func()) []*pflag.Flag {
+	sorted := fs.SortFlags
+	fs.SortFlags = false
+	defer func() { fs.SortFlags = sorted }()
+	n := 0
+	fs.VisitAll(func(*pflag.Flag) { n++ })
 	define()
+	var out []*pflag.Flag
+	i := 0
 	fs.VisitAll(func(f *pflag.Flag) {
-		if !before[f.Name] {
-			setAnnotation(f, globalKey, "true")
+		if i >= n {
+			out = append(out, f)
 		}
+		i++
 	})
+	return out
 }
 
 func setAnnotation(f *pflag.Flag, key, value string) {
