@@ -27,7 +27,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +39,10 @@ import (
 // Limits of one evaluation.
 const (
 	// MemoryBudget is how much an evaluation may grow the heap, measured
-	// from the heap at its start (a GC confirms before it is stopped).
+	// from the heap at its first check (a GC confirms before it is
+	// stopped). The first check comes after checkEvery steps, or before a
+	// builtin builds a large value: what an evaluation made before it is
+	// small.
 	MemoryBudget = 64 << 20
 	// MaxValue is the largest value one builtin call may build (estimated
 	// before it is built): a string, or an array or object counted in
@@ -65,7 +67,10 @@ const (
 	MaxPattern = 64 << 10
 )
 
-// checkEvery is how many interpreter steps go between two heap checks.
+// checkEvery is how many interpreter steps go between two checks of the
+// deadline and the heap. Reading the heap stops the world for tens of
+// microseconds, a few percent of those steps; a short evaluation (most
+// assertions) never reads it.
 const checkEvery = 1 << 12
 
 // MemoryError stops an evaluation that outgrew MemoryBudget.
@@ -138,11 +143,11 @@ type guard struct {
 	// the context may be late on a busy machine.
 	deadline    time.Time
 	hasDeadline bool
-	base        uint64 // heap at the start
+	base        uint64 // heap at the first heap check
+	based       bool
 	// announced is what checked builtins said they were about to build
 	// since the last heap check.
 	announced int64
-	sample    [2]metrics.Sample // heap objects, live heap at the last GC
 }
 
 func newGuard(parent context.Context) *guard {
@@ -150,9 +155,6 @@ func newGuard(parent context.Context) *guard {
 	g := &guard{Context: ctx, cancel: cancel}
 	g.deadline, g.hasDeadline = parent.Deadline()
 	g.checkDeadline() // a deadline already past ends the run before its first step
-	g.sample[0].Name = "/memory/classes/heap/objects:bytes"
-	g.sample[1].Name = "/gc/heap/live:bytes"
-	g.base = g.heap()
 	return g
 }
 
@@ -176,45 +178,36 @@ func (g *guard) checkDeadline() bool {
 	return g.Context.Err() == nil
 }
 
+// heap reads the bytes of the heap's objects, live and not yet swept.
+// runtime.ReadMemStats stops the world; runtime/metrics would not, but its
+// package's start-up costs every run of the program more than half a
+// millisecond, jq or not.
 func (g *guard) heap() uint64 {
-	h, _ := g.heapAndLive()
-	return h
-}
-
-// heapAndLive reads the heap's objects (live and not yet swept) and the
-// live heap as of the last collection.
-func (g *guard) heapAndLive() (heap, live uint64) {
-	metrics.Read(g.sample[:])
-	if g.sample[0].Value.Kind() == metrics.KindUint64 {
-		heap = g.sample[0].Value.Uint64()
-	}
-	if g.sample[1].Value.Kind() == metrics.KindUint64 {
-		live = g.sample[1].Value.Uint64()
-	}
-	return heap, live
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
 
 // checkHeap stops the run when the heap, with more bytes about to be
 // allocated, is over the budget. It reports whether the run may go on.
-// Garbage counts in the heap until it is swept, but no more than the live
-// heap of the last collection (the next one starts when the heap has
-// doubled): growth beyond the budget and that is real. Below it, a
-// collection tells live data from garbage; it is rare, since growth of
-// the budget's size is mostly real, and costly (tens of milliseconds).
+// Garbage counts in the heap until it is swept: over the budget, a
+// collection tells live data from garbage. It is rare, since growth of the
+// budget's size is mostly real, and costly (tens of milliseconds).
 func (g *guard) checkHeap(more int64) bool {
 	if g.Context.Err() != nil {
 		return false
 	}
+	heap := g.heap()
+	if !g.based {
+		g.base, g.based = heap, true
+	}
 	limit := g.base + MemoryBudget
-	heap, live := g.heapAndLive()
 	if heap+uint64(more) <= limit {
 		return true
 	}
-	if heap+uint64(more) <= limit+live {
-		runtime.GC()
-		if g.heap()+uint64(more) <= limit {
-			return true
-		}
+	runtime.GC()
+	if g.heap()+uint64(more) <= limit {
+		return true
 	}
 	g.cancel(&MemoryError{Budget: MemoryBudget})
 	return false
