@@ -373,8 +373,8 @@ func (p *preparedClient) client() *Client {
 		DisableCompression:     true, // decoded in Do, whatever Accept-Encoding was sent (decode.go)
 		MaxConnsPerHost:        cfg.MaxConnsPerHost,
 		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
+		DisableKeepAlives:      cfg.closeEach,
 	}
-	base.DisableKeepAlives = cfg.closeEach
 	switch cfg.HTTPVersion {
 	case "1.1":
 		base.Protocols = new(http.Protocols)
