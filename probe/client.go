@@ -703,7 +703,16 @@ func (t *markTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c.logf(1, "> %s %s", req.Method, RedactURL(req.URL.String()))
 	if c.cfg.Verbose >= 2 {
-		logHeaders(c.cfg.Log, ">", req.Header, c.mask)
+		shown := req.Header
+		h1 := c.cfg.HTTPVersion == "1.1" || (req.URL.Scheme == "http" && c.cfg.HTTPVersion != "2")
+		if c.cfg.closeEach && h1 && !wantsClose(shown) {
+			// net/http adds it as it writes an HTTP/1 request: shown as
+			// sent (over HTTPS, HTTP/2 may be chosen in the handshake,
+			// which has no such header)
+			shown = shown.Clone()
+			shown.Add("Connection", "close")
+		}
+		logHeaders(c.cfg.Log, ">", shown, c.mask)
 	}
 	h := startHop(req)
 	resp, err := t.base.RoundTrip(req)

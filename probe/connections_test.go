@@ -2,10 +2,12 @@ package probe
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 
@@ -117,5 +119,42 @@ func TestConnectionPerRequest(t *testing.T) {
 	<-cc.closed
 	if n := cc.count() - before; n != 1 {
 		t.Errorf("a session's two requests: %d connections, want 1", n)
+	}
+}
+
+// -vv shows the Connection: close that net/http adds as it writes an
+// HTTP/1 request of a check of one target, and none for a session's.
+func TestVerboseShowsConnectionClose(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ready") }))
+	defer srv.Close()
+	var mu sync.Mutex
+	var lines []string
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}
+	shown := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(lines, "> Connection: close")
+	}
+	r := HTTP(context.Background(), HTTPConfig{URL: srv.URL, Client: ClientConfig{Verbose: 2, Log: logf}})
+	if r.State != nagios.OK || !shown() {
+		t.Errorf("check of one target: %s %s, log %q", r.State, r.Summary, lines)
+	}
+	mu.Lock()
+	lines = nil
+	mu.Unlock()
+	c, err := NewClient(ClientConfig{Verbose: 2, Log: logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Do(context.Background(), http.MethodGet, srv.URL, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if shown() {
+		t.Errorf("a session's request: %q", lines)
 	}
 }
