@@ -2,12 +2,10 @@ package probe
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sync"
 	"testing"
 
@@ -127,26 +125,13 @@ func TestConnectionPerRequest(t *testing.T) {
 func TestVerboseShowsConnectionClose(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ready") }))
 	defer srv.Close()
-	var mu sync.Mutex
-	var lines []string
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		lines = append(lines, fmt.Sprintf(format, args...))
+	logs := &logCapture{}
+	r := HTTP(context.Background(), HTTPConfig{URL: srv.URL, Client: ClientConfig{Verbose: 2, Log: logs.logf}})
+	if r.State != nagios.OK || !logs.has("> Connection: close") {
+		t.Errorf("check of one target: %s %s, log:\n%s", r.State, r.Summary, logs.text())
 	}
-	shown := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Contains(lines, "> Connection: close")
-	}
-	r := HTTP(context.Background(), HTTPConfig{URL: srv.URL, Client: ClientConfig{Verbose: 2, Log: logf}})
-	if r.State != nagios.OK || !shown() {
-		t.Errorf("check of one target: %s %s, log %q", r.State, r.Summary, lines)
-	}
-	mu.Lock()
-	lines = nil
-	mu.Unlock()
-	c, err := NewClient(ClientConfig{Verbose: 2, Log: logf})
+	logs = &logCapture{}
+	c, err := NewClient(ClientConfig{Verbose: 2, Log: logs.logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +139,7 @@ func TestVerboseShowsConnectionClose(t *testing.T) {
 	if _, err := c.Do(context.Background(), http.MethodGet, srv.URL, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if shown() {
-		t.Errorf("a session's request: %q", lines)
+	if logs.has("> Connection: close") {
+		t.Errorf("a session's request:\n%s", logs.text())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -19,25 +18,15 @@ func TestDialSaysNextAddressOnlyWhenThereIsOne(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close() // nothing listens there now: the connection is refused
-	var mu sync.Mutex
-	var logged []string
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		logged = append(logged, fmt.Sprintf(format, args...))
-	}
+	logs := &logCapture{}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	r := HTTP(ctx, HTTPConfig{URL: fmt.Sprintf("http://127.0.0.1:%d/", port),
-		Client: ClientConfig{Timeout: 5 * time.Second, Log: logf, Verbose: 1}})
+		Client: ClientConfig{Timeout: 5 * time.Second, Log: logs.logf, Verbose: 1}})
 	if r.State.ExitCode() != 2 {
 		t.Fatalf("a refused connection gave %s %q", r.State, r.Summary)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, l := range logged {
-		if strings.Contains(l, "trying the next address") {
-			t.Errorf("one address, and the log says %q", l)
-		}
+	if text := logs.text(); strings.Contains(text, "trying the next address") {
+		t.Errorf("one address, and the log says:\n%s", text)
 	}
 }

@@ -7,30 +7,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/healthprobe/healthprobe/emulate"
 	"github.com/healthprobe/healthprobe/nagios"
 )
-
-// logCapture collects a client's verbose lines.
-type logCapture struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logCapture) logf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, fmt.Sprintf(format, args...))
-}
-
-func (l *logCapture) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
-}
 
 // bodySpy is a body assertion that keeps what it was shown.
 type bodySpy struct{ body []byte }
