@@ -301,20 +301,15 @@ func runInOrder[T any](n, conc int, newWorker func() func(i int) T, emit func(T)
 				}
 				r := job(i)
 				mu.Lock()
-				if i != next {
-					kept[i] = r
-				} else {
+				kept[i] = r
+				for {
+					r, ok := kept[next]
+					if !ok {
+						break
+					}
+					delete(kept, next)
 					emit(r)
 					next++
-					for {
-						r, ok := kept[next]
-						if !ok {
-							break
-						}
-						delete(kept, next)
-						emit(r)
-						next++
-					}
 				}
 				mu.Unlock()
 			}
